@@ -1,0 +1,49 @@
+# One entry point for people and CI. `make site` and `make test` work on a fresh clone:
+# each creates .venv if missing and installs what it needs from pyproject.toml.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+DATASETS ?= ../shared/datasets
+
+.PHONY: install install-test site serve test test-slow lint eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+site: install  ## build the digest of seeds/ into site/
+	$(BIN)/digest build seeds --docs docs --site site
+
+serve: site  ## preview the site with live reload
+	$(BIN)/mkdocs serve
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint  ## ruff, mypy and the whole test suite but the slow marker
+	$(BIN)/pytest
+
+test-slow: install-test  ## the long-running checks (quality gate on the full datasets)
+	$(BIN)/pytest -m slow
+
+eval: install  ## score event grouping on the labelled datasets
+	$(BIN)/python scripts/eval_datasets.py $(DATASETS)
+
+bench: install  ## print stage timings and peak memory
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf site .pytest_cache .mypy_cache .ruff_cache

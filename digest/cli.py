@@ -1,0 +1,107 @@
+"""The command line: parse, build a `BuildConfig`, call the pipeline, report.
+
+Heavy modules are imported inside the commands so `digest --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from digest import __version__
+from digest.errors import DigestError
+
+
+@click.group()
+@click.version_option(__version__, prog_name="digest")
+@click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
+def main(verbose: bool) -> None:
+    """Turn a pile of overlapping news articles into a briefing website."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--docs",
+    "docs_dir",
+    type=click.Path(path_type=Path),
+    default=Path("docs"),
+    show_default=True,
+    help="Where to write the Markdown pages and events.json.",
+)
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Where MkDocs writes the website.",
+)
+@click.option("--no-site", is_flag=True, help="Write the Markdown only; skip the MkDocs build.")
+@click.option("--locale", default="en", show_default=True, help="Language of dates, numbers.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected.")
+def build(
+    inputs: tuple[Path, ...],
+    docs_dir: Path,
+    site_dir: Path,
+    no_site: bool,
+    locale: str,
+    strict: bool,
+) -> None:
+    """Build the digest of INPUT folders or files (default: seeds/)."""
+    from digest.config import make_config
+    from digest.pipeline import build as run_build
+
+    try:
+        config = make_config(
+            inputs or ("seeds",),
+            docs_dir=docs_dir,
+            site_dir=site_dir,
+            build_site=not no_site,
+            locale=locale,
+        )
+        result = run_build(config)
+    except DigestError as error:
+        raise click.ClickException(str(error)) from error
+    sources = len({a.source for a in result.articles if a.source})
+    click.echo(
+        f"{len(result.articles)} articles from {sources} sources → {len(result.stories)} events, "
+        f"{len(result.storylines)} storylines, {len(result.rejected)} rejected"
+    )
+    for rejected in result.rejected:
+        where = f"{rejected.input}:{rejected.line}" if rejected.line else rejected.input
+        click.echo(f"rejected {where}: {rejected.reason}", err=True)
+    click.echo(f"Markdown and events.json in {docs_dir}/")
+    if not no_site:
+        click.echo(f"Site in {site_dir}/ — open {site_dir / 'index.html'}")
+    if strict and result.rejected:
+        sys.exit(1)
+
+
+@main.command(name="eval")
+@click.argument("events_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def evaluate_command(events_json: Path, labels: Path) -> None:
+    """Score EVENTS_JSON against a LABELS file (article id → event label)."""
+    from digest.evaluate import evaluate, load_labels, predicted_labels
+
+    predicted = predicted_labels(json.loads(events_json.read_text(encoding="utf-8")))
+    gold = {Path(k).name: v for k, v in load_labels(labels).items()}
+    result = evaluate({Path(k).name: v for k, v in predicted.items()}, gold)
+    click.echo(
+        f"articles {result.articles}, gold events {result.gold_events}, "
+        f"predicted events {result.predicted_events}"
+    )
+    for name, scores in (("B-cubed", result.bcubed), ("pairwise", result.pairwise)):
+        click.echo(
+            f"{name:9} precision {scores.precision:.3f}  recall {scores.recall:.3f}  "
+            f"F1 {scores.f1:.3f}"
+        )

@@ -1,0 +1,64 @@
+"""The one configuration record every stage sees, and its validation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+
+from digest.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The checkout (or editable install) that holds `templates/` beside `digest/`."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildConfig:
+    """What to read, where to write, and how to decide."""
+
+    inputs: tuple[Path, ...] = (Path("seeds"),)
+    """Folders (searched recursively) or files."""
+    docs_dir: Path = Path("docs")
+    site_dir: Path = Path("site")
+    build_site: bool = True
+    locale: str = "en"
+    templates_dir: Path = field(default=PROJECT_ROOT / "templates")
+    cluster_threshold: float = 0.5
+    """Similarity above which two segments are taken to report the same event."""
+
+
+def make_config(
+    inputs: Sequence[str | Path] = ("seeds",),
+    **options: object,
+) -> BuildConfig:
+    """Build and validate a `BuildConfig`, collecting every problem before failing once.
+
+    Raises:
+        ConfigError: listing all problems found.
+    """
+    config = BuildConfig(inputs=tuple(Path(p) for p in inputs), **options)  # type: ignore[arg-type]
+    problems = list(_find_problems(config))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _find_problems(config: BuildConfig) -> list[str]:
+    problems = [f"input not found: {p}" for p in config.inputs if not p.exists()]
+    if not config.inputs:
+        problems.append("no input given")
+    try:
+        Locale.parse(config.locale)
+    except (ValueError, UnknownLocaleError):
+        problems.append(f"unknown locale: {config.locale!r}")
+    if not 0.0 < config.cluster_threshold < 1.0:
+        problems.append(
+            f"cluster threshold must be between 0 and 1, not {config.cluster_threshold}"
+        )
+    if not (config.templates_dir / "event.md.j2").is_file():
+        problems.append(f"templates not found in {config.templates_dir}")
+    if config.docs_dir.resolve() == config.site_dir.resolve():
+        problems.append("the docs and site directories must differ")
+    return problems

@@ -1,0 +1,92 @@
+"""Score a grouping against gold labels: B-cubed and pairwise precision, recall and F1.
+
+Articles split into segments count once, with the event that holds most of their text
+(the rule in `shared/datasets/README.md`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evaluation:
+    bcubed: Scores
+    pairwise: Scores
+    articles: int
+    gold_events: int
+    predicted_events: int
+
+
+def predicted_labels(events_json: Mapping[str, Any]) -> dict[str, str]:
+    """Map each article id to the event holding most of its text (its largest segment)."""
+    best: dict[str, tuple[int, str]] = {}
+    for event in events_json["events"]:
+        for member in event["members"]:
+            size = int(member.get("words", 1))
+            article = member["article"]
+            if article not in best or size > best[article][0]:
+                best[article] = (size, event["id"])
+    return {article: event for article, (_, event) in best.items()}
+
+
+def evaluate(predicted: Mapping[str, str], gold: Mapping[str, str]) -> Evaluation:
+    """Score predicted event labels against gold ones, over the articles both know.
+
+    >>> e = evaluate({"a": "1", "b": "1", "c": "2"}, {"a": "x", "b": "x", "c": "x"})
+    >>> round(e.bcubed.precision, 3), round(e.bcubed.recall, 3)
+    (1.0, 0.556)
+    """
+    ids = sorted(set(predicted) & set(gold))
+    return Evaluation(
+        bcubed=_bcubed({i: predicted[i] for i in ids}, {i: gold[i] for i in ids}),
+        pairwise=_pairwise({i: predicted[i] for i in ids}, {i: gold[i] for i in ids}),
+        articles=len(ids),
+        gold_events=len({gold[i] for i in ids}),
+        predicted_events=len({predicted[i] for i in ids}),
+    )
+
+
+def _bcubed(predicted: Mapping[str, str], gold: Mapping[str, str]) -> Scores:
+    both = Counter((predicted[i], gold[i]) for i in predicted)
+    in_predicted = Counter(predicted.values())
+    in_gold = Counter(gold.values())
+    total = len(predicted) or 1
+    precision = sum(n * n / in_predicted[p] for (p, _), n in both.items()) / total
+    recall = sum(n * n / in_gold[g] for (_, g), n in both.items()) / total
+    return _scores(precision, recall)
+
+
+def _pairwise(predicted: Mapping[str, str], gold: Mapping[str, str]) -> Scores:
+    def pairs(counts: Counter[Any]) -> int:
+        return sum(n * (n - 1) // 2 for n in counts.values())
+
+    together = pairs(Counter((predicted[i], gold[i]) for i in predicted))
+    predicted_pairs = pairs(Counter(predicted.values()))
+    gold_pairs = pairs(Counter(gold.values()))
+    precision = together / predicted_pairs if predicted_pairs else 1.0
+    recall = together / gold_pairs if gold_pairs else 1.0
+    return _scores(precision, recall)
+
+
+def _scores(precision: float, recall: float) -> Scores:
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(precision=precision, recall=recall, f1=f1)
+
+
+def load_labels(path: Path) -> dict[str, str]:
+    """Read a labels file: a JSON object mapping article id (file name) to event label."""
+    labels = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in labels.items()}

@@ -1,0 +1,228 @@
+"""The core records passed from stage to stage.
+
+Every record is frozen: a stage never fills in an earlier stage's record, it returns a
+new type (`Article` → `CleanArticle` → `Segment` → `Event` → `Story`). Collections
+are tuples so records stay hashable and their order is part of their value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """Where something came from: a file and, where it applies, a 1-based line."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    """One input article as read, before any cleaning."""
+
+    id: str
+    """Stable id: path relative to the input root, or `path:N` for a multi-record file's record."""
+    source: str | None = None
+    """The outlet (publisher), when the input says so."""
+    url: str | None = None
+    published: date | None = None
+    title: str | None = None
+    author: str | None = None
+    language: str | None = None
+    text: str
+    """The body as read (decoded, otherwise untouched)."""
+    origin: Location
+    """Where it came from, so any later error or difference can point back to it."""
+    notes: tuple[str, ...] = ()
+    """What reading had to repair (an encoding fallback, say), for the reader to see."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Removal:
+    """One span the cleaner set aside, with the rule that matched it."""
+
+    rule: str
+    """Short rule name, e.g. `minify-token`, `entity-debris`, `related-link`, `dateline`."""
+    text: str
+    """The text removed, exactly as it stood."""
+    value: str | None = None
+    """What the span meant, when it was metadata (a URL, an ISO date, a byline)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CleanArticle:
+    """An article with its scraping debris removed and its metadata resolved."""
+
+    article: Article
+    title: str | None
+    """The headline: from the input's metadata, else recovered from the body's first lines."""
+    subtitle: str | None = None
+    """A standfirst line under the headline, when the body has one."""
+    source: str | None
+    url: str | None
+    published: date | None
+    """The publication date: the input's, else one recovered from an `Updated:` line or similar."""
+    author: str | None = None
+    text: str
+    """Cleaned body: paragraphs separated by one blank line."""
+    removed: tuple[Removal, ...] = ()
+    """Every span the cleaner dropped: nothing is lost, only set aside."""
+    page_dates: tuple[date, ...] = ()
+    """Datelines found on the page that may be the scrape date rather than the publication date."""
+
+    @property
+    def id(self) -> str:
+        return self.article.id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Segment:
+    """One story of an article: the whole article, or one section of a roundup."""
+
+    article: CleanArticle
+    number: int | None
+    """1-based section number in a roundup; None when the segment is the whole article."""
+    title: str | None
+    text: str
+
+    @property
+    def id(self) -> str:
+        """`article-id` for a whole article, `article-id#N` for a roundup section."""
+        return self.article.id if self.number is None else f"{self.article.id}#{self.number}"
+
+    @property
+    def source(self) -> str | None:
+        return self.article.source
+
+    @property
+    def published(self) -> date | None:
+        return self.article.published
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Segments that report one happening."""
+
+    id: str
+    """Content-derived: `YYYY-MM-DD-slug-of-the-title`, stable across builds."""
+    title: str
+    date: date | None
+    segments: tuple[Segment, ...]
+    """Members, in a stable order (by publication date, then id)."""
+    storyline: str | None = None
+    """Id of the storyline this event belongs to, when events link across days."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Storyline:
+    """Events of one developing story across days, in date order."""
+
+    id: str
+    title: str
+    event_ids: tuple[str, ...]
+
+
+class DifferenceKind(StrEnum):
+    """The kinds of disagreement between sources; the values are the `events.json` spellings."""
+
+    NUMBER = "number"
+    DATE = "date"
+    QUOTE = "quote"
+    ATTRIBUTION = "attribution"
+    NAME = "name"
+    TITLE = "title"
+    METADATA = "metadata"
+    INTERNAL = "internal"
+    """A source contradicting itself."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Value:
+    """One side of a difference: what some sources say."""
+
+    text: str
+    """As written, e.g. `on Thursday`."""
+    normalized: str | None
+    """Comparable form, e.g. `2020-01-16`, `350000`."""
+    segments: tuple[str, ...]
+    """Segment ids that carry this value."""
+    sentence: str | None = None
+    """The sentence it came from (one of them)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Difference:
+    kind: DifferenceKind
+    subject: str
+    """What the values are about, in a few words."""
+    values: tuple[Value, ...]
+    note: str | None = None
+    """A reading of the difference, e.g. `likely a typo`."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StorySentence:
+    """One sentence of the canonical story, with the segments that carry it."""
+
+    text: str
+    """A real source sentence, never invented text."""
+    segments: tuple[str, ...]
+    """Segment ids carrying this statement (in any wording)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UniqueFact:
+    """A statement only one source carries."""
+
+    segment: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Story:
+    """An event merged into one canonical story, with the differences between its sources."""
+
+    event: Event
+    sentences: tuple[StorySentence, ...]
+    differences: tuple[Difference, ...] = ()
+    unique: tuple[UniqueFact, ...] = ()
+    alternative_titles: tuple[str, ...] = ()
+
+    @property
+    def lead(self) -> str:
+        """The first sentence of the story: the one-line lead on index pages."""
+        return self.sentences[0].text if self.sentences else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An input that could not be read, with the reason."""
+
+    input: str
+    line: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestResult:
+    articles: tuple[Article, ...]
+    rejected: tuple[Rejected, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildResult:
+    """Everything the renderer needs."""
+
+    stories: tuple[Story, ...]
+    """Newest event first."""
+    storylines: tuple[Storyline, ...]
+    rejected: tuple[Rejected, ...]
+    articles: tuple[CleanArticle, ...]
+    """Every article that was read, for source pages."""

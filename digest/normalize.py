@@ -1,0 +1,274 @@
+"""Pure normalisers shared by compare and merge: numbers and dates as newspapers write them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+SMALL_NUMBERS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+     "ninety": 90, "hundred": 100, "dozen": 12}  # fmt: skip
+SCALES = {
+    "thousand": Decimal(1_000),
+    "k": Decimal(1_000),
+    "million": Decimal(1_000_000),
+    "m": Decimal(1_000_000),
+    "mn": Decimal(1_000_000),
+    "billion": Decimal(1_000_000_000),
+    "bn": Decimal(1_000_000_000),
+    "b": Decimal(1_000_000_000),
+}
+QUALIFIERS = (
+    "at least", "more than", "over", "nearly", "almost", "close to", "around", "about",
+    "some", "roughly", "approximately", "up to", "fewer than", "less than", "under",
+)  # fmt: skip
+APPROXIMATE = frozenset({"nearly", "almost", "close to", "around", "about", "some", "roughly",
+                         "approximately"})  # fmt: skip
+APPROXIMATE_TOLERANCE = Decimal("0.1")  # "nearly 400,000" covers 360,000-440,000
+
+_DIGITS = r"\d+(?:[,\u00a0\u202f ]\d{3,4})*(?:\.\d+)?"
+_WORD_NUMBER = "|".join(sorted(SMALL_NUMBERS, key=len, reverse=True))
+_SCALE = r"(?:\s*(?:thousand|million|billion|mn|bn)\b|(?<=\d)[kKmMbB]\b)"
+_QUALIFIER = "|".join(q.replace(" ", r"\s+") for q in QUALIFIERS)
+NUMBER_PATTERN = re.compile(
+    rf"(?:\b(?P<qualifier>{_QUALIFIER})\s+)?"
+    rf"(?P<number>(?:(?<![\w.,]){_DIGITS}|\b(?:{_WORD_NUMBER})(?:-(?:{_WORD_NUMBER}))?\b)"
+    rf"{_SCALE}?)"
+    rf"(?:\s+(?P<unit>[A-Za-z][\w-]*))?",
+    re.IGNORECASE,
+)
+_MALFORMED_GROUPING = re.compile(r"\d,\d{4}|\d,\d{1,2}(?!\d)")
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+DATE_PATTERN = re.compile(
+    rf"\b(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+    rf"|\b(?P<month>{_MONTH_NAMES})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}}))?"
+    rf"|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month2>{_MONTH_NAMES})\b\.?(?:\s+(?P<year2>\d{{4}}))?"
+    rf"|\b(?P<relative>yesterday|today)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NumberMention:
+    """A figure in a sentence: `at least 21 civilians`."""
+
+    text: str
+    figure: str
+    """The number alone, as written (`350,0000`)."""
+    value: Decimal
+    qualifier: str | None
+    unit: str | None
+    """The word after the figure, lower-cased (`civilians`), naming what is counted."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DateMention:
+    """A day named in a sentence, resolved to a date when it can be."""
+
+    text: str
+    value: date | None
+    start: int
+
+
+def parse_number(text: str) -> Decimal | None:
+    """Read a number as a newspaper writes it; a qualifier in front is ignored.
+
+    >>> parse_number("350,000")
+    Decimal('350000')
+    >>> parse_number("nearly 3 million")
+    Decimal('3000000')
+    >>> parse_number("350K"), parse_number("3.5 million"), parse_number("three million")
+    (Decimal('350000'), Decimal('3500000'), Decimal('3000000'))
+    >>> parse_number("350 000"), parse_number("twenty-one"), parse_number("many")
+    (Decimal('350000'), Decimal('21'), None)
+    """
+    match = NUMBER_PATTERN.fullmatch(text.strip()) or NUMBER_PATTERN.search(text)
+    if match is None:
+        return None
+    return _value(match.group("number"))
+
+
+def _value(number: str) -> Decimal | None:
+    number = number.strip()
+    scale = Decimal(1)
+    for word, factor in SCALES.items():
+        if re.search(rf"(?:\s|(?<=\d)){word}$", number, re.IGNORECASE):
+            scale = factor
+            number = number[: -len(word)].strip()
+            break
+    lowered = number.lower()
+    if lowered[:1].isalpha():
+        parts = lowered.split("-")
+        if not all(p in SMALL_NUMBERS for p in parts):
+            return None
+        return Decimal(sum(SMALL_NUMBERS[p] for p in parts)) * scale
+    try:
+        value = Decimal(re.sub(r"[,\u00a0\u202f ]", "", number)) * scale
+    except InvalidOperation:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+
+
+def format_number(value: Decimal) -> str:
+    """Write a number with comma thousands separators, the inverse of `parse_number`.
+
+    >>> format_number(Decimal("350000")), format_number(Decimal("3.5"))
+    ('350,000', '3.5')
+    """
+    return f"{value.normalize():,f}"
+
+
+def is_malformed_number(text: str) -> bool:
+    """Tell whether digit grouping is broken, as in a typo (`350,0000`).
+
+    >>> is_malformed_number("350,0000"), is_malformed_number("350,000")
+    (True, False)
+    """
+    return bool(_MALFORMED_GROUPING.search(text))
+
+
+def find_numbers(sentence: str) -> list[NumberMention]:
+    """The figures of a sentence, days of dates and years left out.
+
+    >>> [(n.value, n.qualifier, n.unit) for n in find_numbers(
+    ...     "On Jan. 14 at least 21 civilians were killed in 2020.")]
+    [(Decimal('21'), 'at least', 'civilians')]
+    """
+    blanked = _blank_dates(sentence)
+    mentions = []
+    for match in NUMBER_PATTERN.finditer(blanked):
+        value = _value(match.group("number"))
+        if value is None or _is_year(match.group("number")):
+            continue
+        qualifier = match.group("qualifier")
+        mentions.append(
+            NumberMention(
+                text=match.group(0).strip(),
+                figure=match.group("number"),
+                value=value,
+                qualifier=" ".join(qualifier.lower().split()) if qualifier else None,
+                unit=(match.group("unit") or "").lower() or None,
+            )
+        )
+    return mentions
+
+
+def _blank_dates(sentence: str) -> str:
+    return DATE_PATTERN.sub(lambda m: " " * len(m.group(0)), sentence)
+
+
+def _is_year(number: str) -> bool:
+    return bool(re.fullmatch(r"(19|20)\d\d", number.strip()))
+
+
+def numbers_agree(a: NumberMention, b: NumberMention) -> bool:
+    """Tell whether two figures can both be true, their qualifiers considered.
+
+    >>> n = find_numbers
+    >>> numbers_agree(n("nearly 400,000 people")[0], n("close to 400,000 people")[0])
+    True
+    >>> numbers_agree(n("at least 40 people")[0], n("39 people")[0])
+    False
+    """
+    if a.value == b.value:
+        return True
+    return _admits(a, b.value) and _admits(b, a.value)
+
+
+def _admits(mention: NumberMention, value: Decimal) -> bool:
+    """Whether a figure, read with its qualifier, allows another value."""
+    qualifier = mention.qualifier
+    if qualifier is None:
+        return mention.value == value
+    if qualifier in APPROXIMATE:
+        return abs(mention.value - value) <= APPROXIMATE_TOLERANCE * mention.value
+    if qualifier in {"at least"}:
+        return value >= mention.value
+    if qualifier in {"more than", "over"}:
+        return value > mention.value
+    return value < mention.value or (qualifier == "up to" and value == mention.value)
+
+
+def resolve_weekday(published: date, weekday: str) -> date:
+    """The day a weekday names in an article published on `published`.
+
+    News writes "on Thursday" for the past week: the latest such day on or before
+    the publication date.
+
+    >>> resolve_weekday(date(2020, 1, 17), "Thursday")
+    datetime.date(2020, 1, 16)
+    >>> resolve_weekday(date(2020, 1, 17), "sunday")
+    datetime.date(2020, 1, 12)
+    """
+    target = WEEKDAYS.index(weekday.lower())
+    return published - timedelta(days=(published.weekday() - target) % 7)
+
+
+def find_dates(sentence: str, published: date | None) -> list[DateMention]:
+    """The days a sentence names, resolved against the article's publication date.
+
+    >>> [(d.text, d.value) for d in find_dates(
+    ...     "On Jan. 14 and on Wednesday", date(2020, 1, 17))]
+    [('Jan. 14', datetime.date(2020, 1, 14)), ('Wednesday', datetime.date(2020, 1, 15))]
+    """
+    return [
+        DateMention(text=m.group(0), value=_resolve(m, published), start=m.start())
+        for m in DATE_PATTERN.finditer(sentence)
+    ]
+
+
+def _resolve(match: re.Match[str], published: date | None) -> date | None:
+    if match.group("weekday"):
+        return resolve_weekday(published, match.group("weekday")) if published else None
+    if match.group("relative"):
+        if published is None:
+            return None
+        back = 1 if match.group("relative").lower() == "yesterday" else 0
+        return published - timedelta(days=back)
+    month = MONTHS[(match.group("month") or match.group("month2")).lower()]
+    day = int(match.group("day") or match.group("day2"))
+    year = match.group("year") or match.group("year2")
+    return _calendar_date(int(year) if year else None, month, day, published)
+
+
+def _calendar_date(year: int | None, month: int, day: int, published: date | None) -> date | None:
+    """Complete a day and month with the year that puts it closest before publication."""
+    if year is None:
+        if published is None:
+            return None
+        year = published.year
+        if (month, day) > (published.month, published.day) and month - published.month > 6:
+            year -= 1
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

@@ -1,0 +1,105 @@
+"""Pure text helpers shared by the stages: paragraphs, sentences, words, slugs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+# Abbreviations that end in a period without ending a sentence (issue 4: `Jan.`, `U.N.`,
+# `Mr.`). Lower-cased, without the final period.
+ABBREVIATIONS = frozenset(
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "mr mrs ms dr prof st sr jr gen gov sen rep lt col sgt capt cmdr adm maj pres "
+    "rev hon fr no nos vs etc e.g i.e u.s u.k u.n e.u u.s.a inc ltd co corp dept est "
+    "approx fig al ave blvd mt ft".split()
+)
+
+_SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+_WORD_BEFORE = re.compile(r"([\w.]+)[.!?]+[\"'”’)\]]*$")
+_WORD = re.compile(r"[^\W_]+(?:[-'’.,][^\W_]+)*")
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+def paragraphs(text: str) -> list[str]:
+    """Split a cleaned text into its paragraphs (separated by blank lines).
+
+    >>> paragraphs("One.\\n\\nTwo\\nlines.\\n")
+    ['One.', 'Two lines.']
+    """
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences, keeping abbreviations, initials and decimals whole.
+
+    >>> split_sentences("The U.N. said on Jan. 17 that 3.5 million fled. Mr. Laurence agreed.")
+    ['The U.N. said on Jan. 17 that 3.5 million fled.', 'Mr. Laurence agreed.']
+    >>> split_sentences('"It failed," she said. Paulo S. Pinheiro spoke.')
+    ['"It failed," she said.', 'Paulo S. Pinheiro spoke.']
+    """
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if _ends_with_abbreviation(text[start : match.end()]):
+            continue
+        sentences.append(text[start : match.end()].strip())
+        start = match.end()
+    rest = text[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+def _ends_with_abbreviation(chunk: str) -> bool:
+    """Tell whether a chunk ending in a period ends on an abbreviation or an initial."""
+    if not chunk.rstrip("\"'”’)]").endswith("."):
+        return False
+    found = _WORD_BEFORE.search(chunk)
+    if found is None:
+        return False
+    word = found.group(1).lower().rstrip(".")
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def sentences_of(text: str) -> list[str]:
+    """All sentences of a multi-paragraph text, in order."""
+    return [s for p in paragraphs(text) for s in split_sentences(p)]
+
+
+def words(text: str) -> Iterator[str]:
+    """Yield the words of a text as written, numbers kept whole (`350,000`, `3.5`).
+
+    >>> list(words("Around 350,000 Syrians (U.N.) fled."))
+    ['Around', '350,000', 'Syrians', 'U.N', 'fled']
+    """
+    for match in _WORD.finditer(text):
+        yield match.group().rstrip(".,")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, for comparisons that should not care about either.
+
+    >>> fold("Maarat al-Numán")
+    'maarat al-numan'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def slugify(text: str, *, max_length: int = 60) -> str:
+    """Make a safe, readable URL/file-name fragment: ASCII letters, digits and hyphens.
+
+    Never empty, never a path, cut on a word boundary.
+
+    >>> slugify("350K Syrians Have Fled Russian-Led Assault in Idlib, UN Says")
+    '350k-syrians-have-fled-russian-led-assault-in-idlib-un-says'
+    >>> slugify("../../etc/passwd")
+    'etc-passwd'
+    >>> slugify("¿¡!?")
+    'untitled'
+    """
+    slug = _SLUG_JUNK.sub("-", fold(text)).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0]
+    return slug or "untitled"

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from digest.cluster import group_events, link_storylines
+from digest.model import Segment
+from tests.factories import segment
+
+QUAKE_A = (
+    "A magnitude 6.1 earthquake struck near the town of Ardakul in northern Iran on Tuesday, "
+    "killing at least 12 villagers and destroying hundreds of mud-brick homes, officials said."
+)
+QUAKE_A2 = (
+    "At least 12 people died when a 6.1-magnitude quake hit Ardakul in northern Iran on "
+    "Tuesday, flattening hundreds of mud-brick homes, local officials said."
+)
+QUAKE_B = (
+    "A magnitude 5.4 earthquake shook the southern Iranian port of Bushehr on Saturday, "
+    "injuring 30 people near the nuclear plant, state television reported."
+)
+VOTE = (
+    "Lawmakers in Turkmenistan voted for a new parliament on Sunday, with 288 candidates "
+    "running for 125 seats in the Majlis, election officials said."
+)
+
+
+def _events(segments: list[Segment]) -> list[list[str]]:
+    return sorted(sorted(s.id for s in e.segments) for e in group_events(segments))
+
+
+def test_rewrites_of_one_event_are_grouped_and_look_alikes_kept_apart() -> None:
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake kills 12 in northern Iran"),
+        segment("b.txt", QUAKE_A2, title="Earthquake in Ardakul, Iran, kills 12"),
+        segment("c.txt", QUAKE_B, title="Quake injures 30 near Bushehr", published=date(2020, 3, 1)),
+        segment("d.txt", VOTE, title="Turkmenistan votes"),
+    ]
+    assert _events(segments) == [["a.txt", "b.txt"], ["c.txt"], ["d.txt"]]
+
+
+def test_identical_texts_weeks_apart_are_different_events() -> None:
+    segments = [
+        segment("a.txt", QUAKE_A, published=date(2020, 1, 1)),
+        segment("b.txt", QUAKE_A, published=date(2020, 3, 1)),
+    ]
+    assert _events(segments) == [["a.txt"], ["b.txt"]]
+
+
+def test_event_ids_are_the_date_and_the_slug_of_a_real_headline() -> None:
+    events = group_events([segment("a.txt", QUAKE_A, title="Quake kills 12 in northern Iran")])
+    assert events[0].id == "2020-01-17-quake-kills-12-in-northern-iran"
+    assert events[0].title == "Quake kills 12 in northern Iran"
+
+
+def test_colliding_ids_get_a_stable_suffix() -> None:
+    segments = [
+        segment("a.txt", QUAKE_A, title="Earthquake"),
+        segment("b.txt", VOTE, title="Earthquake"),
+    ]
+    assert sorted(e.id for e in group_events(segments)) == [
+        "2020-01-17-earthquake",
+        "2020-01-17-earthquake-2",
+    ]
+
+
+def test_events_of_one_story_on_different_days_share_a_storyline() -> None:
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake kills 12", published=date(2020, 1, 1)),
+        segment("b.txt", QUAKE_A2, title="Quake toll rises", published=date(2020, 1, 20)),
+        segment("c.txt", VOTE, published=date(2020, 1, 10)),
+    ]
+    events, storylines = link_storylines(group_events(segments))
+    assert len(storylines) == 1
+    linked = {e.id for e in events if e.storyline == storylines[0].id}
+    assert linked == set(storylines[0].event_ids)
+    assert len(linked) == 2
+    assert storylines[0].event_ids[0].startswith("2020-01-01")
+
+
+TEXTS = [QUAKE_A, QUAKE_A2, QUAKE_B, VOTE]
+
+
+@given(st.lists(st.sampled_from(range(4)), min_size=1, max_size=8), st.randoms())
+def test_grouping_ignores_input_order_and_places_every_segment_once(
+    picks: list[int], random: st.SearchStrategy[object]
+) -> None:
+    segments = [segment(f"{i}.txt", TEXTS[p]) for i, p in enumerate(picks)]
+    shuffled = list(segments)
+    random.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert _events(segments) == _events(shuffled)
+    placed = [s.id for e in group_events(segments) for s in e.segments]
+    assert sorted(placed) == sorted(s.id for s in segments)
+    for p in set(picks):  # identical texts always land in one event
+        same = {s.id for s in segments if s.text == TEXTS[p]}
+        assert any(same <= set(ids) for ids in _events(segments))

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import date
+
+from digest.align import align_claims
+from digest.cluster import group_events
+from digest.compare import find_differences
+from digest.model import CleanArticle, Difference, DifferenceKind, Event, Segment
+from tests.factories import segment
+
+UN_REPORT = (
+    "Around 350,000 Syrians, mostly women and children, have fled a renewed Russian-backed "
+    "offensive in the opposition-held Idlib province since early December, the United "
+    "Nations said {day}."
+)
+CEASEFIRE = (
+    "Russian and Syrian jets resumed bombing of civilian areas two days after a ceasefire "
+    "agreed between Turkey and Russia formally took effect {day}."
+)
+CAMPS = (
+    "The latest wave of displaced people comes on top of {figure} people who fled earlier "
+    "fighting for the safety of camps near the Turkish border, U.N. officials said."
+)
+
+
+def _event(*segments: Segment) -> Event:
+    (event,) = group_events(list(segments), threshold=0.05)
+    return event
+
+
+def _differences(*segments: Segment) -> tuple[Difference, ...]:
+    event = _event(*segments)
+    return find_differences(event, align_claims(event))
+
+
+def _story(day: str, ceasefire: str, figure: str) -> str:
+    return "\n\n".join(
+        [
+            UN_REPORT.format(day=day),
+            CEASEFIRE.format(day=ceasefire),
+            CAMPS.format(figure=figure),
+        ]
+    )
+
+
+def test_the_same_report_put_on_different_days_is_a_date_difference() -> None:
+    thursday = segment("001.txt", _story("on Thursday", "on Sunday", "close to 400,000"))
+    jan17 = segment("002.txt", _story("on Jan. 17", "on Jan. 12", "close to 400,000"))
+    (difference,) = _differences(thursday, jan17)
+    assert difference.kind is DifferenceKind.DATE
+    assert [(v.text, v.normalized, v.segments) for v in difference.values] == [
+        ("on Thursday", "2020-01-16", ("001.txt",)),
+        ("on Jan. 17", "2020-01-17", ("002.txt",)),
+    ]
+
+
+def test_sunday_and_jan_12_in_a_friday_article_are_not_a_conflict() -> None:
+    a = segment("a.txt", _story("on Thursday", "on Sunday", "nearly 400,000"))
+    b = segment("b.txt", _story("on Thursday", "on Jan. 12", "close to 400,000"))
+    assert _differences(a, b) == ()
+
+
+def test_a_mangled_figure_in_a_headline_is_reported_as_a_likely_typo() -> None:
+    text = _story("on Thursday", "on Sunday", "close to 400,000")
+    a = segment("a.txt", text, title="350K Syrians Have Fled Russian-Led Assault in Idlib")
+    b = segment("b.txt", text, title="350,0000 Syrians have fled Russian-led assault in Idlib")
+    (difference,) = _differences(a, b)
+    assert difference.kind is DifferenceKind.NUMBER
+    assert {v.normalized for v in difference.values} == {"350,000", "3,500,000"}
+    assert difference.note == "likely a typo: 350,0000"
+
+
+def test_a_changed_figure_in_a_republished_copy_is_reported() -> None:
+    a = segment("a.txt", _story("on Thursday", "on Sunday", "close to 400,000"))
+    b = segment("b.txt", _story("on Thursday", "on Sunday", "close to 600,000"))
+    (difference,) = _differences(a, b)
+    assert difference.kind is DifferenceKind.NUMBER
+    assert difference.subject == "how many people"
+
+
+def test_a_copy_differing_only_in_layout_and_quote_marks_has_no_difference() -> None:
+    text = _story("on Thursday", "on Sunday", "close to 400,000")
+    a = segment("a.txt", text)
+    b = segment("b.txt", text.replace("\n\n", "\n\n\n").replace('"', "“"))
+    assert _differences(a, b) == ()
+
+
+def test_a_source_giving_two_tolls_for_one_day_contradicts_itself() -> None:
+    text = (
+        "At least 40 people have been killed as fighting resumed in Idlib on Thursday.\n\n"
+        "The Syrian government launched a ground offensive that killed 39 people on Thursday."
+    )
+    (difference,) = _differences(segment("004.txt", text))
+    assert difference.kind is DifferenceKind.INTERNAL
+    assert [v.text for v in difference.values] == ["At least 40 people", "39 people"]
+
+
+def test_a_page_dateline_months_after_the_article_is_a_metadata_difference() -> None:
+    base = segment("004.txt", "Fighting resumed in Idlib on Thursday.")
+    article = base.article
+    dated = CleanArticle(
+        article=article.article,
+        title=None,
+        source=article.source,
+        url=None,
+        published=date(2020, 1, 17),
+        text=article.text,
+        page_dates=(date(2020, 10, 22),),
+    )
+    (difference,) = _differences(
+        Segment(article=dated, number=None, title=None, text=article.text)
+    )
+    assert difference.kind is DifferenceKind.METADATA
+    assert [v.normalized for v in difference.values] == ["2020-01-17", "2020-10-22"]
