@@ -206,16 +206,30 @@ def link_storylines(events: Sequence[Event]) -> tuple[tuple[Event, ...], tuple[S
             i = parent[i]
         return i
 
-    for i in range(len(events)):
-        for j in range(i + 1, len(events)):
-            if _may_share_storyline(events[i], events[j]) and (
-                cosine(vectors[i], vectors[j]) >= STORYLINE_THRESHOLD
-            ):
-                parent[find(i)] = find(j)
+    for i, j in _storyline_pairs(events, vectors):
+        parent[find(i)] = find(j)
     components: defaultdict[int, list[int]] = defaultdict(list)
     for i in range(len(events)):
         components[find(i)].append(i)
     return _apply_storylines(events, vectors, [c for c in components.values() if len(c) > 1])
+
+
+def _storyline_pairs(events: Sequence[Event], vectors: list[Vector]) -> list[tuple[int, int]]:
+    """Pairs of events similar enough to share a storyline, found through shared heavy terms."""
+    index: defaultdict[str, list[int]] = defaultdict(list)
+    for i, vector in enumerate(vectors):
+        for term in _heaviest(vector, INDEX_TERMS):
+            index[term].append(i)
+    pairs: list[tuple[int, int]] = []
+    for i, vector in enumerate(vectors):
+        candidates = {j for t in _heaviest(vector, INDEX_TERMS) for j in index[t] if j > i}
+        pairs.extend(
+            (i, j)
+            for j in sorted(candidates)
+            if _may_share_storyline(events[i], events[j])
+            and cosine(vector, vectors[j]) >= STORYLINE_THRESHOLD
+        )
+    return pairs
 
 
 def _may_share_storyline(a: Event, b: Event) -> bool:
@@ -236,9 +250,13 @@ def _apply_storylines(
 ) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
     by_event: dict[str, str] = {}
     storylines = []
-    for component in components:
+    taken: Counter[str] = Counter()
+    for component in sorted(components, key=lambda c: min(events[i].id for i in c)):
         members = sorted((events[i] for i in component), key=lambda e: (e.date or date.min, e.id))
         storyline_id = _storyline_id([vectors[i] for i in component], members[0])
+        taken[storyline_id] += 1
+        if taken[storyline_id] > 1:
+            storyline_id = f"{storyline_id}-{taken[storyline_id]}"
         storylines.append(
             Storyline(
                 id=storyline_id,

@@ -10,7 +10,7 @@ qualifier is read before calling two figures a conflict (`nearly 400,000` and
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -135,7 +135,7 @@ def _date_differences(claim: ClaimGroup, published: dict[str, date | None]) -> I
                 subject=_subject_of(claim),
                 values=tuple(
                     Value(
-                        text=items[0][1],
+                        text=Counter(said for _, said in items).most_common(1)[0][0],
                         normalized=day.isoformat(),
                         segments=tuple(sorted({m.segment for m, _ in items})),
                         sentence=items[0][0].text,

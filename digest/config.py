@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
@@ -25,21 +26,25 @@ class BuildConfig:
     build_site: bool = True
     locale: str = "en"
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
-    cluster_threshold: float = 0.5
+    cluster_threshold: float = 0.25
     """Similarity above which two segments are taken to report the same event."""
 
 
-def make_config(
-    inputs: Sequence[str | Path] = ("seeds",),
-    **options: object,
-) -> BuildConfig:
+def make_config(inputs: Sequence[str | Path] = ("seeds",), **options: Any) -> BuildConfig:
     """Build and validate a `BuildConfig`, collecting every problem before failing once.
+
+    Args:
+        inputs: folders or files to read.
+        **options: any other `BuildConfig` field, by name.
 
     Raises:
         ConfigError: listing all problems found.
     """
-    config = BuildConfig(inputs=tuple(Path(p) for p in inputs), **options)  # type: ignore[arg-type]
-    problems = list(_find_problems(config))
+    unknown = sorted(set(options) - {f.name for f in fields(BuildConfig)})
+    if unknown:
+        raise ConfigError([f"unknown option: {name}" for name in unknown])
+    config = replace(BuildConfig(inputs=tuple(Path(p) for p in inputs)), **options)
+    problems = _find_problems(config)
     if problems:
         raise ConfigError(problems)
     return config

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,7 @@ def make_article() -> Callable[..., Article]:
 
 
 @pytest.fixture
-def golden(request: pytest.FixtureRequest) -> Iterator[Callable[[str, str], None]]:
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     """Compare text with `tests/golden/NAME` byte for byte; `--update-golden` rewrites it."""
     update = bool(request.config.getoption("--update-golden"))
 
@@ -98,4 +98,4 @@ def golden(request: pytest.FixtureRequest) -> Iterator[Callable[[str, str], None
             )
             pytest.fail(f"output differs from golden/{name} (run pytest --update-golden):\n{diff}")
 
-    yield check
+    return check

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random as random_module
 from datetime import date
 
 from hypothesis import given
@@ -35,7 +36,7 @@ def test_rewrites_of_one_event_are_grouped_and_look_alikes_kept_apart() -> None:
     segments = [
         segment("a.txt", QUAKE_A, title="Quake kills 12 in northern Iran"),
         segment("b.txt", QUAKE_A2, title="Earthquake in Ardakul, Iran, kills 12"),
-        segment("c.txt", QUAKE_B, title="Quake injures 30 near Bushehr", published=date(2020, 3, 1)),
+        segment("c.txt", QUAKE_B, title="Quake injures 30", published=date(2020, 3, 1)),
         segment("d.txt", VOTE, title="Turkmenistan votes"),
     ]
     assert _events(segments) == [["a.txt", "b.txt"], ["c.txt"], ["d.txt"]]
@@ -85,11 +86,11 @@ TEXTS = [QUAKE_A, QUAKE_A2, QUAKE_B, VOTE]
 
 @given(st.lists(st.sampled_from(range(4)), min_size=1, max_size=8), st.randoms())
 def test_grouping_ignores_input_order_and_places_every_segment_once(
-    picks: list[int], random: st.SearchStrategy[object]
+    picks: list[int], random: random_module.Random
 ) -> None:
     segments = [segment(f"{i}.txt", TEXTS[p]) for i, p in enumerate(picks)]
     shuffled = list(segments)
-    random.shuffle(shuffled)  # type: ignore[attr-defined]
+    random.shuffle(shuffled)
     assert _events(segments) == _events(shuffled)
     placed = [s.id for e in group_events(segments) for s in e.segments]
     assert sorted(placed) == sorted(s.id for s in segments)

@@ -107,8 +107,6 @@ def test_a_page_dateline_months_after_the_article_is_a_metadata_difference() -> 
         text=article.text,
         page_dates=(date(2020, 10, 22),),
     )
-    (difference,) = _differences(
-        Segment(article=dated, number=None, title=None, text=article.text)
-    )
+    (difference,) = _differences(Segment(article=dated, number=None, title=None, text=article.text))
     assert difference.kind is DifferenceKind.METADATA
     assert [v.normalized for v in difference.values] == ["2020-01-17", "2020-10-22"]

@@ -44,8 +44,11 @@ def test_every_story_sentence_is_a_real_source_sentence() -> None:
 def test_a_claim_only_one_source_makes_is_listed_as_unique() -> None:
     story = _story(segment("001.txt", ORIGINAL), segment("000.txt", TRANSLATION))
     assert [(u.segment, u.text) for u in story.unique] == [
-        ("001.txt", "Conditions for people were deteriorating because of the increased "
-         "hostilities, OCHA said."),
+        (
+            "001.txt",
+            "Conditions for people were deteriorating because of the increased "
+            "hostilities, OCHA said.",
+        ),
         ("000.txt", "The ceasefire was to be implemented almost a week ago."),
     ]
 

@@ -25,9 +25,9 @@ DISPLACED = (
 )
 
 
-def _article(text: str, title: str = "Syrian regime launches ground offensive in Aleppo") -> (
-    CleanArticle
-):
+def _article(
+    text: str, title: str = "Syrian regime launches ground offensive in Aleppo"
+) -> CleanArticle:
     article = Article(id="r.txt", text=text, origin=Location(path="r.txt"))
     return CleanArticle(
         article=article,

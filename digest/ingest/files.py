@@ -1,0 +1,93 @@
+"""Find the input files under the paths given, name them, and load their bytes.
+
+A file's name is its article id (or the prefix of its records' ids): the path relative
+to the folder it was found in, with `/` separators, or the bare file name for a file
+given directly. Hidden files and folders (a name starting with `.`) are skipped in a
+folder walk; a hidden file named directly is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import InputError
+from digest.model import Article
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputFile:
+    """One input file's bytes, with the name it is known by; all a reader gets."""
+
+    name: str
+    """Path relative to the input root (`/` separators): the article id, or its prefix."""
+    data: bytes
+
+
+Outcome = Article | InputError
+"""What a reader makes of one record: the article, or why it could not be read."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FoundFile:
+    """A file found on disk, before it is read."""
+
+    path: Path
+    name: str
+    """The name used in ids and in `Rejected.input`."""
+
+    @property
+    def shown(self) -> str:
+        """The path as the user can open it, for log messages."""
+        return self.path.as_posix()
+
+
+def find_input_files(paths: Sequence[Path]) -> Iterator[FoundFile]:
+    """Yield every file under `paths`: folders recursively in sorted order, files as given.
+
+    A path that does not exist is yielded too, so that reading it is rejected with a
+    reason instead of being lost.
+    """
+    for root in paths:
+        if root.is_dir():
+            for path in _walk(root, visited=set()):
+                yield FoundFile(path=path, name=path.relative_to(root).as_posix())
+        else:
+            yield FoundFile(path=root, name=root.name)
+
+
+def load_input_file(found: FoundFile) -> InputFile:
+    """Read a found file's bytes.
+
+    Raises:
+        InputError: the file is missing, not a regular file, or unreadable.
+    """
+    if not found.path.exists():
+        raise InputError(found.name, None, "no such file or folder")
+    if not found.path.is_file():
+        # a FIFO or device would block or never end; it is no article
+        raise InputError(found.name, None, "not a regular file")
+    try:
+        data = found.path.read_bytes()
+    except OSError as error:
+        raise InputError(found.name, None, f"cannot read file: {error.strerror}") from error
+    return InputFile(name=found.name, data=data)
+
+
+def _walk(folder: Path, *, visited: set[Path]) -> Iterator[Path]:
+    """Yield the files under `folder` in sorted order, skipping hidden names.
+
+    Symbolic links to folders are followed once; `visited` stops a link cycle.
+    """
+    real = folder.resolve()
+    if real in visited:
+        return
+    visited.add(real)
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _walk(entry, visited=visited)
+        else:
+            yield entry

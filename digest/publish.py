@@ -1,0 +1,90 @@
+"""Stage 9: build the static site from the docs dir with MkDocs.
+
+The only module that touches MkDocs (DESIGN.md: mkdocs-material reaches end of life in
+2027 and MkDocs 1.x is unmaintained), so moving to another site builder stays a change
+in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+
+from digest.config import PROJECT_ROOT
+from digest.errors import DigestError
+
+_MKDOCS_LOGGER = "mkdocs"
+
+
+class _FirstProblem(logging.Handler):
+    """Keep MkDocs' first warning or error: the reason behind a bare "Aborted" message."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.message: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = record.getMessage().splitlines()
+        if self.message is None and lines:
+            self.message = lines[0]
+
+
+def build_site(
+    docs_dir: Path,
+    site_dir: Path,
+    *,
+    config_file: Path = PROJECT_ROOT / "mkdocs.yml",
+    strict: bool = False,
+) -> None:
+    """Build the site from `docs_dir` into `site_dir`, in process, as `mkdocs build` does.
+
+    The directories are made absolute, so the build works from any working directory;
+    everything else comes from `config_file`. `site_dir` is emptied first, as MkDocs does.
+
+    Args:
+        docs_dir: the Markdown pages (generated and hand-written).
+        site_dir: where the HTML goes.
+        config_file: the MkDocs configuration.
+        strict: fail on any MkDocs warning (a broken link or anchor, a missing page).
+
+    Raises:
+        DigestError: MkDocs refused the configuration or aborted the build; the message is
+            one line, with MkDocs' first warning when there is one.
+    """
+    with _first_problem() as problem:
+        try:
+            config = load_config(
+                config_file=str(config_file),
+                docs_dir=str(docs_dir.resolve()),
+                site_dir=str(site_dir.resolve()),
+                strict=strict,
+            )
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(config)
+            finally:
+                config.plugins.on_shutdown()
+        except MkDocsException as error:
+            raise DigestError(_one_line(error, problem.message)) from error
+
+
+@contextmanager
+def _first_problem() -> Iterator[_FirstProblem]:
+    handler = _FirstProblem()
+    logger = logging.getLogger(_MKDOCS_LOGGER)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def _one_line(error: MkDocsException, first_problem: str | None) -> str:
+    message = " ".join(error.format_message().split()) or type(error).__name__
+    return f"mkdocs: {message} ({first_problem})" if first_problem else f"mkdocs: {message}"

@@ -1,0 +1,425 @@
+"""Render: golden pages, the events.json contract, writing the docs dir, safe slugs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.config import PROJECT_ROOT
+from digest.model import (
+    Article,
+    BuildResult,
+    CleanArticle,
+    Difference,
+    DifferenceKind,
+    Event,
+    Location,
+    Rejected,
+    Segment,
+    Story,
+    Storyline,
+    StorySentence,
+    UniqueFact,
+    Value,
+)
+from digest.render import (
+    MAX_SLUG_LENGTH,
+    events_json,
+    render_pages,
+    source_slug,
+    write_docs,
+)
+
+TEMPLATES = PROJECT_ROOT / "templates"
+EVENT_A = "2020-01-17-350000-syrians-flee-idlib"
+EVENT_C = "2019-12-27-235000-flee-idlib-in-two-weeks"
+MOSCOW = "001_9f74695476fa3c8e.txt"
+ROUNDUP = "002_c623d46ca901d4fa.txt"
+OCHA = "003_74ca848829909573.txt"
+
+
+def clean_article(
+    article_id: str, *, source: str | None, url: str | None, published: date | None, title: str
+) -> CleanArticle:
+    """A cleaned article whose text is two short paragraphs."""
+    text = f"{title}.\n\nA second paragraph of {article_id}."
+    article = Article(id=article_id, text=text, origin=Location(path=article_id))
+    return CleanArticle(
+        article=article, title=title, source=source, url=url, published=published, text=text
+    )
+
+
+def segment(article: CleanArticle, number: int | None = None, **overrides: Any) -> Segment:
+    fields: dict[str, Any] = {"title": article.title, "text": article.text} | overrides
+    return Segment(article=article, number=number, **fields)
+
+
+def sample_result(**event_a_overrides: Any) -> BuildResult:
+    """Two events of one storyline: A (two outlets, one a roundup section), C (one article)."""
+    moscow = clean_article(
+        MOSCOW,
+        source="The Moscow Times",
+        url="https://www.themoscowtimes.com/2020/01/17/un-says-350000-flee-idlib",
+        published=date(2020, 1, 17),
+        title="UN Says 350,000 Flee Idlib Offensive",
+    )
+    roundup = clean_article(
+        ROUNDUP,
+        source="Enab Baladi",
+        url="https://example.org/roundup?day=17&lang=en",
+        published=date(2020, 1, 17),
+        title="Syria roundup",
+    )
+    ocha = clean_article(
+        OCHA, source=None, url="javascript:alert(1)", published=None, title="235,000 flee"
+    )
+    a1, a2 = segment(moscow), segment(roundup, 2, title="Idlib [update]: 350,0000 *displaced*")
+    event_a = Event(
+        id=EVENT_A,
+        title="350,000 Syrians flee Idlib offensive, UN says",
+        date=date(2020, 1, 17),
+        segments=(a1, a2),
+        storyline="idlib-offensive",
+    )
+    event_c = Event(
+        id=EVENT_C,
+        title="235,000 flee Idlib in two weeks",
+        date=date(2019, 12, 27),
+        segments=(segment(ocha),),
+        storyline="idlib-offensive",
+    )
+    story_a = Story(
+        event=event_a,
+        sentences=(
+            StorySentence(
+                text="About 350,000 people have fled the offensive since early December, "
+                "the United Nations said.",
+                segments=(a1.id, a2.id),
+            ),
+            StorySentence(
+                text="UN rights chief Michelle Bachelet called for an immediate cessation "
+                "of hostilities.",
+                segments=(a1.id,),
+            ),
+        ),
+        differences=(
+            Difference(
+                kind=DifferenceKind.NUMBER,
+                subject="people who fled since early December",
+                values=(
+                    Value(text="350,000", normalized="350000", segments=(a1.id,)),
+                    Value(
+                        text="350,0000",
+                        normalized="3500000",
+                        segments=(a2.id,),
+                        sentence="Some 350,0000 people fled.",
+                    ),
+                ),
+                note="likely a typo",
+            ),
+            Difference(
+                kind=DifferenceKind.DATE,
+                subject="when the UN reported the figure",
+                values=(
+                    Value(text="on Thursday", normalized="2020-01-16", segments=(a1.id,)),
+                    Value(text="on Jan. 17", normalized="2020-01-17", segments=(a2.id,)),
+                ),
+            ),
+        ),
+        unique=(
+            UniqueFact(
+                segment=a2.id,
+                text="1,506 civilians were killed since 29 April, 293 women and 433 children.",
+            ),
+        ),
+        alternative_titles=("UN Says 350,000 Flee Idlib Offensive",),
+    )
+    story_c = Story(
+        event=event_c,
+        sentences=(
+            StorySentence(
+                text="235,000 people fled Idlib in two weeks, OCHA said.",
+                segments=(event_c.segments[0].id,),
+            ),
+        ),
+    )
+    story_a = _replace_event(story_a, **event_a_overrides)
+    return BuildResult(
+        stories=(story_a, story_c),
+        storylines=(
+            Storyline(id="idlib-offensive", title="Idlib offensive", event_ids=(EVENT_C, EVENT_A)),
+        ),
+        rejected=(Rejected("inbox/broken.jsonl", 7, "invalid JSON: Expecting ',' delimiter"),),
+        articles=(moscow, roundup, ocha),
+    )
+
+
+def _replace_event(story: Story, **overrides: Any) -> Story:
+    if not overrides:
+        return story
+    event = story.event
+    fields = {f: getattr(event, f) for f in ("id", "title", "date", "segments", "storyline")}
+    return Story(
+        event=Event(**(fields | overrides)),
+        sentences=story.sentences,
+        differences=story.differences,
+        unique=story.unique,
+        alternative_titles=story.alternative_titles,
+    )
+
+
+@pytest.fixture
+def pages() -> dict[str, str]:
+    return render_pages(sample_result(), templates_dir=TEMPLATES, locale="en_GB")
+
+
+# --- Pages ------------------------------------------------------------------------------
+
+
+def test_pages_cover_events_sources_storylines_and_rejected(pages: dict[str, str]) -> None:
+    assert sorted(pages) == [
+        "events.json",
+        f"events/{EVENT_C}.md",
+        f"events/{EVENT_A}.md",
+        "index.md",
+        "rejected.md",
+        "sources/enab-baladi.md",
+        "sources/index.md",
+        "sources/the-moscow-times.md",
+        "sources/unknown-source.md",
+        "storylines/idlib-offensive.md",
+    ]
+
+
+def test_index_page_matches_golden(
+    pages: dict[str, str], golden: Callable[[str, str], None]
+) -> None:
+    golden("render/index.md", pages["index.md"])
+
+
+def test_event_page_matches_golden(
+    pages: dict[str, str], golden: Callable[[str, str], None]
+) -> None:
+    golden("render/event.md", pages[f"events/{EVENT_A}.md"])
+
+
+def test_dates_follow_the_locale() -> None:
+    pages = render_pages(sample_result(), templates_dir=TEMPLATES, locale="fr")
+    assert "## vendredi 17 janvier 2020" in pages["index.md"]
+    assert "17 janvier 2020 · 2 sources" in pages[f"events/{EVENT_A}.md"]
+
+
+def test_rendering_twice_gives_the_same_pages(pages: dict[str, str]) -> None:
+    assert render_pages(sample_result(), templates_dir=TEMPLATES, locale="en_GB") == pages
+
+
+def test_only_web_addresses_become_links(pages: dict[str, str]) -> None:
+    event_c = pages[f"events/{EVENT_C}.md"]
+    assert "javascript:alert(1) (not a web link)" in event_c
+    assert "](javascript" not in event_c
+    assert (
+        "(https://example.org/roundup?day=17&lang=en){ .digest-url }"
+        in pages[f"events/{EVENT_A}.md"]
+    )
+
+
+def test_rejected_page_lists_input_line_and_reason(pages: dict[str, str]) -> None:
+    assert (
+        "| inbox/broken.jsonl | 7 | invalid JSON: Expecting ',' delimiter |" in pages["rejected.md"]
+    )
+    assert "[the rejected inputs](rejected.md)" in pages["index.md"]
+
+
+def test_storyline_page_lists_its_events_oldest_first(pages: dict[str, str]) -> None:
+    page = pages["storylines/idlib-offensive.md"]
+    assert page.index(f"events/{EVENT_C}.md") < page.index(f"events/{EVENT_A}.md")
+
+
+def test_repeated_event_ids_are_refused() -> None:
+    result = sample_result(id=EVENT_C)
+    with pytest.raises(ValueError, match="repeated"):
+        render_pages(result, templates_dir=TEMPLATES, locale="en")
+
+
+def test_a_storyline_naming_a_missing_event_is_refused() -> None:
+    result = sample_result()
+    broken = Storyline(id="idlib-offensive", title="Idlib", event_ids=(EVENT_A, "gone"))
+    result = BuildResult(
+        stories=result.stories, storylines=(broken,), rejected=(), articles=result.articles
+    )
+    with pytest.raises(ValueError, match=r"unknown storylines \[\] or events \['gone'\]"):
+        render_pages(result, templates_dir=TEMPLATES, locale="en")
+
+
+def test_event_ids_that_are_not_file_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="unsafe"):
+        render_pages(sample_result(id="../x"), templates_dir=TEMPLATES, locale="en")
+
+
+# --- events.json ------------------------------------------------------------------------
+
+
+def test_events_json_lists_every_member_newest_event_first() -> None:
+    document = json.loads(events_json(sample_result()))
+    assert document["schema"] == 1
+    assert [e["id"] for e in document["events"]] == [EVENT_A, EVENT_C]
+    event_a = document["events"][0]
+    assert event_a["page"] == f"events/{EVENT_A}.md"
+    assert event_a["storyline"] == "idlib-offensive"
+    assert event_a["members"] == [
+        {
+            "article": MOSCOW,
+            "segment": None,
+            "source": "The Moscow Times",
+            "url": "https://www.themoscowtimes.com/2020/01/17/un-says-350000-flee-idlib",
+            "date": "2020-01-17",
+            "title": "UN Says 350,000 Flee Idlib Offensive",
+        },
+        {
+            "article": ROUNDUP,
+            "segment": 2,
+            "source": "Enab Baladi",
+            "url": "https://example.org/roundup?day=17&lang=en",
+            "date": "2020-01-17",
+            "title": "Idlib [update]: 350,0000 *displaced*",
+        },
+    ]
+    assert document["events"][1]["date"] == "2019-12-27"
+
+
+def test_events_json_values_name_the_articles_behind_their_segments() -> None:
+    event_a = json.loads(events_json(sample_result()))["events"][0]
+    number = event_a["differences"][0]
+    assert number["kind"] == "number"
+    assert number["note"] == "likely a typo"
+    assert number["values"][1] == {
+        "text": "350,0000",
+        "normalized": "3500000",
+        "articles": [ROUNDUP],
+        "segments": [f"{ROUNDUP}#2"],
+        "sentence": "Some 350,0000 people fled.",
+    }
+    assert event_a["unique"] == [
+        {
+            "article": ROUNDUP,
+            "segment": 2,
+            "text": "1,506 civilians were killed since 29 April, 293 women and 433 children.",
+        }
+    ]
+    assert event_a["sentences"][0]["articles"] == [MOSCOW, ROUNDUP]
+
+
+def test_events_json_keeps_storylines_and_rejected_with_their_line() -> None:
+    document = json.loads(events_json(sample_result()))
+    assert document["storylines"] == [
+        {
+            "id": "idlib-offensive",
+            "title": "Idlib offensive",
+            "page": "storylines/idlib-offensive.md",
+            "events": [EVENT_C, EVENT_A],
+        }
+    ]
+    assert document["rejected"] == [
+        {
+            "input": "inbox/broken.jsonl",
+            "line": 7,
+            "reason": "invalid JSON: Expecting ',' delimiter",
+        }
+    ]
+
+
+def test_events_json_is_indented_utf8_ending_in_a_newline() -> None:
+    text = events_json(sample_result())
+    assert text.endswith("}\n")
+    assert text.startswith('{\n  "schema": 1,')
+
+
+# --- write_docs -------------------------------------------------------------------------
+
+
+def test_write_docs_leaves_unchanged_files_alone(tmp_path: Path, pages: dict[str, str]) -> None:
+    docs = tmp_path / "docs"
+    first = write_docs(pages, docs)
+    assert docs / "index.md" in first
+    index = docs / "index.md"
+    os.utime(index, (1_000_000_000, 1_000_000_000))
+    changed = dict(pages) | {"rejected.md": "# Rejected inputs\n\nEvery input was read.\n"}
+    assert write_docs(changed, docs) == [docs / "rejected.md"]
+    assert index.stat().st_mtime == 1_000_000_000
+
+
+def test_write_docs_removes_stale_generated_pages_only(
+    tmp_path: Path, pages: dict[str, str]
+) -> None:
+    docs = tmp_path / "docs"
+    write_docs(pages, docs)
+    (docs / "notes.md").write_text("hand-written\n", encoding="utf-8")
+    (docs / "events" / "old" / "deep.md").parent.mkdir()
+    (docs / "events" / "old" / "deep.md").write_text("old\n", encoding="utf-8")
+    fewer = {k: v for k, v in pages.items() if not k.startswith("storylines/")}
+    fewer.pop(f"events/{EVENT_C}.md")
+    fewer.pop("rejected.md")
+    write_docs(fewer, docs)
+    assert not (docs / "events" / f"{EVENT_C}.md").exists()
+    assert not (docs / "events" / "old").exists()
+    assert not (docs / "storylines").exists()
+    assert not (docs / "rejected.md").exists()
+    assert (docs / "events" / f"{EVENT_A}.md").exists()
+    assert (docs / "notes.md").read_text(encoding="utf-8") == "hand-written\n"
+
+
+def test_write_docs_copies_the_hand_written_pages_into_another_docs_dir(
+    tmp_path: Path, pages: dict[str, str]
+) -> None:
+    write_docs(pages, tmp_path)
+    assert (tmp_path / "about" / "index.md").read_bytes() == (
+        PROJECT_ROOT / "docs" / "about" / "index.md"
+    ).read_bytes()
+    assert (tmp_path / "stylesheets" / "digest.css").is_file()
+
+
+@pytest.mark.parametrize("path", ["../x.md", "about/index.md", "events/../../x.md", "/etc/x"])
+def test_write_docs_refuses_paths_outside_the_generated_files(tmp_path: Path, path: str) -> None:
+    with pytest.raises(ValueError, match="not a generated docs path"):
+        write_docs({path: "x"}, tmp_path)
+
+
+# --- Slugs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../etc", "CON", "con", "Index", "x" * 500, "", "   ", "..", "/", "a/b\\c", "Аль-Джазира"],
+)
+def test_source_slugs_are_plain_file_names(name: str) -> None:
+    slug = source_slug(name)
+    assert slug
+    assert len(slug) <= MAX_SLUG_LENGTH
+    assert all(c.isascii() and (c.isalnum() or c == "-") for c in slug)
+    assert not slug.startswith("-")
+    assert slug not in {"con", "index", "nul", "aux", "prn"}
+
+
+def test_outlets_with_the_same_slug_get_distinct_pages() -> None:
+    result = sample_result()
+    renamed = tuple(
+        clean_article(a.id, source="enab baladi", url=a.url, published=a.published, title="t")
+        if a.id == MOSCOW
+        else a
+        for a in result.articles
+    )
+    result = BuildResult(
+        stories=result.stories,
+        storylines=result.storylines,
+        rejected=result.rejected,
+        articles=renamed,
+    )
+    pages = render_pages(result, templates_dir=TEMPLATES, locale="en")
+    slugs = sorted(p for p in pages if p.startswith("sources/enab-baladi"))
+    assert len(slugs) == 2
