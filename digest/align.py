@@ -8,6 +8,7 @@ still aligns, while a sentence that shares only its topic does not.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,8 +78,49 @@ def align_claims(event: Event) -> tuple[ClaimGroup, ...]:
             else:
                 groups.append([mention])
                 signatures.append([signature])
-    claims = [ClaimGroup(mentions=tuple(g)) for g in groups]
-    return tuple(sorted(claims, key=lambda c: (c.position, c.mentions[0].segment)))
+    return _reading_order([ClaimGroup(mentions=tuple(g)) for g in groups])
+
+
+def _reading_order(claims: list[ClaimGroup]) -> tuple[ClaimGroup, ...]:
+    """Order claims along a spine, each other source's extras after their own context.
+
+    The spine is the member whose sentences the other sources confirm most (the wire
+    copy, typically): its claims keep its order. Then, member by member, a claim not
+    yet placed goes right after the claim before it in that member's text, so a
+    detail only one outlet adds stays next to what it elaborates. Sort keys are
+    tuples: what goes after `(3,)` gets `(3, 1)`, `(3, 2)` …, which sort before `(4,)`.
+    """
+    keys: dict[int, tuple[int, ...]] = {}
+    inserted_after: Counter[tuple[int, ...]] = Counter()
+    for segment in _by_confirmation(claims):
+        indices = _claims_of(segment, claims)
+        anchor = next((keys[i] for i in indices if i in keys), None)
+        if anchor is None:  # nothing of it placed yet: the spine, or a member on its own
+            keys.update({i: (len(keys) + n,) for n, i in enumerate(indices)})
+            continue
+        for index in indices:
+            if index not in keys:
+                inserted_after[anchor] += 1
+                keys[index] = (*anchor, inserted_after[anchor])
+            anchor = keys[index]
+    return tuple(claims[i] for i in sorted(keys, key=keys.__getitem__))
+
+
+def _by_confirmation(claims: Sequence[ClaimGroup]) -> list[str]:
+    """Member segments, the one whose claims others carry most first."""
+    confirmed: Counter[str] = Counter()
+    for claim in claims:
+        for segment in claim.segments:
+            confirmed[segment] += len(claim.segments) - 1
+    return sorted(confirmed, key=lambda s: (-confirmed[s], s))
+
+
+def _claims_of(segment: str, claims: Sequence[ClaimGroup]) -> list[int]:
+    """Indices of the claims a segment makes, in the order it makes them."""
+    where = {
+        i: m.position for i, c in enumerate(claims) for m in c.mentions if m.segment == segment
+    }
+    return sorted(where, key=lambda i: (where[i], i))
 
 
 def _fullest_first(segment: Segment) -> tuple[int, str]:

@@ -76,8 +76,30 @@ def group_events(segments: Sequence[Segment], *, threshold: float = 0.5) -> tupl
     order = sorted(range(len(segments)), key=lambda i: _visit_key(segments[i]))
     vectors = _tfidf_vectors(segments)
     groups = _assign(order, segments, vectors, threshold)
-    events = [_make_event([segments[i] for i in g.members], g.centroid) for g in groups]
+    sibling_dates = _sibling_dates(segments, groups)
+    events = [
+        _make_event([segments[i] for i in g.members], g.centroid, sibling_dates) for g in groups
+    ]
     return _newest_first(_unique_ids(events))
+
+
+def _sibling_dates(segments: Sequence[Segment], groups: list[_Group]) -> dict[str, date]:
+    """Date the sections of an undated roundup by the events their dated siblings joined.
+
+    Sections of one page are published together: when an undated roundup's other
+    sections sit in dated events, the earliest of those dates stands for the page.
+    """
+    group_of = {i: g for g, group in enumerate(groups) for i in group.members}
+    sections: defaultdict[str, list[int]] = defaultdict(list)
+    for i, segment in enumerate(segments):
+        if segment.published is None:
+            sections[segment.article.id].append(i)
+    inferred: dict[str, date] = {}
+    for members in sections.values():
+        dates = [d for i in members if (d := groups[group_of[i]].first) is not None]
+        if dates:
+            inferred.update({segments[i].id: min(dates) for i in members})
+    return inferred
 
 
 def _visit_key(segment: Segment) -> tuple[date, str]:
@@ -148,9 +170,9 @@ def _weighted_counts(segment: Segment) -> dict[str, float]:
     return {t: max(w, 1.0) for t, w in counts.items()}
 
 
-def _make_event(members: list[Segment], centroid: Vector) -> Event:
+def _make_event(members: list[Segment], centroid: Vector, sibling_dates: dict[str, date]) -> Event:
     ordered = tuple(sorted(members, key=_visit_key))
-    dates = [s.published for s in ordered if s.published is not None]
+    dates = [d for s in ordered if (d := s.published or sibling_dates.get(s.id)) is not None]
     first = min(dates) if dates else None
     title = choose_title(ordered, centroid)
     prefix = first.isoformat() if first else "undated"
