@@ -83,8 +83,8 @@ reduced: `By Reuters`), possibly followed by the date (`By Jane Doe | January 17
 Every word is a capitalised name or a connector, so a sentence such as `By Monday, the
 ceasefire had collapsed.` never matches."""
 
-_NOT_AUTHORS = frozenset(WEEKDAYS) | frozenset(MONTHS)
-"""`By Friday` alone on a line is a deadline, not a byline."""
+_CALENDAR_WORDS = frozenset(WEEKDAYS) | frozenset(MONTHS)
+"""Never a name: `By Friday` alone on a line is a deadline, not a byline."""
 
 ORIGINAL_URL = re.compile(
     r"\s*(?:original|source|canonical)\s+(?:url|link)\s*:?\s*(?:<?(?P<url>https?://[^\s<>]+)>?)?\s*",
@@ -196,7 +196,7 @@ BOILERPLATE = re.compile(
     """.replace("{NEWSLETTER}", _NEWSLETTER),
     re.VERBOSE,
 )
-"""Short lines that are page furniture, matched whole against `boilerplate_key(line)`."""
+"""Short lines that are page furniture, matched whole against `_boilerplate_key(line)`."""
 
 LONG_BOILERPLATE = re.compile(
     r"(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b.{0,400}"
@@ -218,8 +218,8 @@ RIGHTS_RESERVED = re.compile(r"(?:©|\(c\)|copyright|\d{4}).*\ball rights reserv
 under the contract would lapse` is prose (it names no year and no copyright)."""
 
 DATE_LINE_MAX = 80
-_DIGIT = re.compile(r"\d")
 """Characters: the longest date or dateline line seen (ecbplus) is about 50."""
+_DIGIT = re.compile(r"\d")
 
 SHORT_LINE = 160
 """Characters: metadata lines, promos and furniture are shorter; longer lines only go
@@ -245,11 +245,15 @@ def match_line(line: str, plain: str) -> LineMatch | None:
         line: The line as it stands, Markdown included (a caption's bold credit).
         plain: The same line with its Markdown reduced to text.
 
-    >>> match_line("Editor's Picks", "Editor's Picks")
+    >>> def match(line: str) -> LineMatch | None:
+    ...     return match_line(line, line)
+    >>> match("Editor's Picks")
     LineMatch(rule='boilerplate', value=None)
-    >>> match_line("Updated: January 17, 2020 05:06 AM", "Updated: January 17, 2020 05:06 AM")
+    >>> match("Updated: January 17, 2020 05:06 AM")
     LineMatch(rule='updated', value='2020-01-17')
-    >>> match_line("Advertising revenue fell.", "Advertising revenue fell.") is None
+    >>> match("Abu Dhabi, UAEThursday 22 October 2020")
+    LineMatch(rule='dateline', value='2020-10-22')
+    >>> match("Advertising revenue fell.") is None
     True
     """
     plain = _HEADING_MARK.sub("", plain, count=1) if plain[:1] in "#>" else plain
@@ -260,24 +264,10 @@ def match_line(line: str, plain: str) -> LineMatch | None:
     return None
 
 
-def read_date(text: str) -> date | None:
-    """Read a full calendar date as a page prints it; None when it is not exactly one.
-
-    >>> read_date("Thursday 22 October 2020")
-    datetime.date(2020, 10, 22)
-    >>> read_date("Jan. 17, 2020 05:06 AM")
-    datetime.date(2020, 1, 17)
-    >>> read_date("February 30, 2020") is None
-    True
-    """
-    match = DATE_LINE.fullmatch(text)
-    return _date_of(match) if match else None
-
-
-def boilerplate_key(plain: str) -> str:
+def _boilerplate_key(plain: str) -> str:
     """Reduce a line to the form the boilerplate vocabulary is written in.
 
-    >>> boilerplate_key("**Editor’s Picks:**")
+    >>> _boilerplate_key("**Editor’s Picks:**")
     "editor's picks"
     """
     key = " ".join(plain.replace("*", "").replace("’", "'").split())
@@ -349,7 +339,7 @@ def _dateline(_line: str, plain: str) -> LineMatch | None:
     """A place and a date: with a weekday, the page's dateline (seed 004); without one,
     or after an agency's name (`AFP, Tuesday 2 Jul 2013`), the story's date."""
     match = DATELINE.fullmatch(plain) if _may_be_date(plain) else None
-    if match is None or match["place"].split()[0].lower() in _NOT_AUTHORS:
+    if match is None or match["place"].split()[0].lower() in _CALENDAR_WORDS:
         return None
     day = _date_of(match)
     is_page_date = WEEKDAY_WORD.search(match["date"]) and not AGENCY.fullmatch(match["place"])
@@ -362,7 +352,7 @@ def _byline(_line: str, plain: str) -> LineMatch | None:
     if match is None:
         return None
     author = match["author"].rstrip(" ,;|&/")
-    if author.split()[0].lower().rstrip(".,") in _NOT_AUTHORS:
+    if author.split()[0].lower().rstrip(".,") in _CALENDAR_WORDS:
         return None
     return LineMatch("byline", author)
 
@@ -402,7 +392,7 @@ def _wire_credit(_line: str, plain: str) -> LineMatch | None:
 def _boilerplate(_line: str, plain: str) -> LineMatch | None:
     if SEPARATOR.fullmatch(plain):
         return LineMatch("separator")
-    key = boilerplate_key(plain)
+    key = _boilerplate_key(plain)
     found = BOILERPLATE.fullmatch(key) or LONG_BOILERPLATE.fullmatch(key)
     if found or COPYRIGHT.fullmatch(plain) or _reserves_rights(key):
         return LineMatch("boilerplate")
@@ -414,7 +404,7 @@ def _reserves_rights(key: str) -> bool:
 
 
 def _long_boilerplate(_line: str, plain: str) -> LineMatch | None:
-    found = LONG_BOILERPLATE.fullmatch(boilerplate_key(plain))
+    found = LONG_BOILERPLATE.fullmatch(_boilerplate_key(plain))
     return LineMatch("boilerplate") if found else None
 
 

@@ -33,7 +33,7 @@ HEADLINE_MAX_WORDS = 20  # headlines run 6-15 words; seed 001's has 11, 004's st
 HEADLINE_MAX_CHARS = 200  # 20 long words; a cheap test before counting them
 
 TEMPLATE_TOKEN = re.compile(
-    r"%[A-Z][A-Z_]{2,}[0-9A-Fa-f]{4,}%"  # seeds 000/003
+    r"%[A-Z][A-Z_]{2,30}[0-9A-Fa-f]{4,64}%"  # seeds 000/003; bounded, as the two overlap
     r"|\{\{[^{}\n]{1,120}\}\}|\{%[^{}\n]{1,120}%\}"
 )
 """Placeholders a page template left unfilled: seeds 000 and 003 open with
@@ -78,7 +78,8 @@ MD_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\(([^()\s]*)(?:\s+\"[^\"\n]*\")?\)")
 MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\)")
 """`[Reuters](#)` (seed 001's byline) and `[text](https://…)`: the text stays."""
 MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]+|mailto:[^\s<>]+)>")
-MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1")
+"""`**bold**`; bounded, so a line of unmatched `**` costs linear time, not quadratic."""
 MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 _MARKUP_HINT = re.compile(r"[\[*<_]")
 
@@ -150,7 +151,7 @@ def clean(article: Article) -> CleanArticle:
         result again changes nothing.
     """
     findings = _Findings()
-    text = repair_inline(article.text, findings.removed.append)
+    text = _repair_inline(article.text, findings.removed.append)
     paragraphs = _read_paragraphs(text, findings)
     title, subtitle = _take_title(article.title, paragraphs, findings)
     removed = tuple(findings.removed)
@@ -169,13 +170,13 @@ def clean(article: Article) -> CleanArticle:
     )
 
 
-def repair_inline(text: str, record: Record) -> str:
+def _repair_inline(text: str, record: Record) -> str:
     """Repair debris inside lines: template tokens, entities, mojibake, invisible marks.
 
     Line breaks are normalised to `\\n`; the number of lines never changes.
 
     >>> found = []
-    >>> print(repair_inline("Hay& # 39;et,quot;%MINIFYHTML4eb2840911%", found.append))
+    >>> print(_repair_inline("Hay& # 39;et,quot;%MINIFYHTML4eb2840911%", found.append))
     Hay'et"
     >>> [(removal.rule, removal.text, removal.value) for removal in found]
     ... # doctest: +NORMALIZE_WHITESPACE
@@ -265,7 +266,9 @@ def _read_paragraphs(text: str, findings: _Findings) -> list[str]:
 def _read_line(lines: list[str], index: int, findings: _Findings) -> tuple[int, str | None]:
     """Read the line at `index`; return the index to read next and the line if it stays."""
     raw = lines[index]
-    plain, markup = unmark(raw)
+    if not raw or raw.isspace():
+        return index + 1, None
+    plain, markup = _unmark(raw)
     found = match_line(raw, plain) if plain else None
     if found is not None:
         end, value = _metadata_end(lines, index, found)
@@ -294,18 +297,18 @@ def _metadata_end(lines: list[str], index: int, found: LineMatch) -> tuple[int, 
 
 def _note_prose(line: str, findings: _Findings) -> None:
     """Mark where the page header ends: at the first line that is not a headline."""
-    if findings.header_size is None and not is_headline(line):
+    if findings.header_size is None and not _is_headline(line):
         findings.header_size = len(findings.removed)
 
 
-def unmark(line: str) -> tuple[str, tuple[Removal, ...]]:
+def _unmark(line: str) -> tuple[str, tuple[Removal, ...]]:
     """Reduce a line's Markdown to text; return it, collapsed, and the markup removed.
 
     Heading marks stay: a later stage splits roundups at headings.
 
-    >>> unmark("**Related article: [Russia's Role](#)**")[0]
+    >>> _unmark("**Related article: [Russia's Role](#)**")[0]
     "Related article: Russia's Role"
-    >>> unmark("## Markets  ")
+    >>> _unmark("## Markets  ")
     ('## Markets', ())
     """
     removals: list[Removal] = []
@@ -350,19 +353,19 @@ def _ends_paragraph(line: str, following: str) -> bool:
     """A headline-like line followed by a capitalised one stands alone; a lower-case
     continuation is a wrapped sentence or a list item, and stays on its paragraph."""
     opens = following[0] in _OPENERS or following[0].isupper() or following[0].isdigit()
-    return opens and is_headline(line)
+    return opens and _is_headline(line)
 
 
-def is_headline(paragraph: str) -> bool:
+def _is_headline(paragraph: str) -> bool:
     """Tell whether a paragraph reads as a headline: one short line, no sentence ending.
 
-    >>> is_headline("350K Syrians Have Fled Russian-Led Assault in Idlib, UN Says")
+    >>> _is_headline("350K Syrians Have Fled Russian-Led Assault in Idlib, UN Says")
     True
-    >>> is_headline("Voting for MPs to Majlis (Parliament) began in Turkmenistan on Dec.14.")
+    >>> _is_headline("Voting for MPs to Majlis (Parliament) began in Turkmenistan on Dec.14.")
     False
-    >>> is_headline("# Markets")
+    >>> _is_headline("# Markets")
     True
-    >>> is_headline('"It failed," she said."')
+    >>> _is_headline('"It failed," she said."')
     False
     """
     if len(paragraph) > HEADLINE_MAX_CHARS or paragraph.rstrip(_CLOSERS).endswith(_ENDINGS):
@@ -384,24 +387,30 @@ def _take_title(
     subtitle is taken only when the paragraph after it is prose, so a roundup's first
     sub-heading is not mistaken for one.
     """
-    if title is None and paragraphs and is_headline(paragraphs[0]):
+    if title is None and paragraphs and _is_headline(paragraphs[0]):
         first = paragraphs.pop(0)
         title = HEADING_MARK.sub("", first)
         findings.add("title", first, title)
     if title is None:
         return None, None
     key = _title_key(title)
-    while (
-        paragraphs and len(paragraphs[0]) < 2 * len(title) + 8 and _title_key(paragraphs[0]) == key
-    ):
-        findings.add("repeated-title", paragraphs.pop(0))
-    if len(paragraphs) < 2 or paragraphs[0].startswith("#") or is_headline(paragraphs[1]):
-        return title, None
-    if not is_headline(paragraphs[0]):
-        return title, None
+    repeats = 0
+    while repeats < len(paragraphs) and _is_title_repeat(paragraphs[repeats], key):
+        findings.add("repeated-title", paragraphs[repeats])
+        repeats += 1
+    del paragraphs[:repeats]
+    return title, _take_subtitle(paragraphs, findings)
+
+
+def _take_subtitle(paragraphs: list[str], findings: _Findings) -> str | None:
+    """Take a headline-like first paragraph as the subtitle when prose follows it."""
+    if len(paragraphs) < 2 or paragraphs[0].startswith("#") or _is_headline(paragraphs[1]):
+        return None
+    if not _is_headline(paragraphs[0]):
+        return None
     subtitle = paragraphs.pop(0)
     findings.add("subtitle", subtitle, subtitle)
-    return title, subtitle
+    return subtitle
 
 
 def _is_title_repeat(paragraph: str, key: str) -> bool:

@@ -73,8 +73,9 @@ def build(
         raise click.ClickException(str(error)) from error
     sources = len({a.source for a in result.articles if a.source})
     click.echo(
-        f"{len(result.articles)} articles from {sources} sources → {len(result.stories)} events, "
-        f"{len(result.storylines)} storylines, {len(result.rejected)} rejected"
+        f"{_count(len(result.articles), 'article')} from {_count(sources, 'source')} → "
+        f"{_count(len(result.stories), 'event')}, "
+        f"{_count(len(result.storylines), 'storyline')}, {len(result.rejected)} rejected"
     )
     for rejected in result.rejected:
         where = f"{rejected.input}:{rejected.line}" if rejected.line else rejected.input
@@ -105,3 +106,8 @@ def evaluate_command(events_json: Path, labels: Path) -> None:
             f"{name:9} precision {scores.precision:.3f}  recall {scores.recall:.3f}  "
             f"F1 {scores.f1:.3f}"
         )
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 event`, `3 events`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

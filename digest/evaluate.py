@@ -86,6 +86,17 @@ def _scores(precision: float, recall: float) -> Scores:
     return Scores(precision=precision, recall=recall, f1=f1)
 
 
+def score_dataset(folder: Path) -> Evaluation:
+    """Run the pipeline on a labelled folder (`articles/`, `labels.json`) and score it."""
+    from digest.config import make_config
+    from digest.pipeline import run_pipeline
+    from digest.render import events_json
+
+    result = run_pipeline(make_config([folder / "articles"]))
+    predicted = predicted_labels(json.loads(events_json(result)))
+    return evaluate(predicted, load_labels(folder / "labels.json"))
+
+
 def load_labels(path: Path) -> dict[str, str]:
     """Read a labels file: a JSON object mapping article id (file name) to event label."""
     labels = json.loads(path.read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from digest.model import CleanArticle, Segment
-from digest.similarity import cosine, term_counts, unmarked
+from digest.similarity import STOP_WORDS, cosine, term_counts, unmarked
 from digest.text import paragraphs
 
 HEADING_MAX_WORDS = 14  # headlines run 6-12 words; a 15-word line is a sentence fragment
@@ -29,7 +29,8 @@ under a cross-head shares most of its vocabulary.
 """
 
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
-_SENTENCE_PUNCTUATION = tuple('.!?:;,"”’)…')
+_SENTENCE_PUNCTUATION = tuple(".!?:;,\"”’)…'")
+_SENTENCE_INSIDE = re.compile(r"[.!?] +[A-Z]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,13 @@ def is_heading(paragraph: str) -> bool:
     text = paragraph.strip()
     if not text or len(text.split()) > HEADING_MAX_WORDS:
         return False
-    return (text[0].isupper() or text[0].isdigit()) and not text.endswith(_SENTENCE_PUNCTUATION)
+    last_word = text.rsplit(None, 1)[-1].lower()
+    return (
+        (text[0].isupper() or text[0].isdigit())
+        and not text.endswith(_SENTENCE_PUNCTUATION)
+        and not _SENTENCE_INSIDE.search(text)
+        and last_word not in STOP_WORDS  # a wrapped line ("…wholly beneficial, or")
+    )
 
 
 def _split_at_headings(article: CleanArticle) -> list[_Section]:

@@ -7,23 +7,16 @@ Each dataset folder holds `articles/` and `labels.json` (file name → event lab
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
-from digest.config import make_config
-from digest.evaluate import Evaluation, evaluate, load_labels, predicted_labels
-from digest.pipeline import run_pipeline
-from digest.render import events_json
+from digest.evaluate import Evaluation, score_dataset
 
 
-def score_dataset(folder: Path) -> tuple[Evaluation, float]:
-    """Run the pipeline on one dataset folder and score it against its labels."""
+def timed_score(folder: Path) -> tuple[Evaluation, float]:
     started = time.perf_counter()
-    result = run_pipeline(make_config([folder / "articles"]))
-    elapsed = time.perf_counter() - started
-    predicted = predicted_labels(json.loads(events_json(result)))
-    return evaluate(predicted, load_labels(folder / "labels.json")), elapsed
+    evaluation = score_dataset(folder)
+    return evaluation, time.perf_counter() - started
 
 
 def main() -> None:
@@ -36,7 +29,7 @@ def main() -> None:
         f" {'pair P':>6} {'pair R':>6} {'pair F1':>7} {'seconds':>7}"
     )
     for folder in folders:
-        e, seconds = score_dataset(folder)
+        e, seconds = timed_score(folder)
         events = f"{e.predicted_events}/{e.gold_events}"
         print(
             f"{folder.name:16} {e.articles:8} {events:>13} {e.bcubed.precision:6.3f}"

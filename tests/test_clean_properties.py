@@ -7,7 +7,6 @@ are tested on what the cleaner will meet rather than on arbitrary unicode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252", mojibake's usual codec)
@@ -41,14 +40,6 @@ HEADLINE_WORDS = ("Syrians", "Flee", "Idlib", "Offensive", "UN", "Says", "Truce"
 PLACES = ("Abu Dhabi, UAE", "London", "Dubai", "Beirut, Lebanon")
 
 
-@dataclass(frozen=True, slots=True)
-class Debris:
-    """A piece of debris as inserted, and whether it stands on a line of its own."""
-
-    text: str
-    own_line: bool = True
-
-
 words = st.lists(st.sampled_from(WORDS), min_size=3, max_size=14)
 
 
@@ -70,10 +61,10 @@ hex_tails = st.text("0123456789abcdef", min_size=8, max_size=34)
 
 
 @st.composite
-def debris_lines(draw: st.DrawFn) -> Debris:
+def debris_lines(draw: st.DrawFn) -> str:
     """A line of page debris as real scrapes carry it."""
     name, headline, day = draw(st.sampled_from(NAMES)), draw(headlines()), draw(dates)
-    line = draw(
+    return draw(
         st.sampled_from(
             (
                 "Advertisement",
@@ -103,18 +94,16 @@ def debris_lines(draw: st.DrawFn) -> Debris:
             )
         )
     )
-    return Debris(line)
 
 
 @st.composite
-def inline_debris(draw: st.DrawFn) -> Debris:
+def inline_debris(draw: st.DrawFn) -> str:
     """A token that sits between sentences inside a paragraph."""
-    token = draw(st.sampled_from(("%MINIFYHTML{}%", "{{{{ slot_{} }}}}"))).format(draw(hex_tails))
-    return Debris(token, own_line=False)
+    return draw(st.sampled_from(("%MINIFYHTML{}%", "{{{{ slot_{} }}}}"))).format(draw(hex_tails))
 
 
 @st.composite
-def damaged(draw: st.DrawFn, sentence: str) -> tuple[str, Debris | None]:
+def damaged(draw: st.DrawFn, sentence: str) -> tuple[str, str | None]:
     """The sentence with one character turned into entity debris or mojibake, if it has one
     that can be; return it and the debris put in."""
     choices = [
@@ -129,10 +118,10 @@ def damaged(draw: st.DrawFn, sentence: str) -> tuple[str, Debris | None]:
     old, new = draw(st.sampled_from(choices))
     if new == "mojibake":
         broken = sentence.encode("utf-8").decode("sloppy-windows-1252")
-        return broken, Debris(broken[_first_non_ascii(sentence)], own_line=False)
+        return broken, broken[_first_non_ascii(sentence)]
     if new.startswith(","):
-        return sentence[:-2] + new + ".", Debris(new, own_line=False)
-    return sentence.replace(old, new, 1), Debris(new, own_line=False)
+        return sentence[:-2] + new + ".", new
+    return sentence.replace(old, new, 1), new
 
 
 def _first_non_ascii(text: str) -> int:
@@ -140,16 +129,17 @@ def _first_non_ascii(text: str) -> int:
 
 
 @st.composite
-def paragraphs_with_debris(draw: st.DrawFn) -> tuple[list[str], list[str], list[Debris]]:
-    """Return the sentences, the article text with debris among them, and the debris."""
+def paragraphs_with_debris(draw: st.DrawFn) -> tuple[list[str], list[str], list[str]]:
+    """Return the sentences, the article's blocks (paragraphs and debris lines in reading
+    order), and every piece of debris put in."""
     all_sentences: list[str] = []
     blocks: list[str] = []
-    inserted: list[Debris] = []
+    inserted: list[str] = []
     for _ in range(draw(st.integers(1, 6))):
         if draw(st.booleans()):
             debris = draw(debris_lines())
             inserted.append(debris)
-            blocks.append(debris.text)
+            blocks.append(debris)
         paragraph = draw(st.lists(sentences(), min_size=1, max_size=3))
         all_sentences.extend(paragraph)
         broken = [_damage(draw, sentence, inserted) for sentence in paragraph]
@@ -157,24 +147,24 @@ def paragraphs_with_debris(draw: st.DrawFn) -> tuple[list[str], list[str], list[
     if draw(st.booleans()):
         debris = draw(debris_lines())
         inserted.append(debris)
-        blocks.append(debris.text)
+        blocks.append(debris)
     return all_sentences, blocks, inserted
 
 
-def _damage(draw: st.DrawFn, sentence: str, inserted: list[Debris]) -> str:
+def _damage(draw: st.DrawFn, sentence: str, inserted: list[str]) -> str:
     text, debris = draw(damaged(sentence))
     if debris is not None:
         inserted.append(debris)
     return text
 
 
-def _join_with_tokens(draw: st.DrawFn, paragraph: list[str], inserted: list[Debris]) -> str:
+def _join_with_tokens(draw: st.DrawFn, paragraph: list[str], inserted: list[str]) -> str:
     pieces = [paragraph[0]]
     for sentence in paragraph[1:]:
         if draw(st.booleans()):
             token = draw(inline_debris())
             inserted.append(token)
-            pieces.append(token.text)
+            pieces.append(token)
         pieces.append(sentence)
     return " ".join(pieces)
 
@@ -211,7 +201,7 @@ def _clean_again(cleaned: CleanArticle) -> CleanArticle:
 
 @given(paragraphs_with_debris(), separators)
 def test_cleaning_conserves_text(
-    document: tuple[list[str], list[str], list[Debris]], separator: str
+    document: tuple[list[str], list[str], list[str]], separator: str
 ) -> None:
     expected, blocks, inserted = document
     cleaned = clean(_article(separator.join(blocks)))
@@ -220,12 +210,12 @@ def test_cleaning_conserves_text(
     assert cleaned.title == "Syrians flee Idlib offensive"
     assert cleaned.subtitle is None
     for debris in inserted:
-        assert any(debris.text in removal.text for removal in cleaned.removed), debris
+        assert any(debris in removal.text for removal in cleaned.removed), debris
 
 
 @given(paragraphs_with_debris(), separators, st.one_of(st.none(), headlines()))
 def test_cleaning_is_idempotent(
-    document: tuple[list[str], list[str], list[Debris]], separator: str, top: str | None
+    document: tuple[list[str], list[str], list[str]], separator: str, top: str | None
 ) -> None:
     _, blocks, _ = document
     head = [top, top] if top else []  # a title line, repeated as seed 002 repeats it

@@ -84,3 +84,8 @@ def test_headings_are_short_lines_without_sentence_punctuation() -> None:
     assert not is_heading("Moscow denied bombing civilians.")
     assert not is_heading('"This agreement has yet again failed to protect civilians."')
     assert not is_heading(" ".join(["word"] * 20))
+
+
+def test_a_wrapped_line_or_a_run_of_sentences_is_not_a_heading() -> None:
+    assert not is_heading("Where the action is wholly beneficial, or")
+    assert not is_heading("He pushes it over here. Desperate men do desperate things. '")
