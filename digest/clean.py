@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 import ftfy
 
@@ -137,7 +138,8 @@ def clean(article: Article) -> CleanArticle:
     """Remove scraping debris from an article and recover the metadata it hides.
 
     Metadata the input states wins; the text only fills gaps: an `Original url:` line
-    gives the URL, a byline the author, a `Published:` line, a date line at the top or
+    gives the URL (and, when no outlet is named, the URL's host names it), a byline the
+    author, a `Published:` line, a date line at the top or
     an `Updated:` line (in that order) the publication date, and the first paragraph,
     when it reads as a headline, the title. A page dateline (`Abu Dhabi, UAEThursday
     22 October 2020`) is the scrape date, so it goes to `page_dates`, never `published`.
@@ -156,18 +158,33 @@ def clean(article: Article) -> CleanArticle:
     title, subtitle = _take_title(article.title, paragraphs, findings)
     removed = tuple(findings.removed)
     header = removed[: findings.header_size]
+    url = article.url or _first_value(removed, "original-url")
     return CleanArticle(
         article=article,
         title=title,
         subtitle=subtitle,
-        source=article.source,
-        url=article.url or _first_value(removed, "original-url"),
+        source=article.source or source_from_url(url),
+        url=url,
         published=article.published or _publication_date(removed, header),
         author=article.author or _first_value(removed, "byline"),
         text="\n\n".join(paragraphs),
         removed=removed,
         page_dates=_page_dates(removed),
     )
+
+
+def source_from_url(url: str | None) -> str | None:
+    """Name an outlet by its web host when nothing else names it.
+
+    >>> source_from_url("https://www.themoscowtimes.com/2020/01/17/a68940")
+    'themoscowtimes.com'
+    >>> source_from_url("not a url") is None
+    True
+    """
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
 
 
 def _repair_inline(text: str, record: Record) -> str:

@@ -16,7 +16,7 @@ ABBREVIATIONS = frozenset(
 )
 
 _SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
-_WORD_BEFORE = re.compile(r"([\w.]+)[.!?]+[\"'”’)\]]*$")
+_WORD_BEFORE = re.compile(r"([\w.'’]+)[.!?]+[\"'”’)\]]*$")
 _WORD = re.compile(r"[^\W_]+(?:[-'’.,][^\W_]+)*")
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
@@ -37,6 +37,8 @@ def split_sentences(text: str) -> list[str]:
     ['The U.N. said on Jan. 17 that 3.5 million fled.', 'Mr. Laurence agreed.']
     >>> split_sentences('"It failed," she said. Paulo S. Pinheiro spoke.')
     ['"It failed," she said.', 'Paulo S. Pinheiro spoke.']
+    >>> split_sentences("They left Idlib's. Then they came back.")
+    ["They left Idlib's.", 'Then they came back.']
     """
     sentences: list[str] = []
     start = 0

@@ -4,6 +4,7 @@ byte-identical output whatever the input order."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +157,17 @@ def test_a_bad_input_is_rejected_and_the_build_goes_on(tmp_path: Path) -> None:
         main, ["build", str(inbox), "--docs", str(docs), "--no-site", "--strict"]
     )
     assert strict.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "index.md",
+        "events/2020-01-17-350k-syrians-have-fled-russian-led-assault-in-idlib-un-says.md",
+        "events/2020-01-17-syrian-regime-launches-ground-offensive-in-aleppo.md",
+    ],
+)
+def test_seed_pages_match_their_golden_files(
+    built: Path, page: str, golden: Callable[[str, str], None]
+) -> None:
+    golden(f"seeds/{page}", (built / page).read_text(encoding="utf-8"))
