@@ -14,6 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from rapidfuzz.distance import Levenshtein
+
 from digest.align import ClaimGroup, Mention
 from digest.model import Difference, DifferenceKind, Event, Segment, Value
 from digest.normalize import (
@@ -24,12 +26,15 @@ from digest.normalize import (
     is_malformed_number,
     numbers_agree,
 )
+from digest.quotes import Quote, find_quotes, is_same_quote, names, role_words
 from digest.similarity import stem
-from digest.text import sentences_of
+from digest.text import fold, sentences_of
 
 DATELINE_TOLERANCE_DAYS = 7  # a page date a week off the article's is a scrape date
 CASUALTY_WORDS = frozenset({"killed", "died", "dead", "deaths", "killing", "wounded", "injured"})
 SUBJECT_WORDS = 10  # a date difference is named by the first words of its claim
+SPELLING_MIN_LENGTH = 5  # shorter names are too often other words one letter apart
+BRITISH_AMERICAN = (("ence", "ense"), ("our", "or"), ("ise", "ize"), ("tre", "ter"))
 
 
 def find_differences(event: Event, claims: Sequence[ClaimGroup]) -> tuple[Difference, ...]:
@@ -40,13 +45,17 @@ def find_differences(event: Event, claims: Sequence[ClaimGroup]) -> tuple[Differ
         claims: its claim groups, from `align_claims`.
 
     Returns:
-        Differences in a stable order: numbers, dates, internal, metadata.
+        Differences in a stable order: numbers, dates, quotes and their attribution,
+        titles of people, spellings of names, a source against itself, metadata.
     """
     published = _reference_dates(event)
     groups = [*claims, _title_group(event)]
     found = [
         *(d for g in groups for d in _number_differences(g)),
         *(d for g in claims for d in _date_differences(g, published)),
+        *(d for g in claims for d in _quote_differences(g)),
+        *(d for g in claims for d in _role_differences(g)),
+        *_spelling_differences(event),
         *(d for s in event.segments for d in _internal_differences(s, published[s.id])),
         *(d for s in event.segments for d in _metadata_differences(s)),
     ]
@@ -78,13 +87,13 @@ def _number_differences(claim: ClaimGroup) -> Iterable[Difference]:
     for mention in claim.mentions:
         for number in find_numbers(mention.text):
             if number.unit:
-                by_unit[stem(number.unit)].append((mention, number))
-    for unit, found in sorted(by_unit.items()):
+                by_unit[stem(number.unit.lower())].append((mention, number))
+    for _, found in sorted(by_unit.items()):
         if len({m.segment for m, _ in found}) < 2:
             continue
         if all(numbers_agree(a, b) for (_, a), (_, b) in _pairs_across_segments(found)):
             continue
-        yield _number_difference(unit, found)
+        yield _number_difference(found)
 
 
 def _pairs_across_segments(
@@ -96,7 +105,7 @@ def _pairs_across_segments(
                 yield a, b
 
 
-def _number_difference(unit: str, found: Sequence[tuple[Mention, NumberMention]]) -> Difference:
+def _number_difference(found: Sequence[tuple[Mention, NumberMention]]) -> Difference:
     by_value: defaultdict[str, list[tuple[Mention, NumberMention]]] = defaultdict(list)
     for mention, number in found:
         by_value[format_number(number.value)].append((mention, number))
@@ -111,6 +120,7 @@ def _number_difference(unit: str, found: Sequence[tuple[Mention, NumberMention]]
     )
     typos = sorted({n.figure for _, n in found if is_malformed_number(n.figure)})
     note = f"likely a typo: {', '.join(typos)}" if typos else None
+    unit = Counter(n.unit for _, n in found).most_common(1)[0][0]
     return Difference(
         kind=DifferenceKind.NUMBER, subject=f"how many {unit}", values=values, note=note
     )
@@ -118,8 +128,8 @@ def _number_difference(unit: str, found: Sequence[tuple[Mention, NumberMention]]
 
 def _date_differences(claim: ClaimGroup, published: dict[str, date | None]) -> Iterable[Difference]:
     """Compare the days a claim names, source by source, when each names as many days."""
-    dated = [(m, find_dates(m.text, published[m.segment])) for m in claim.mentions]
-    dated = [(m, dates) for m, dates in dated if dates]
+    found = [(m, find_dates(m.text, published[m.segment])) for m in claim.mentions]
+    dated = [(m, dates) for m, dates in found if dates]
     if len({m.segment for m, _ in dated}) < 2 or len({len(d) for _, d in dated}) != 1:
         return
     for slot in range(len(dated[0][1])):
@@ -156,6 +166,127 @@ def _subject_of(claim: ClaimGroup) -> str:
     return " ".join(words[:SUBJECT_WORDS]) + ("…" if len(words) > SUBJECT_WORDS else "")
 
 
+def _quote_differences(claim: ClaimGroup) -> Iterable[Difference]:
+    """The same quote in other words, or attributed with another verb (`said`, `told Reuters`).
+
+    Compared only where every source of the claim quotes once: with several quotes in
+    a sentence, which matches which is a guess.
+    """
+    found = [(m, find_quotes(m.text)) for m in claim.mentions]
+    quoted = [(m, q[0]) for m, q in found if len(q) == 1]
+    if len({m.segment for m, _ in quoted}) < 2:
+        return
+    wordings: list[list[tuple[Mention, Quote]]] = []
+    for item in quoted:
+        same = next((w for w in wordings if is_same_quote(w[0][1].words, item[1].words)), None)
+        if same is None:
+            wordings.append([item])
+        else:
+            same.append(item)
+    commonest = max(wordings, key=lambda w: (len({m.segment for m, _ in w}), -wordings.index(w)))
+    subject = f"the quote “{_first_words(commonest[0][1].words, 8)}”"
+    if len(wordings) > 1:
+        yield Difference(
+            kind=DifferenceKind.QUOTE,
+            subject=subject,
+            values=tuple(_value_of([(m, q.words) for m, q in w]) for w in wordings),
+            note="the same quote in other words: a translation or a paraphrase",
+        )
+    verbs: defaultdict[str, list[tuple[Mention, str]]] = defaultdict(list)
+    for mention, quote in quoted:
+        if quote.verb:
+            verbs[quote.verb.lower()].append((mention, quote.verb))
+    if len(verbs) > 1:
+        yield Difference(
+            kind=DifferenceKind.ATTRIBUTION,
+            subject=f"how {subject} is attributed",
+            values=tuple(_value_of(items) for _, items in sorted(verbs.items())),
+        )
+
+
+def _role_differences(claim: ClaimGroup) -> Iterable[Difference]:
+    """One person given two offices (seed 000: "president", 001: "chairman")."""
+    named = [(m, role_words(m.text)) for m in claim.mentions]
+    offices = [(m, o) for m, o in named if len(o) == 1]
+    by_office: defaultdict[str, list[tuple[Mention, str]]] = defaultdict(list)
+    for mention, office in offices:
+        ((name, word),) = office.items()
+        by_office[name].append((mention, word.lower()))
+    if len(by_office) > 1 and len({m.segment for m, _ in offices}) > 1:
+        yield Difference(
+            kind=DifferenceKind.NAME,
+            subject=f"the title given in “{_first_words(claim.mentions[0].text, 8)}”",
+            values=tuple(_value_of(items) for _, items in sorted(by_office.items())),
+        )
+
+
+def _spelling_differences(event: Event) -> Iterable[Difference]:
+    """A name spelt two ways by different sources (seed 004: `Maaret`, the others `Maarat`)."""
+    used: defaultdict[str, dict[str, str]] = defaultdict(dict)
+    for segment in event.segments:
+        for sentence in sentences_of(segment.text):
+            for name in names(sentence):
+                used[name].setdefault(segment.id, sentence)
+    for a, b in _near_spellings(sorted(used)):
+        if set(used[a]).isdisjoint(used[b]):
+            yield Difference(
+                kind=DifferenceKind.NAME,
+                subject=f"the spelling of {a} / {b}",
+                values=tuple(
+                    Value(
+                        text=name,
+                        normalized=None,
+                        segments=tuple(sorted(used[name])),
+                        sentence=next(iter(used[name].values())),
+                    )
+                    for name in (a, b)
+                ),
+            )
+
+
+def _near_spellings(words: Sequence[str]) -> Iterable[tuple[str, str]]:
+    """Pairs of names one or two letters apart, not mere inflections or US/UK spellings."""
+    by_start: defaultdict[str, list[str]] = defaultdict(list)
+    for word in words:
+        if len(word) >= SPELLING_MIN_LENGTH:
+            by_start[word[:2].lower()].append(word)
+    for group in by_start.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if _is_variant_spelling(a, b):
+                    yield a, b
+
+
+def _is_variant_spelling(a: str, b: str) -> bool:
+    x, y = _spelling_key(a), _spelling_key(b)
+    if x == y or x.startswith(y) or y.startswith(x):
+        return False
+    return Levenshtein.distance(x, y) <= max(1, min(len(x), len(y)) // 5)
+
+
+def _spelling_key(word: str) -> str:
+    """Fold US/UK spellings (`Defence`/`Defense`, `Centre`/`Center`) and case together."""
+    word = fold(word)
+    for british, american in BRITISH_AMERICAN:
+        word = word.replace(british, american)
+    return word
+
+
+def _value_of(items: Sequence[tuple[Mention, str]]) -> Value:
+    """A value as most of its sources write it, with all of them behind it."""
+    return Value(
+        text=Counter(text for _, text in items).most_common(1)[0][0],
+        normalized=None,
+        segments=tuple(sorted({m.segment for m, _ in items})),
+        sentence=items[0][0].text,
+    )
+
+
+def _first_words(text: str, count: int) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
 def _internal_differences(segment: Segment, published: date | None) -> Iterable[Difference]:
     """A source giving two tolls for the same people on the same day (seed 004: 40 and 39)."""
     tolls: defaultdict[tuple[str, date | None], list[tuple[str, NumberMention]]] = defaultdict(list)
@@ -166,7 +297,7 @@ def _internal_differences(segment: Segment, published: date | None) -> Iterable[
         day = days.pop() if len(days) == 1 else None
         for number in find_numbers(sentence):
             if number.unit and day is not None:
-                tolls[(stem(number.unit), day)].append((sentence, number))
+                tolls[(stem(number.unit.lower()), day)].append((sentence, number))
     for (unit, _), found in sorted(tolls.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
         conflicting = [
             (a, b)

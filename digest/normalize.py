@@ -87,7 +87,7 @@ class NumberMention:
     value: Decimal
     qualifier: str | None
     unit: str | None
-    """The word after the figure, lower-cased (`civilians`), naming what is counted."""
+    """The word after the figure, as written (`civilians`), naming what is counted."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,7 +176,7 @@ def find_numbers(sentence: str) -> list[NumberMention]:
                 figure=match.group("number"),
                 value=value,
                 qualifier=" ".join(qualifier.lower().split()) if qualifier else None,
-                unit=(match.group("unit") or "").lower() or None,
+                unit=match.group("unit"),
             )
         )
     return mentions

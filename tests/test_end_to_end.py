@@ -51,7 +51,10 @@ def _event_with(events: list[dict[str, Any]], article: str, segment: int | None)
 
 
 def _values(difference: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(v["normalized"], ",".join(a[:3] for a in v["articles"])) for v in difference["values"]}
+    return {
+        (v["normalized"] or v["text"], ",".join(a[:3] for a in v["articles"]))
+        for v in difference["values"]
+    }
 
 
 def test_the_seeds_make_the_three_events_of_the_design(events: list[dict[str, Any]]) -> None:
@@ -84,6 +87,14 @@ def test_event_a_shows_the_differences_a_reader_must_see(events: list[dict[str, 
     assert ("date", frozenset({("2020-01-15", "000,001"), ("2020-01-14", "002")})) in found
     assert ("internal", frozenset({("40", "004"), ("39", "004")})) in found
     assert ("metadata", frozenset({("2020-01-17", "004"), ("2020-10-22", "004")})) in found
+    assert ("name", frozenset({("chairman", "001,002"), ("president", "000")})) in found
+    assert ("name", frozenset({("Maarat", "000,001,002"), ("Maaret", "004")})) in found
+    assert ("attribution", frozenset({("said", "001"), ("told Reuters", "000,002,004")})) in found
+    quotes = [d for d in differences if d["kind"] == "quote"]
+    assert {frozenset(a[:3] for v in d["values"] for a in v["articles"]) for d in quotes} == {
+        frozenset({"000", "002"}),  # Bachelet, translated in 000
+        frozenset({"000", "001", "002", "004"}),  # Swanson, translated in 000
+    }
     typo = next(d for d in differences if d["kind"] == "number")
     assert typo["note"] == "likely a typo: 350,0000"
 
@@ -94,7 +105,7 @@ def test_event_a_calls_no_agreement_a_conflict(events: list[dict[str, Any]]) -> 
     assert "2020-01-12" not in normalized  # "on Sunday" is "Jan. 12"
     assert "3,000,000" not in normalized  # "nearly 3 million" is "almost three million"
     assert "400,000" not in normalized  # "close to" and "nearly" 400,000
-    assert len(differences) == 5
+    assert len(differences) == 10
 
 
 def test_facts_only_one_source_has_are_listed(events: list[dict[str, Any]]) -> None:

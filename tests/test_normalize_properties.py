@@ -71,7 +71,7 @@ def test_a_lower_bound_contradicts_a_smaller_exact_figure() -> None:
 def test_a_mangled_figure_is_read_as_written() -> None:
     (mangled,) = find_numbers("350,0000 Syrians have fled")
     assert mangled.value == 3_500_000
-    assert mangled.unit == "syrians"
+    assert mangled.unit == "Syrians"
 
 
 @given(st.integers(min_value=1, max_value=10**9), st.sampled_from(["nearly", "around", "some"]))
