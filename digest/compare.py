@@ -17,7 +17,7 @@ from datetime import date
 from rapidfuzz.distance import Levenshtein
 
 from digest.align import ClaimGroup, Mention
-from digest.model import Difference, DifferenceKind, Event, Segment, Value
+from digest.model import Difference, DifferenceKind, Event, KeyFigure, Segment, Value
 from digest.normalize import (
     NumberMention,
     find_dates,
@@ -82,18 +82,43 @@ def _title_group(event: Event) -> ClaimGroup:
     return ClaimGroup(mentions=tuple(mentions))
 
 
+def find_key_figures(event: Event, claims: Sequence[ClaimGroup]) -> tuple[KeyFigure, ...]:
+    """The figures two or more sources give for the same thing, whether they agree or not.
+
+    Returns:
+        One row per claim (and for the headlines) and thing counted, in story order.
+    """
+    return tuple(
+        KeyFigure(
+            subject=_unit_as_written(found),
+            values=_number_values(found),
+            agree=_numbers_agree(found),
+        )
+        for claim in (_title_group(event), *claims)
+        for found in _figures_by_unit(claim)
+    )
+
+
 def _number_differences(claim: ClaimGroup) -> Iterable[Difference]:
+    for found in _figures_by_unit(claim):
+        if not _numbers_agree(found):
+            yield _number_difference(found)
+
+
+def _figures_by_unit(claim: ClaimGroup) -> Iterable[list[tuple[Mention, NumberMention]]]:
+    """A claim's figures grouped by what they count, where two sources or more count it."""
     by_unit: defaultdict[str, list[tuple[Mention, NumberMention]]] = defaultdict(list)
     for mention in claim.mentions:
         for number in find_numbers(mention.text):
             if number.unit:
                 by_unit[stem(number.unit.lower())].append((mention, number))
     for _, found in sorted(by_unit.items()):
-        if len({m.segment for m, _ in found}) < 2:
-            continue
-        if all(numbers_agree(a, b) for (_, a), (_, b) in _pairs_across_segments(found)):
-            continue
-        yield _number_difference(found)
+        if len({m.segment for m, _ in found}) > 1:
+            yield found
+
+
+def _numbers_agree(found: Sequence[tuple[Mention, NumberMention]]) -> bool:
+    return all(numbers_agree(a, b) for (_, a), (_, b) in _pairs_across_segments(found))
 
 
 def _pairs_across_segments(
@@ -106,10 +131,21 @@ def _pairs_across_segments(
 
 
 def _number_difference(found: Sequence[tuple[Mention, NumberMention]]) -> Difference:
+    typos = sorted({n.figure for _, n in found if is_malformed_number(n.figure)})
+    return Difference(
+        kind=DifferenceKind.NUMBER,
+        subject=f"how many {_unit_as_written(found)}",
+        values=_number_values(found),
+        note=f"likely a typo: {', '.join(typos)}" if typos else None,
+    )
+
+
+def _number_values(found: Sequence[tuple[Mention, NumberMention]]) -> tuple[Value, ...]:
+    """One value per distinct figure, the one most sources give first."""
     by_value: defaultdict[str, list[tuple[Mention, NumberMention]]] = defaultdict(list)
     for mention, number in found:
         by_value[format_number(number.value)].append((mention, number))
-    values = tuple(
+    return tuple(
         Value(
             text=items[0][1].text,
             normalized=normalized,
@@ -118,12 +154,10 @@ def _number_difference(found: Sequence[tuple[Mention, NumberMention]]) -> Differ
         )
         for normalized, items in sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     )
-    typos = sorted({n.figure for _, n in found if is_malformed_number(n.figure)})
-    note = f"likely a typo: {', '.join(typos)}" if typos else None
-    unit = Counter(n.unit for _, n in found).most_common(1)[0][0]
-    return Difference(
-        kind=DifferenceKind.NUMBER, subject=f"how many {unit}", values=values, note=note
-    )
+
+
+def _unit_as_written(found: Sequence[tuple[Mention, NumberMention]]) -> str:
+    return Counter(n.unit or "" for _, n in found).most_common(1)[0][0]
 
 
 def _date_differences(claim: ClaimGroup, published: dict[str, date | None]) -> Iterable[Difference]:

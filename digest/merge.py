@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
+from rapidfuzz import fuzz
+
 from digest.align import ClaimGroup, Mention, claim_similarity, claim_terms
-from digest.model import Difference, Event, Story, StorySentence, UniqueFact
+from digest.model import Difference, Event, KeyFigure, Story, StorySentence, UniqueFact
+from digest.text import fold
+
+VERBATIM = 90  # rapidfuzz ratio: the same sentence but for a word or the punctuation
+COPY_SHARE = 0.6  # share of the shorter member's sentences copied: it is a republication
+WIRE_AGENCIES = frozenset({
+    "reuters", "afp", "agence france-presse", "ap", "associated press", "dpa", "xinhua",
+    "tass", "ria novosti", "anadolu agency", "upi", "efe", "ansa", "kyodo", "yonhap", "pti",
+    "bloomberg",
+})  # fmt: skip
+"""News agencies: an author line naming one credits the wire copy."""
 
 
 def merge_event(
-    event: Event, claims: Sequence[ClaimGroup], differences: Sequence[Difference] = ()
+    event: Event,
+    claims: Sequence[ClaimGroup],
+    differences: Sequence[Difference] = (),
+    key_figures: Sequence[KeyFigure] = (),
 ) -> Story:
     """Write the event's canonical story from its claim groups.
 
@@ -36,6 +52,8 @@ def merge_event(
         differences=tuple(differences),
         unique=unique,
         alternative_titles=tuple(titles),
+        key_figures=tuple(key_figures),
+        origins=find_origins(event, claims),
     )
 
 
@@ -56,3 +74,63 @@ def representative(mentions: Sequence[Mention]) -> Mention:
         )
 
     return mentions[max(range(len(mentions)), key=lambda i: (centrality(i), -i))]
+
+
+def find_origins(event: Event, claims: Sequence[ClaimGroup]) -> tuple[tuple[str, ...], ...]:
+    """Group an event's members into independent reports.
+
+    Wire copy reprinted by several outlets is one report, not independent
+    confirmation. Two members are one report when most of the shorter one's sentences
+    stand near-verbatim in the other (`COPY_SHARE`), or when both credit the same news
+    agency as author; the sections of one page count as one outlet.
+
+    Returns:
+        Groups of segment ids, each sorted, the groups sorted by their first id.
+    """
+    segments = [s.id for s in event.segments]
+    parent = {s: s for s in segments}
+
+    def find(s: str) -> str:
+        while parent[s] != s:
+            s = parent[s]
+        return s
+
+    def join(a: str, b: str) -> None:
+        parent[max(find(a), find(b))] = min(find(a), find(b))
+
+    for a, b in _copies(claims):
+        join(a, b)
+    for group in _same_page_or_agency(event).values():
+        for other in group[1:]:
+            join(group[0], other)
+    origins: dict[str, list[str]] = {}
+    for segment in segments:
+        origins.setdefault(find(segment), []).append(segment)
+    return tuple(sorted(tuple(sorted(g)) for g in origins.values()))
+
+
+def _copies(claims: Sequence[ClaimGroup]) -> list[tuple[str, str]]:
+    """Pairs of members most of whose sentences are near-verbatim copies of each other's."""
+    sentence_count: Counter[str] = Counter(m.segment for c in claims for m in c.mentions)
+    verbatim: Counter[tuple[str, str]] = Counter()
+    for claim in claims:
+        for i, a in enumerate(claim.mentions):
+            for b in claim.mentions[i + 1 :]:
+                if a.segment != b.segment and fuzz.ratio(a.text, b.text) >= VERBATIM:
+                    verbatim[min(a.segment, b.segment), max(a.segment, b.segment)] += 1
+    return sorted(
+        pair
+        for pair, shared in verbatim.items()
+        if shared >= COPY_SHARE * min(sentence_count[pair[0]], sentence_count[pair[1]])
+    )
+
+
+def _same_page_or_agency(event: Event) -> dict[str, list[str]]:
+    """Members that share a page (roundup sections) or a credited news agency."""
+    groups: dict[str, list[str]] = {}
+    for segment in event.segments:
+        groups.setdefault(f"page:{segment.article.id}", []).append(segment.id)
+        agency = fold(segment.article.author or "")
+        if agency in WIRE_AGENCIES:
+            groups.setdefault(f"agency:{agency}", []).append(segment.id)
+    return groups

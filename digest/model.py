@@ -168,6 +168,17 @@ class Difference:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KeyFigure:
+    """A figure several sources give for the same thing, value by value."""
+
+    subject: str
+    """What is counted, as the sources write it (`Syrians`)."""
+    values: tuple[Value, ...]
+    agree: bool
+    """Whether all the values can be true at once (qualifiers such as `nearly` considered)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StorySentence:
     """One sentence of the canonical story, with the segments that carry it."""
 
@@ -194,6 +205,9 @@ class Story:
     differences: tuple[Difference, ...] = ()
     unique: tuple[UniqueFact, ...] = ()
     alternative_titles: tuple[str, ...] = ()
+    key_figures: tuple[KeyFigure, ...] = ()
+    origins: tuple[tuple[str, ...], ...] = ()
+    """Segment ids grouped by independent report: copies of one wire story are one origin."""
 
     @property
     def lead(self) -> str:

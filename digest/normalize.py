@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from digest.similarity import STOP_WORDS
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = {
     name: number
@@ -176,10 +178,15 @@ def find_numbers(sentence: str) -> list[NumberMention]:
                 figure=match.group("number"),
                 value=value,
                 qualifier=" ".join(qualifier.lower().split()) if qualifier else None,
-                unit=match.group("unit"),
+                unit=_unit(match.group("unit")),
             )
         )
     return mentions
+
+
+def _unit(word: str | None) -> str | None:
+    """The counted thing; a function word after a figure (`one of`, `21 in`) names none."""
+    return word if word and word.lower() not in STOP_WORDS else None
 
 
 def _blank_dates(sentence: str) -> str:

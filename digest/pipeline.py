@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from digest.align import align_claims
 from digest.clean import clean
 from digest.cluster import group_events, link_storylines
-from digest.compare import find_differences
+from digest.compare import find_differences, find_key_figures
 from digest.config import BuildConfig
 from digest.ingest import read_inputs
 from digest.merge import merge_event
@@ -44,7 +44,12 @@ def run_pipeline(config: BuildConfig) -> BuildResult:
 def tell_story(event: Event) -> Story:
     """Align an event's sources, find where they differ, and merge them into one story."""
     claims = align_claims(event)
-    return merge_event(event, claims, find_differences(event, claims))
+    return merge_event(
+        event,
+        claims,
+        find_differences(event, claims),
+        find_key_figures(event, claims),
+    )
 
 
 def check_accounting(ingested: IngestResult, events: Sequence[Event]) -> None:

@@ -92,6 +92,8 @@ class _Entry:
     story: Story
     source_count: int
     """Distinct articles among the members: two sections of one roundup count once."""
+    report_count: int
+    """Independent reports among them: copies of one wire story count once."""
     storyline: Storyline | None
 
 
@@ -319,6 +321,22 @@ def _event_json(story: Story) -> dict[str, Any]:
             {"text": s.text, "articles": _article_ids(s.segments, articles)}
             for s in story.sentences
         ],
+        "key_figures": [
+            {
+                "subject": figure.subject,
+                "agree": figure.agree,
+                "values": [
+                    {
+                        "text": value.text,
+                        "normalized": value.normalized,
+                        "articles": _article_ids(value.segments, articles),
+                    }
+                    for value in figure.values
+                ],
+            }
+            for figure in story.key_figures
+        ],
+        "origins": [_article_ids(origin, articles) for origin in story.origins],
     }
 
 
@@ -330,6 +348,7 @@ def _member_json(segment: Segment) -> dict[str, Any]:
         "url": segment.article.url,
         "date": _iso(segment.published),
         "title": _segment_title(segment),
+        "words": len(segment.text.split()),
     }
 
 
@@ -468,17 +487,20 @@ def _render_event(env: Environment, entry: _Entry, site: _Site) -> str:
     return _render(env, "event.md.j2", entry=entry, members=members, cite=cite)
 
 
+def _entry(story: Story, storylines: Mapping[str, Storyline]) -> _Entry:
+    source_count = len({segment.article.id for segment in story.event.segments})
+    return _Entry(
+        story=story,
+        source_count=source_count,
+        report_count=len(story.origins) or source_count,
+        storyline=storylines[story.event.storyline] if story.event.storyline else None,
+    )
+
+
 def _site(result: BuildResult) -> _Site:
     """Index the build once, so that no page has to search it."""
     storylines = {storyline.id: storyline for storyline in result.storylines}
-    entries = tuple(
-        _Entry(
-            story=story,
-            source_count=len({segment.article.id for segment in story.event.segments}),
-            storyline=storylines[story.event.storyline] if story.event.storyline else None,
-        )
-        for story in _newest_first(result.stories)
-    )
+    entries = tuple(_entry(story, storylines) for story in _newest_first(result.stories))
     carried: dict[str | None, list[_Entry]] = defaultdict(list)
     for entry in entries:
         for key in dict.fromkeys(_source_key(s.source) for s in entry.story.event.segments):

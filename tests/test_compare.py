@@ -110,3 +110,73 @@ def test_a_page_dateline_months_after_the_article_is_a_metadata_difference() -> 
     (difference,) = _differences(Segment(article=dated, number=None, title=None, text=article.text))
     assert difference.kind is DifferenceKind.METADATA
     assert [v.normalized for v in difference.values] == ["2020-01-17", "2020-10-22"]
+
+
+SWANSON = (
+    '"This latest wave of displacement compounds an already dire humanitarian situation on '
+    'the ground in Idlib," David Swanson, Amman-based UN regional spokesman for Syria, {verb}.'
+)
+PINHEIRO = (
+    "Paulo Pinheiro, {title} of the UN Commission of Inquiry on Syria, told reporters that "
+    "many uprooted families now in makeshift camps were running short of food and water."
+)
+
+
+def test_the_same_quote_attributed_with_another_verb_is_an_attribution_difference() -> None:
+    a = segment("a.txt", SWANSON.format(verb="said"))
+    b = segment("b.txt", SWANSON.format(verb="told Reuters"))
+    (difference,) = _differences(a, b)
+    assert difference.kind is DifferenceKind.ATTRIBUTION
+    assert [(v.text, v.segments) for v in difference.values] == [
+        ("said", ("a.txt",)),
+        ("told Reuters", ("b.txt",)),
+    ]
+
+
+def test_a_quote_in_other_words_is_a_quote_difference() -> None:
+    a = segment("a.txt", SWANSON.format(verb="said"))
+    translated = SWANSON.format(verb="said").replace(
+        "compounds an already dire", "aggravates an already serious"
+    )
+    (difference,) = _differences(a, segment("b.txt", translated))
+    assert difference.kind is DifferenceKind.QUOTE
+    assert difference.note == "the same quote in other words: a translation or a paraphrase"
+
+
+def test_curly_quote_marks_and_excerpts_do_not_make_another_quote() -> None:
+    a = segment("a.txt", SWANSON.format(verb="said"))
+    curly = SWANSON.format(verb="said").replace('"This', "“This").replace('Idlib,"', "Idlib,”")
+    assert _differences(a, segment("b.txt", curly)) == ()
+    excerpt = (
+        "The UN said the wave of displacement compounded an already dire situation, "
+        'calling it "an already dire humanitarian situation on the ground in Idlib", David '
+        "Swanson, Amman-based UN regional spokesman for Syria, said."
+    )
+    assert [d.kind for d in _differences(a, segment("b.txt", excerpt))] == []
+
+
+def test_one_person_given_two_offices_is_a_name_difference() -> None:
+    a = segment("a.txt", PINHEIRO.format(title="chairman"))
+    b = segment("b.txt", PINHEIRO.format(title="president"))
+    (difference,) = _differences(a, b)
+    assert difference.kind is DifferenceKind.NAME
+    assert [v.text for v in difference.values] == ["chairman", "president"]
+
+
+def test_synonymous_titles_are_not_a_difference() -> None:
+    a = segment("a.txt", "UN rights chief Michelle Bachelet called for a halt to the fighting.")
+    b = segment("b.txt", "The UN rights head Michelle Bachelet called for a halt to the fighting.")
+    assert _differences(a, b) == ()
+
+
+def test_a_name_spelt_two_ways_is_a_name_difference() -> None:
+    a = segment("a.txt", "Russian jets pounded the devastated city of Maarat al-Numan on Thursday.")
+    b = segment("b.txt", "Russian jets pounded the devastated city of Maaret al-Numan on Thursday.")
+    (difference,) = _differences(a, b)
+    assert difference.subject == "the spelling of Maarat / Maaret"
+
+
+def test_us_and_uk_spellings_and_inflections_are_not_name_differences() -> None:
+    a = segment("a.txt", "The Defense Ministry said Syrian forces advanced near the Centre.")
+    b = segment("b.txt", "The Defence Ministry said Syria's forces advanced near the Center.")
+    assert _differences(a, b) == ()

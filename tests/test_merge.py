@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.align import align_claims
 from digest.cluster import group_events
+from digest.compare import find_key_figures
 from digest.merge import merge_event
 from digest.model import Event, Segment, Story
 from tests.factories import segment
@@ -25,7 +28,8 @@ TRANSLATION = (
 
 def _story(*segments: Segment) -> Story:
     (event,) = group_events(list(segments), threshold=0.05)
-    return merge_event(event, align_claims(event))
+    claims = align_claims(event)
+    return merge_event(event, claims, key_figures=find_key_figures(event, claims))
 
 
 def test_a_translated_sentence_aligns_with_its_original() -> None:
@@ -89,3 +93,28 @@ def test_every_sentence_cites_at_least_one_member(a: list[str], b: list[str]) ->
     event = Event(id="e", title="t", date=None, segments=tuple(members))
     story = merge_event(event, align_claims(event))
     assert all(s.segments and set(s.segments) <= {"a.txt", "b.txt"} for s in story.sentences)
+
+
+def test_republished_wire_copy_counts_as_one_report() -> None:
+    copy = ORIGINAL.replace("Around 350,000", "About 350,000")
+    story = _story(
+        segment("001.txt", ORIGINAL), segment("002.txt", copy), segment("000.txt", TRANSLATION)
+    )
+    assert story.origins == (("000.txt",), ("001.txt", "002.txt"))
+
+
+def test_the_same_agency_credited_counts_as_one_report() -> None:
+    a = segment("a.txt", ORIGINAL)
+    b = segment("b.txt", TRANSLATION)
+    credited = [replace(s, article=replace(s.article, author="Reuters")) for s in (a, b)]
+    assert _story(*credited).origins == (("a.txt", "b.txt"),)
+
+
+def test_figures_two_sources_give_are_key_figures() -> None:
+    story = _story(segment("001.txt", ORIGINAL), segment("000.txt", TRANSLATION))
+    (figure,) = story.key_figures
+    assert figure.subject == "Syrians"
+    assert figure.agree
+    assert [(v.normalized, v.segments) for v in figure.values] == [
+        ("350,000", ("000.txt", "001.txt"))
+    ]

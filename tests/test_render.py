@@ -266,7 +266,9 @@ def test_event_ids_that_are_not_file_names_are_refused() -> None:
 
 
 def test_events_json_lists_every_member_newest_event_first() -> None:
-    document = json.loads(events_json(sample_result()))
+    result = sample_result()
+    document = json.loads(events_json(result))
+    words = {s.article.id: len(s.text.split()) for s in result.stories[0].event.segments}
     assert document["schema"] == 1
     assert [e["id"] for e in document["events"]] == [EVENT_A, EVENT_C]
     event_a = document["events"][0]
@@ -280,6 +282,7 @@ def test_events_json_lists_every_member_newest_event_first() -> None:
             "url": "https://www.themoscowtimes.com/2020/01/17/un-says-350000-flee-idlib",
             "date": "2020-01-17",
             "title": "UN Says 350,000 Flee Idlib Offensive",
+            "words": words[MOSCOW],
         },
         {
             "article": ROUNDUP,
@@ -288,6 +291,7 @@ def test_events_json_lists_every_member_newest_event_first() -> None:
             "url": "https://example.org/roundup?day=17&lang=en",
             "date": "2020-01-17",
             "title": "Idlib [update]: 350,0000 *displaced*",
+            "words": words[ROUNDUP],
         },
     ]
     assert document["events"][1]["date"] == "2019-12-27"
