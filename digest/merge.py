@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -13,6 +14,10 @@ from digest.text import fold
 
 VERBATIM = 90  # rapidfuzz ratio: the same sentence but for a word or the punctuation
 COPY_SHARE = 0.6  # share of the shorter member's sentences copied: it is a republication
+CLAUSE_MIN_TERMS = 3  # "almost a week ago" is a fact; "he said" is not
+_CLAUSE_BREAK = re.compile(r",\s+|;\s+|\s+(?=(?:which|who|while|after|before|despite)\s)")
+_SPEECH = re.compile(r"\b(?:said|says|told|added|according to|reported|announced)\b", re.IGNORECASE)
+ATTRIBUTION_MAX_WORDS = 8  # "the UN's refugee agency said on Thursday" and shorter
 WIRE_AGENCIES = frozenset({
     "reuters", "afp", "agence france-presse", "ap", "associated press", "dpa", "xinhua",
     "tass", "ria novosti", "anadolu agency", "upi", "efe", "ansa", "kyodo", "yonhap", "pti",
@@ -31,20 +36,13 @@ def merge_event(
 
     Every sentence is a real source sentence (the most representative wording of its
     claim), in the consensus order of the sources, and names every segment that
-    carries the claim in any wording. Claims only one source makes are listed as
-    `unique` when the event has more than one source.
+    carries the claim in any wording.
     """
     sentences = tuple(
         StorySentence(text=representative(claim.mentions).text, segments=claim.segments)
         for claim in claims
     )
-    article_of = {s.id: s.article.id for s in event.segments}
-    several_sources = len(set(article_of.values())) > 1
-    unique = tuple(
-        UniqueFact(segment=claim.segments[0], text=claim.mentions[0].text)
-        for claim in claims
-        if several_sources and len({article_of[s] for s in claim.segments}) == 1
-    )
+    unique = find_unique_facts(event, claims)
     titles = sorted({s.title for s in event.segments if s.title and s.title != event.title})
     return Story(
         event=event,
@@ -55,6 +53,69 @@ def merge_event(
         key_figures=tuple(key_figures),
         origins=find_origins(event, claims),
     )
+
+
+def find_unique_facts(event: Event, claims: Sequence[ClaimGroup]) -> tuple[UniqueFact, ...]:
+    """What only one source says: its claims no other outlet makes, and its clauses that
+    add to a shared claim (seed 000: "which was to be implemented almost a week ago").
+
+    A clause counts when it has `CLAUSE_MIN_TERMS` content terms or more and no sentence
+    of another outlet shares more than a third of them; attributions ("told Reuters")
+    are not facts. Nothing is unique in a one-source event.
+    """
+    article_of = {s.id: s.article.id for s in event.segments}
+    if len(set(article_of.values())) < 2:
+        return ()
+    index = _TermIndex(claims, article_of)
+    facts: list[UniqueFact] = []
+    for claim in claims:
+        articles = {article_of[s] for s in claim.segments}
+        if len(articles) == 1:
+            facts.append(UniqueFact(segment=claim.segments[0], text=claim.mentions[0].text))
+            continue
+        facts.extend(
+            UniqueFact(segment=mention.segment, text=clause)
+            for mention in claim.mentions
+            for clause in _clauses(mention.text)
+            if index.is_unique(clause, article_of[mention.segment])
+        )
+    return tuple(facts)
+
+
+class _TermIndex:
+    """Which outlets' sentences hold each term, to test a clause against all of them."""
+
+    def __init__(self, claims: Sequence[ClaimGroup], article_of: dict[str, str]) -> None:
+        self.postings: dict[str, set[tuple[str, int]]] = {}
+        for number, mention in enumerate(m for c in claims for m in c.mentions):
+            for term in claim_terms(mention.text):
+                self.postings.setdefault(term, set()).add((article_of[mention.segment], number))
+
+    def is_unique(self, clause: str, article: str) -> bool:
+        terms = claim_terms(clause)
+        if len(terms) < CLAUSE_MIN_TERMS:
+            return False
+        shared: Counter[int] = Counter(
+            number
+            for term in terms
+            for owner, number in self.postings.get(term, ())
+            if owner != article
+        )
+        return max(shared.values(), default=0) <= len(terms) / 3
+
+
+def _clauses(sentence: str) -> list[str]:
+    """The clauses of a sentence that could carry a fact of their own."""
+    return [
+        clause.strip().rstrip(".")
+        for clause in _CLAUSE_BREAK.split(sentence)
+        if clause.strip() and not _is_attribution(clause)
+    ]
+
+
+def _is_attribution(clause: str) -> bool:
+    """`told Reuters News Agency`, `the United Nations said on Thursday`: who said it, no fact."""
+    return len(clause.split()) <= ATTRIBUTION_MAX_WORDS and bool(_SPEECH.search(clause))
 
 
 def representative(mentions: Sequence[Mention]) -> Mention:

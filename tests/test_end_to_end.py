@@ -114,6 +114,8 @@ def test_facts_only_one_source_has_are_listed(events: list[dict[str, Any]]) -> N
     assert any(a == "002" and "1,506 civilians" in t for a, t in texts)
     assert any(a == "004" and "22 anti-government fighters" in t for a, t in texts)
     assert any(a == "004" and "Seventeen government troops" in t for a, t in texts)
+    assert ("000", "which was to be implemented almost a week ago") in texts
+    assert not any("told Reuters" in t for _, t in texts)
 
 
 def test_every_story_sentence_cites_a_member(events: list[dict[str, Any]]) -> None:
