@@ -49,10 +49,11 @@ def find_differences(event: Event, claims: Sequence[ClaimGroup]) -> tuple[Differ
         titles of people, spellings of names, a source against itself, metadata.
     """
     published = _reference_dates(event)
+    us_dates = {s.id for s in event.segments if _writes_us_dates(s)}
     groups = [*claims, _title_group(event)]
     found = [
         *(d for g in groups for d in _number_differences(g)),
-        *(d for g in claims for d in _date_differences(g, published)),
+        *(d for g in claims for d in _date_differences(g, published, us_dates)),
         *(d for g in claims for d in _quote_differences(g)),
         *(d for g in claims for d in _role_differences(g)),
         *_spelling_differences(event),
@@ -160,9 +161,20 @@ def _unit_as_written(found: Sequence[tuple[Mention, NumberMention]]) -> str:
     return Counter(n.unit or "" for _, n in found).most_common(1)[0][0]
 
 
-def _date_differences(claim: ClaimGroup, published: dict[str, date | None]) -> Iterable[Difference]:
+def _writes_us_dates(segment: Segment) -> bool:
+    """Whether a source writes month-first dates (`12/01/2020` = December 1st)."""
+    language = (segment.article.article.language or "").lower().replace("_", "-")
+    return language == "en-us"
+
+
+def _date_differences(
+    claim: ClaimGroup, published: dict[str, date | None], us_dates: set[str]
+) -> Iterable[Difference]:
     """Compare the days a claim names, source by source, when each names as many days."""
-    found = [(m, find_dates(m.text, published[m.segment])) for m in claim.mentions]
+    found = [
+        (m, find_dates(m.text, published[m.segment], month_first=m.segment in us_dates))
+        for m in claim.mentions
+    ]
     dated = [(m, dates) for m, dates in found if dates]
     if len({m.segment for m, _ in dated}) < 2 or len({len(d) for _, d in dated}) != 1:
         return

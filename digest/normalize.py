@@ -71,7 +71,9 @@ NUMBER_PATTERN = re.compile(
 _MALFORMED_GROUPING = re.compile(r"\d,\d{4}|\d,\d{1,2}(?!\d)")
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATE_PATTERN = re.compile(
-    rf"\b(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+    rf"\b(?P<last>last\s+)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+    r"|\b(?P<iso>\d{4}-\d{2}-\d{2})\b"
+    r"|\b(?P<first>\d{1,2})[/.](?P<second>\d{1,2})[/.](?P<year3>\d{4})\b"
     rf"|\b(?P<month>{_MONTH_NAMES})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}}))?"
     rf"|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month2>{_MONTH_NAMES})\b\.?(?:\s+(?P<year2>\d{{4}}))?"
     rf"|\b(?P<relative>yesterday|today)\b",
@@ -240,31 +242,71 @@ def resolve_weekday(published: date, weekday: str) -> date:
     return published - timedelta(days=(published.weekday() - target) % 7)
 
 
-def find_dates(sentence: str, published: date | None) -> list[DateMention]:
+def find_dates(
+    sentence: str, published: date | None, *, month_first: bool = False
+) -> list[DateMention]:
     """The days a sentence names, resolved against the article's publication date.
+
+    Args:
+        sentence: the text to search.
+        published: the article's publication date, for weekdays and missing years.
+        month_first: read `12/01/2020` as December 1st (US usage) instead of 12 January.
 
     >>> [(d.text, d.value) for d in find_dates(
     ...     "On Jan. 14 and on Wednesday", date(2020, 1, 17))]
     [('Jan. 14', datetime.date(2020, 1, 14)), ('Wednesday', datetime.date(2020, 1, 15))]
+    >>> [d.value for d in find_dates("on 12/01/2020 and last Friday", date(2020, 1, 17))]
+    [datetime.date(2020, 1, 12), datetime.date(2020, 1, 10)]
     """
     return [
-        DateMention(text=m.group(0), value=_resolve(m, published), start=m.start())
+        DateMention(text=m.group(0), value=_resolve(m, published, month_first), start=m.start())
         for m in DATE_PATTERN.finditer(sentence)
     ]
 
 
-def _resolve(match: re.Match[str], published: date | None) -> date | None:
+def _resolve(match: re.Match[str], published: date | None, month_first: bool) -> date | None:
     if match.group("weekday"):
-        return resolve_weekday(published, match.group("weekday")) if published else None
+        if published is None:
+            return None
+        named = resolve_weekday(published, match.group("weekday"))
+        return named - timedelta(days=7) if match.group("last") and named == published else named
     if match.group("relative"):
         if published is None:
             return None
         back = 1 if match.group("relative").lower() == "yesterday" else 0
         return published - timedelta(days=back)
+    if match.group("iso"):
+        return _iso_date(match.group("iso"))
+    if match.group("first"):
+        return _numeric_date(match, month_first)
     month = MONTHS[(match.group("month") or match.group("month2")).lower()]
     day = int(match.group("day") or match.group("day2"))
     year = match.group("year") or match.group("year2")
     return _calendar_date(int(year) if year else None, month, day, published)
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _numeric_date(match: re.Match[str], month_first: bool) -> date | None:
+    """`12/01/2020`: day first unless the source writes US dates; a part over 12 decides."""
+    first, second, year = (
+        int(match.group("first")),
+        int(match.group("second")),
+        int(match.group("year3")),
+    )
+    if first > 12 or (not month_first and second <= 12):
+        day, month = first, second
+    else:
+        month, day = first, second
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _calendar_date(year: int | None, month: int, day: int, published: date | None) -> date | None:

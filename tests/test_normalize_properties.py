@@ -79,3 +79,20 @@ def test_an_approximation_agrees_with_itself(n: int, qualifier: str) -> None:
     (a,) = find_numbers(f"{qualifier} {format_number(Decimal(n))} people")
     (b,) = find_numbers(f"{format_number(Decimal(n))} people")
     assert numbers_agree(a, b)
+
+
+def test_numeric_dates_are_day_first_unless_the_source_writes_us_dates() -> None:
+    (european,) = find_dates("on 12/01/2020", date(2020, 1, 17))
+    (american,) = find_dates("on 12/01/2020", date(2020, 1, 17), month_first=True)
+    (unambiguous,) = find_dates("on 01/13/2020", date(2020, 1, 17))
+    assert european.value == date(2020, 1, 12)
+    assert american.value == date(2020, 12, 1)
+    assert unambiguous.value == date(2020, 1, 13)
+
+
+@given(days, st.sampled_from(WEEKDAYS))
+def test_last_weekday_is_never_the_publication_day(published: date, weekday: str) -> None:
+    (mention,) = find_dates(f"last {weekday.capitalize()}", published)
+    assert mention.value is not None
+    assert published - timedelta(days=7) <= mention.value < published
+    assert WEEKDAYS[mention.value.weekday()] == weekday

@@ -1,0 +1,619 @@
+"""Time digest stage by stage on a generated corpus, and print the figures.
+
+Run it from the project root (`make bench` runs it with the defaults):
+
+    python scripts/bench.py [--sizes 1000,10000] [--seed 7] [--site] [--keep DIR]
+                            [--articles DIR] [--tracemalloc] [--profile STAGE]
+
+What it does, for each size N:
+
+1. Writes a corpus of N `.txt` articles (title line, `Source:`, `Date:`, `URL:`, blank
+   line, body) into a temporary folder, or into `DIR/N/articles` with `--keep DIR`. The
+   articles are republications of real articles (`--articles`, by default
+   `../shared/datasets/ecbplus-dev/articles`, else `seeds/`): sentences dropped,
+   paragraphs reordered, words swapped or dropped from a small fixed list, now and then
+   a figure changed, each with an outlet, a URL and a date 0-2 days after its base
+   article's day (base days spread over 30 days). One article in five starts a new base
+   article, so the number of events grows with N. Once the real articles are used up,
+   new base articles are the real ones again with every content word respelled by a
+   per-generation lexicon (a parallel world with the same event structure and
+   sentence shapes but its own names and vocabulary). The same `--seed` gives the same
+   corpus.
+2. Runs the stages the way `digest.pipeline` calls them, each timed on its own, in a
+   fresh process per size: ingest (`read_inputs`), clean, segment (`split_segments`),
+   cluster (`group_events` + `link_storylines` + `check_accounting`),
+   align+compare+merge (`tell_story`), render (`render_pages` + `write_docs`), and with
+   `--site` the MkDocs build (`build_site`).
+3. Runs the baseline of issue 6 on the same files, in another fresh process: read the
+   files and do a datasketch MinHash (128 permutations, word 3-grams) + LSH
+   (threshold 0.5) near-duplicate pass.
+
+It prints one Markdown table per size (seconds, articles/s or pages/s, memory) and, at
+the end, each stage's growth exponent between consecutive sizes,
+log(t2/t1) / log(n2/n1): 1 is linear, 2 quadratic. Memory is the process's maximum
+resident set size after the stage (`ru_maxrss`, so it only grows within a size), or with
+`--tracemalloc` the peak of Python allocations during the stage (which slows the stages
+down). `--profile STAGE` prints the 25 functions with the most own time in that stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import math
+import pstats
+import random
+import re
+import resource
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import pairwise
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TypeVar
+
+from datasketch import MinHash, MinHashLSH
+
+from digest.clean import clean
+from digest.cluster import group_events, link_storylines
+from digest.config import make_config
+from digest.ingest import read_inputs
+from digest.model import BuildResult, Event, IngestResult, Segment, Storyline
+from digest.pipeline import check_accounting, tell_story
+from digest.publish import build_site
+from digest.render import render_pages, write_docs
+from digest.segment import split_segments
+
+T = TypeVar("T")
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ARTICLES = ROOT.parent / "shared" / "datasets" / "ecbplus-dev" / "articles"
+FALLBACK_ARTICLES = ROOT / "seeds"
+STAGES = ("ingest", "clean", "segment", "cluster", "align+compare+merge", "render", "site")
+
+# --- Corpus ------------------------------------------------------------------------------
+
+NEW_BASE_SHARE = 0.2
+"""Share of generated articles that start a new base article (about 5 copies each)."""
+FIRST_DAY = date(2020, 1, 1)
+BASE_DAYS = 30
+REPUBLISH_DAYS = 3
+OUTLETS = (
+    ("Reuters", "reuters.com"),
+    ("Associated Press", "apnews.com"),
+    ("AFP", "afp.com"),
+    ("BBC News", "bbc.co.uk"),
+    ("The Guardian", "theguardian.com"),
+    ("The Moscow Times", "themoscowtimes.com"),
+    ("The National", "thenationalnews.com"),
+    ("Al Jazeera", "aljazeera.com"),
+    ("Deutsche Welle", "dw.com"),
+    ("France 24", "france24.com"),
+    ("The Hindu", "thehindu.com"),
+    ("Yahoo News", "news.yahoo.com"),
+    ("CNN", "cnn.com"),
+    ("NPR", "npr.org"),
+    ("The Independent", "independent.co.uk"),
+    ("Euronews", "euronews.com"),
+    ("ABC News", "abcnews.go.com"),
+    ("Sky News", "news.sky.com"),
+    ("The Straits Times", "straitstimes.com"),
+    ("Daily Sabah", "dailysabah.com"),
+)
+SYNONYMS = {
+    "said": "stated",
+    "says": "states",
+    "told": "informed",
+    "announced": "declared",
+    "began": "started",
+    "started": "began",
+    "people": "persons",
+    "large": "big",
+    "big": "large",
+    "about": "around",
+    "nearly": "almost",
+    "almost": "nearly",
+    "attack": "assault",
+    "help": "assist",
+    "died": "perished",
+    "near": "close to",
+}
+DROPPABLE = ("also", "very", "just", "still", "reportedly", "already", "currently", "now")
+_REWORDABLE = re.compile(r"\b(" + "|".join([*SYNONYMS, *DROPPABLE]) + r")\b( ?)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])")
+_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+\b|\b\d+\b")
+_HEADER_LINE = re.compile(r"(Source|Date|URL|Author|Publisher|Language)\s*:", re.IGNORECASE)
+_LONG_WORD = re.compile(r"[A-Za-z]{4,}")
+
+KEEP_WORDS = frozenset(
+    """
+    that with have from they were been will which their would there about after more than
+    when also into some other over this these those what where while before during against
+    under between since said says told tell according stated states informed announced
+    began started people persons large around nearly almost attack assault help assist
+    died perished near close very just still reportedly already currently
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow
+    january february march april june july august september october november december
+    week weeks month months year years days hour hours morning evening night last next
+    early late least most many much each every both only even such through across
+    hundred thousand million billion percent four five seven eight nine eleven twelve
+    first second third fourth fifth killed dead injured wounded least being could should
+    says them then than your ours here well made make does done like
+    """.split()
+)
+"""Words the parallel-world lexicon keeps: function words, days, months, the reworded ones."""
+
+_CONSONANTS = "bcdfghklmnprstvz"
+_VOWELS = "aeiou"
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A real article: its title and its paragraphs."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Base:
+    """A base article in one world (generation 0 = the real texts), with its day."""
+
+    title: str
+    paragraphs: tuple[tuple[str, ...], ...]
+    """Sentences of each paragraph."""
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusInfo:
+    articles: int
+    bases: int
+    generations: int
+    megabytes: float
+    seconds: float
+
+
+def read_originals(folder: Path) -> list[Original]:
+    """The real articles of `folder` in file-name order (which keeps topics together)."""
+    originals = [_read_original(path) for path in sorted(folder.glob("*.txt"))]
+    usable = [o for o in originals if o.paragraphs]
+    if not usable:
+        raise SystemExit(f"no usable .txt articles in {folder}")
+    return usable
+
+
+def _read_original(path: Path) -> Original:
+    lines = [
+        line.strip() for line in path.read_text(encoding="utf-8", errors="replace").split("\n")
+    ]
+    lines = [line for line in lines if line]
+    body = [line for line in lines[1:] if not _HEADER_LINE.match(line)]
+    return Original(title=lines[0] if lines else "", paragraphs=tuple(body))
+
+
+def respell(text: str, generation: int, lexicon: dict[str, str]) -> str:
+    """`text` in the world of `generation`: each content word consistently respelled."""
+    if generation == 0:
+        return text
+    return _LONG_WORD.sub(lambda m: _respell_word(m[0], generation, lexicon), text)
+
+
+def _respell_word(word: str, generation: int, lexicon: dict[str, str]) -> str:
+    key = word.lower()
+    if key in KEEP_WORDS:
+        return word
+    if key not in lexicon:
+        seed = hashlib.blake2b(f"{generation}:{key}".encode(), digest_size=8).digest()
+        syllables = seed[: max(3, min(8, (len(key) + 1) // 3))]
+        lexicon[key] = "".join(_CONSONANTS[b % 16] + _VOWELS[(b // 16) % 5] for b in syllables)
+    return _same_case(lexicon[key], word)
+
+
+def _same_case(new: str, old: str) -> str:
+    if old.isupper() and len(old) > 1:
+        return new.upper()
+    return new.capitalize() if old[:1].isupper() else new
+
+
+def make_bases(originals: Sequence[Original], count: int, rng: random.Random) -> list[Base]:
+    """`count` base articles: the originals in order, then again in further worlds."""
+    lexicons: dict[int, dict[str, str]] = {}
+    bases = []
+    for index in range(count):
+        generation, position = divmod(index, len(originals))
+        lexicon = lexicons.setdefault(generation, {})
+        original = originals[position]
+        bases.append(
+            Base(
+                title=respell(original.title, generation, lexicon),
+                paragraphs=tuple(
+                    tuple(_SENTENCE_END.split(respell(p, generation, lexicon)))
+                    for p in original.paragraphs
+                ),
+                day=FIRST_DAY + timedelta(days=rng.randrange(BASE_DAYS)),
+            )
+        )
+    return bases
+
+
+def republish(base: Base, index: int, rng: random.Random, *, faithful: bool) -> str:
+    """One republication of `base` as a `.txt` file's text; `faithful` keeps the text."""
+    outlet, domain = rng.choice(OUTLETS)
+    day = base.day if faithful else base.day + timedelta(days=rng.randrange(REPUBLISH_DAYS))
+    title, body = (base.title, _join(base.paragraphs)) if faithful else _perturb(base, rng)
+    slug = "-".join(re.findall(r"[a-z0-9]+", base.title.lower())[:6]) or "article"
+    url = f"https://www.{domain}/{day:%Y/%m/%d}/{slug}-{index}"
+    return f"{title}\nSource: {outlet}\nDate: {day.isoformat()}\nURL: {url}\n\n{body}\n"
+
+
+def _perturb(base: Base, rng: random.Random) -> tuple[str, str]:
+    """Drop sentences, reorder paragraphs, reword, and now and then change a figure."""
+    paragraphs = _drop_sentences(base.paragraphs, rng.choice((0.0, 0.0, 0.1, 0.2, 0.3)), rng)
+    if rng.random() < 0.3 and len(paragraphs) > 2:
+        rest = paragraphs[1:]
+        rng.shuffle(rest)
+        paragraphs = [paragraphs[0], *rest]
+    strength = rng.choice((0.0, 0.3, 0.6))
+    body = _reword(_join(paragraphs), strength, rng)
+    if rng.random() < 0.15:
+        body = _change_a_figure(body, rng)
+    title = _reword(base.title, strength, rng)
+    return title, body
+
+
+def _drop_sentences(
+    paragraphs: Sequence[Sequence[str]], share: float, rng: random.Random
+) -> list[tuple[str, ...]]:
+    """Each sentence but the lead dropped with probability `share`; empty paragraphs go."""
+    kept = [
+        tuple(s for j, s in enumerate(p) if (i, j) == (0, 0) or rng.random() >= share)
+        for i, p in enumerate(paragraphs)
+    ]
+    return [p for p in kept if p]
+
+
+def _join(paragraphs: Sequence[Sequence[str]]) -> str:
+    return "\n\n".join(" ".join(sentences) for sentences in paragraphs)
+
+
+def _reword(text: str, strength: float, rng: random.Random) -> str:
+    """Swap words for synonyms with probability `strength`, drop fillers at half that."""
+
+    def replace(match: re.Match[str]) -> str:
+        word, space = match[1], match[2]
+        key = word.lower()
+        if key in DROPPABLE:
+            return "" if rng.random() < strength / 2 else match[0]
+        return _same_case(SYNONYMS[key], word) + space if rng.random() < strength else match[0]
+
+    return _REWORDABLE.sub(replace, text) if strength else text
+
+
+def _change_a_figure(text: str, rng: random.Random) -> str:
+    """Change one number that does not look like a year by up to 10% (at least 1)."""
+    numbers = [m for m in _NUMBER.finditer(text) if not 1900 <= int(m[0].replace(",", "")) <= 2100]
+    if not numbers:
+        return text
+    match = rng.choice(numbers)
+    value = int(match[0].replace(",", ""))
+    changed = max(0, value + rng.choice((-1, 1)) * max(1, value // 10))
+    shown = f"{changed:,}" if "," in match[0] else str(changed)
+    return text[: match.start()] + shown + text[match.end() :]
+
+
+def write_corpus(originals: Sequence[Original], size: int, seed: int, folder: Path) -> CorpusInfo:
+    """Write `size` generated articles into `folder`, deterministically for `seed`."""
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    bases = make_bases(originals, max(1, round(size * NEW_BASE_SHARE)), rng)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for index in range(size):
+        faithful = index < len(bases)
+        base = bases[index] if faithful else rng.choice(bases)
+        text = republish(base, index, rng, faithful=faithful).encode("utf-8")
+        (folder / f"{index:06d}.txt").write_bytes(text)
+        written += len(text)
+    return CorpusInfo(
+        articles=size,
+        bases=len(bases),
+        generations=math.ceil(len(bases) / len(originals)),
+        megabytes=written / 1e6,
+        seconds=time.perf_counter() - started,
+    )
+
+
+# --- Measuring ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    site: bool
+    tracemalloc: bool
+    profile: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One measured stage."""
+
+    stage: str
+    seconds: float
+    count: int
+    unit: str
+    mebibytes: float
+
+
+@dataclass(slots=True)
+class Meter:
+    """Times stages one at a time, with their memory, and profiles one when asked."""
+
+    options: Options
+    rows: list[Row] = field(default_factory=list)
+
+    def run(self, stage: str, work: Callable[[], T]) -> T:
+        with self._memory() as memory, _profiled(stage == self.options.profile, stage):
+            started = time.perf_counter()
+            value = work()
+            seconds = time.perf_counter() - started
+        self.rows.append(Row(stage, seconds, 0, "", memory()))
+        return value
+
+    def count(self, items: int, unit: str) -> None:
+        """Set what the last stage processed, for its rate."""
+        last = self.rows[-1]
+        self.rows[-1] = Row(last.stage, last.seconds, items, unit, last.mebibytes)
+
+    @contextmanager
+    def _memory(self) -> Iterator[Callable[[], float]]:
+        if not self.options.tracemalloc:
+            yield max_rss_mebibytes
+            return
+        tracemalloc.start()
+        peak = 0.0
+        try:
+            yield lambda: peak
+        finally:
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+
+
+def max_rss_mebibytes() -> float:
+    """The process's maximum resident set size so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def _profiled(enabled: bool, stage: str) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        print(f"\nprofile of {stage}, 25 functions with the most own time:")
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    rows: tuple[Row, ...]
+    counts: dict[str, int]
+
+
+def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
+    """Run digest's stages on `corpus` as `digest.pipeline.build` does, each measured."""
+    config = make_config([corpus], docs_dir=work / "docs", site_dir=work / "site")
+    meter = Meter(options)
+    ingested = meter.run("ingest", lambda: read_inputs(config.inputs))
+    articles = len(ingested.articles)
+    meter.count(articles, "articles")
+    cleaned = meter.run("clean", lambda: tuple(clean(a) for a in ingested.articles))
+    meter.count(articles, "articles")
+    segments = meter.run("segment", lambda: [s for a in cleaned for s in split_segments(a)])
+    meter.count(articles, "articles")
+    events, storylines = meter.run(
+        "cluster", lambda: _cluster(ingested, segments, config.cluster_threshold)
+    )
+    meter.count(articles, "articles")
+    stories = meter.run("align+compare+merge", lambda: tuple(tell_story(e) for e in events))
+    meter.count(articles, "articles")
+    result = BuildResult(
+        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=cleaned
+    )
+    pages = meter.run("render", lambda: _render(result, config.templates_dir, config.docs_dir))
+    meter.count(pages, "pages")
+    if options.site:
+        meter.run("site", lambda: build_site(config.docs_dir, config.site_dir))
+        meter.count(pages, "pages")
+    counts = {
+        "articles": articles,
+        "rejected": len(ingested.rejected),
+        "segments": len(segments),
+        "events": len(events),
+        "storylines": len(storylines),
+        "pages": pages,
+    }
+    return DigestRun(rows=tuple(meter.rows), counts=counts)
+
+
+def _cluster(
+    ingested: IngestResult, segments: Sequence[Segment], threshold: float
+) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
+    events, storylines = link_storylines(group_events(segments, threshold=threshold))
+    check_accounting(ingested, events)
+    return events, storylines
+
+
+def _render(result: BuildResult, templates_dir: Path, docs_dir: Path) -> int:
+    """Render and write the pages; return how many Markdown pages there are."""
+    pages = render_pages(result, templates_dir=templates_dir, locale="en")
+    write_docs(pages, docs_dir)
+    return sum(1 for path in pages if path.endswith(".md"))
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineRun:
+    row: Row
+    groups: int
+
+
+def bench_baseline(corpus: Path) -> BaselineRun:
+    """Issue 6's baseline: read the files, MinHash (128 perm., word 3-grams) + LSH."""
+    started = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    signatures: dict[str, MinHash] = {}
+    for path in sorted(corpus.glob("*.txt")):
+        words = re.findall(r"\w+", path.read_text(encoding="utf-8").lower())
+        shingles = {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
+        signature = MinHash(num_perm=128)
+        signature.update_batch(list(shingles))
+        lsh.insert(path.name, signature)
+        signatures[path.name] = signature
+    groups = _count_groups({key: lsh.query(sig) for key, sig in signatures.items()})
+    seconds = time.perf_counter() - started
+    row = Row("baseline", seconds, len(signatures), "articles", max_rss_mebibytes())
+    return BaselineRun(row=row, groups=groups)
+
+
+def _count_groups(neighbours: dict[str, list[str]]) -> int:
+    """Connected components of the near-duplicate graph."""
+    parent = {key: key for key in neighbours}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for key, others in neighbours.items():
+        for other in others:
+            parent[root(other)] = root(key)
+    return len({root(key) for key in neighbours})
+
+
+# --- Reporting ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SizeReport:
+    corpus: CorpusInfo
+    digest: DigestRun
+    baseline: BaselineRun
+
+
+def print_size(report: SizeReport, options: Options) -> None:
+    corpus, counts = report.corpus, report.digest.counts
+    memory = "tracemalloc peak of the stage" if options.tracemalloc else "max RSS so far"
+    print(f"\n## {corpus.articles} articles\n")
+    print(
+        f"corpus: {corpus.bases} base articles ({corpus.generations} generation(s)), "
+        f"{corpus.megabytes:.1f} MB, written in {corpus.seconds:.1f} s"
+    )
+    print(
+        f"digest: {counts['articles']} articles ({counts['rejected']} rejected) → "
+        f"{counts['segments']} segments → {counts['events']} events, "
+        f"{counts['storylines']} storylines → {counts['pages']} Markdown pages"
+    )
+    print(f"baseline: {report.baseline.groups} near-duplicate groups\n")
+    print(f"| stage | seconds | rate | {memory} (MiB) |")
+    print("|---|---:|---:|---:|")
+    for row in _rows_with_total(report):
+        rate = f"{row.count / row.seconds:,.0f} {row.unit}/s" if row.seconds else "–"
+        print(f"| {row.stage} | {row.seconds:.2f} | {rate} | {row.mebibytes:,.0f} |")
+
+
+def _rows_with_total(report: SizeReport) -> list[Row]:
+    rows = list(report.digest.rows)
+    no_site = [row for row in rows if row.stage != "site"]
+    total = Row(
+        "digest --no-site (sum)",
+        sum(row.seconds for row in no_site),
+        report.digest.counts["articles"],
+        "articles",
+        max(row.mebibytes for row in no_site),
+    )
+    return [*rows, total, report.baseline.row]
+
+
+def print_growth(reports: Sequence[SizeReport]) -> None:
+    """Each stage's growth exponent between consecutive sizes."""
+    if len(reports) < 2:
+        return
+    pairs = list(pairwise(reports))
+    header = " | ".join(f"{a.corpus.articles}→{b.corpus.articles}" for a, b in pairs)
+    print("\n## Growth exponents, log(t2/t1) / log(n2/n1)\n")
+    print(f"| stage | {header} |")
+    print("|---|" + "---:|" * len(pairs))
+    for stage in (row.stage for row in _rows_with_total(reports[0])):
+        cells = " | ".join(_exponent(stage, a, b) for a, b in pairs)
+        print(f"| {stage} | {cells} |")
+
+
+def _exponent(stage: str, small: SizeReport, large: SizeReport) -> str:
+    t1 = {row.stage: row.seconds for row in _rows_with_total(small)}.get(stage)
+    t2 = {row.stage: row.seconds for row in _rows_with_total(large)}.get(stage)
+    n1, n2 = small.corpus.articles, large.corpus.articles
+    if not t1 or not t2 or n1 == n2:
+        return "–"
+    return f"{math.log(t2 / t1) / math.log(n2 / n1):.2f}"
+
+
+# --- Main --------------------------------------------------------------------------------
+
+
+def bench_size(
+    originals: Sequence[Original], size: int, args: argparse.Namespace, folder: Path
+) -> SizeReport:
+    """Write the corpus of one size, then run digest and the baseline, each in a fresh process."""
+    corpus_dir = folder / str(size) / "articles"
+    corpus = write_corpus(originals, size, args.seed, corpus_dir)
+    options = Options(site=args.site, tracemalloc=args.tracemalloc, profile=args.profile)
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        digest_run = pool.submit(bench_digest, corpus_dir, folder / str(size), options).result()
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        baseline = pool.submit(bench_baseline, corpus_dir).result()
+    report = SizeReport(corpus=corpus, digest=digest_run, baseline=baseline)
+    print_size(report, options)
+    return report
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Time digest's stages on a generated corpus.",
+    )
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--site", action="store_true", help="also time the MkDocs build")
+    parser.add_argument("--keep", type=Path, help="write corpus, docs and site into DIR/SIZE/")
+    parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES, help="real articles")
+    parser.add_argument("--tracemalloc", action="store_true", help="per-stage Python peak")
+    parser.add_argument("--profile", choices=STAGES, help="cProfile one stage")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    source = args.articles if args.articles.is_dir() else FALLBACK_ARTICLES
+    originals = read_originals(source)
+    print(f"# digest benchmark: seed {args.seed}, {len(originals)} real articles from {source}")
+    with tempfile.TemporaryDirectory(prefix="digest-bench-") as scratch:
+        folder = args.keep or Path(scratch)
+        reports = [bench_size(originals, size, args, folder) for size in sizes]
+    print_growth(reports)
+
+
+if __name__ == "__main__":
+    main()
