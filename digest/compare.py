@@ -19,6 +19,7 @@ from rapidfuzz.distance import Levenshtein
 from digest.align import ClaimGroup, Mention
 from digest.model import Difference, DifferenceKind, Event, KeyFigure, Segment, Value
 from digest.normalize import (
+    CURRENCIES,
     NumberMention,
     find_dates,
     find_numbers,
@@ -107,14 +108,25 @@ def _number_differences(claim: ClaimGroup) -> Iterable[Difference]:
 
 
 def _figures_by_unit(claim: ClaimGroup) -> Iterable[list[tuple[Mention, NumberMention]]]:
-    """A claim's figures grouped by what they count, where two sources or more count it."""
-    by_unit: defaultdict[str, list[tuple[Mention, NumberMention]]] = defaultdict(list)
+    """A claim's figures grouped by what they count, where two sources or more count it.
+
+    A sentence may count one thing twice ("about 30 years old … about 2 years old"):
+    the n-th figure of a unit is compared with the n-th of the other sources, and only
+    when every source gives as many.
+    """
+    slots: defaultdict[tuple[str, int], list[tuple[Mention, NumberMention]]] = defaultdict(list)
+    counts: defaultdict[str, set[int]] = defaultdict(set)
     for mention in claim.mentions:
+        seen: Counter[str] = Counter()
         for number in find_numbers(mention.text):
             if number.unit:
-                by_unit[stem(number.unit.lower())].append((mention, number))
-    for _, found in sorted(by_unit.items()):
-        if len({m.segment for m, _ in found}) > 1:
+                unit = stem(number.unit.lower())
+                slots[(unit, seen[unit])].append((mention, number))
+                seen[unit] += 1
+        for unit, count in seen.items():
+            counts[unit].add(count)
+    for (unit, _), found in sorted(slots.items()):
+        if len(counts[unit]) == 1 and len({m.segment for m, _ in found}) > 1:
             yield found
 
 
@@ -135,7 +147,7 @@ def _number_difference(found: Sequence[tuple[Mention, NumberMention]]) -> Differ
     typos = sorted({n.figure for _, n in found if is_malformed_number(n.figure)})
     return Difference(
         kind=DifferenceKind.NUMBER,
-        subject=f"how many {_unit_as_written(found)}",
+        subject=_figure_subject(_unit_as_written(found)),
         values=_number_values(found),
         note=f"likely a typo: {', '.join(typos)}" if typos else None,
     )
@@ -155,6 +167,15 @@ def _number_values(found: Sequence[tuple[Mention, NumberMention]]) -> tuple[Valu
         )
         for normalized, items in sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     )
+
+
+def _figure_subject(unit: str) -> str:
+    """What a figure measures, in words: `how many Syrians`, `the amount in $`, `the age`."""
+    if unit in CURRENCIES:
+        return f"the amount in {unit}"
+    if unit.endswith("-old"):
+        return "the age"
+    return f"how many {unit}"
 
 
 def _unit_as_written(found: Sequence[tuple[Mention, NumberMention]]) -> str:

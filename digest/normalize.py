@@ -55,6 +55,7 @@ QUALIFIERS = (
 )  # fmt: skip
 APPROXIMATE = frozenset({"nearly", "almost", "close to", "around", "about", "some", "roughly",
                          "approximately"})  # fmt: skip
+CURRENCIES = frozenset("$€£¥")  # "$1 million, but …": the currency names what is counted
 APPROXIMATE_TOLERANCE = Decimal("0.1")  # "nearly 400,000" covers 360,000-440,000
 
 _DIGITS = r"\d+(?:[,\u00a0\u202f ]\d{3,4})*(?:\.\d+)?"
@@ -65,7 +66,7 @@ NUMBER_PATTERN = re.compile(
     rf"(?:\b(?P<qualifier>{_QUALIFIER})\s+)?"
     rf"(?P<number>(?:(?<![\w.,]){_DIGITS}|\b(?:{_WORD_NUMBER})(?:-(?:{_WORD_NUMBER}))?\b)"
     rf"{_SCALE}?)"
-    rf"(?:\s+(?P<unit>[A-Za-z][\w-]*))?",
+    rf"(?:(?:\s+|-)(?P<unit>[A-Za-z][\w-]*))?",
     re.IGNORECASE,
 )
 _MALFORMED_GROUPING = re.compile(r"\d,\d{4}|\d,\d{1,2}(?!\d)")
@@ -174,13 +175,14 @@ def find_numbers(sentence: str) -> list[NumberMention]:
         if value is None or _is_year(match.group("number")):
             continue
         qualifier = match.group("qualifier")
+        currency = blanked[max(match.start("number") - 1, 0) : match.start("number")]
         mentions.append(
             NumberMention(
                 text=match.group(0).strip(),
                 figure=match.group("number"),
                 value=value,
                 qualifier=" ".join(qualifier.lower().split()) if qualifier else None,
-                unit=_unit(match.group("unit")),
+                unit=_unit(match.group("unit")) or (currency if currency in CURRENCIES else None),
             )
         )
     return mentions

@@ -180,3 +180,17 @@ def test_us_and_uk_spellings_and_inflections_are_not_name_differences() -> None:
     a = segment("a.txt", "The Defense Ministry said Syrian forces advanced near the Centre.")
     b = segment("b.txt", "The Defence Ministry said Syria's forces advanced near the Center.")
     assert _differences(a, b) == ()
+
+
+def test_two_figures_of_one_unit_in_a_sentence_are_compared_in_order() -> None:
+    text = "The pastor is about 30 years old and the church itself is about 2 years old."
+    assert _differences(segment("a.txt", text), segment("b.txt", text)) == ()
+    changed = text.replace("about 2 years", "about 3 years")
+    (difference,) = _differences(segment("a.txt", text), segment("b.txt", changed))
+    assert {v.normalized for v in difference.values} == {"2", "3"}
+
+
+def test_currency_and_hyphenated_units_count_as_what_is_counted() -> None:
+    a = segment("a.txt", "Damage was put at $1 million, but a 36-year-old man was held.")
+    b = segment("b.txt", "Damage was put at $2 million, but a 38-year-old man was held.")
+    assert sorted(d.subject for d in _differences(a, b)) == ["the age", "the amount in $"]
