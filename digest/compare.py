@@ -27,7 +27,7 @@ from digest.normalize import (
     is_malformed_number,
     numbers_agree,
 )
-from digest.quotes import Quote, find_quotes, is_same_quote, names, role_words
+from digest.quotes import Quote, find_quotes, is_same_quote, names, role_words, same_speaker
 from digest.similarity import stem
 from digest.text import fold, sentences_of
 
@@ -259,6 +259,7 @@ def _quote_differences(claim: ClaimGroup) -> Iterable[Difference]:
             values=tuple(_value_of([(m, q.words) for m, q in w]) for w in wordings),
             note="the same quote in other words: a translation or a paraphrase",
         )
+    yield from _speaker_differences(subject, quoted)
     verbs: defaultdict[str, list[tuple[Mention, str]]] = defaultdict(list)
     for mention, quote in quoted:
         if quote.verb:
@@ -268,6 +269,27 @@ def _quote_differences(claim: ClaimGroup) -> Iterable[Difference]:
             kind=DifferenceKind.ATTRIBUTION,
             subject=f"how {subject} is attributed",
             values=tuple(_value_of(items) for _, items in sorted(verbs.items())),
+        )
+
+
+def _speaker_differences(
+    subject: str, quoted: Sequence[tuple[Mention, Quote]]
+) -> Iterable[Difference]:
+    """The same quote put in different mouths."""
+    speakers: list[list[tuple[Mention, str]]] = []
+    for mention, quote in quoted:
+        if quote.speaker is None:
+            continue
+        same = next((g for g in speakers if same_speaker(g[0][1], quote.speaker)), None)
+        if same is None:
+            speakers.append([(mention, quote.speaker)])
+        else:
+            same.append((mention, quote.speaker))
+    if len(speakers) > 1:
+        yield Difference(
+            kind=DifferenceKind.ATTRIBUTION,
+            subject=f"who said {subject}",
+            values=tuple(_value_of(group) for group in speakers),
         )
 
 

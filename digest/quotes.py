@@ -29,6 +29,9 @@ ROLE_SYNONYMS = {
 }  # fmt: skip
 """Titles of people, each mapped to its office: `chief` and `head` are one office,
 `chairman` and `president` are two (seed 000 against 001)."""
+_PERSON = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})"
+_SPEAKER_BEFORE = re.compile(rf"{_PERSON}(?:,[^,\"“”]{{0,100}},)?\s+(?:{_SPEECH_VERBS})\b")
+_SPEAKER_AFTER = re.compile(rf"\b(?:{_SPEECH_VERBS})\s+{_PERSON}")
 _INNER_NAME = re.compile(r"(?<=[\s(])[A-Z][a-zA-Z'’-]{3,}")
 _ROLE = re.compile(rf"\b({'|'.join(ROLE_SYNONYMS)})\b", re.IGNORECASE)
 
@@ -41,13 +44,16 @@ class Quote:
     """The quoted words, as written."""
     verb: str | None
     """The verb of attribution with its recipient, e.g. `said`, `told Reuters`."""
+    speaker: str | None = None
+    """Who the sentence says spoke (`David Swanson`), when it names them."""
 
 
 def find_quotes(sentence: str) -> list[Quote]:
     """The direct quotes of a sentence, with the verb that attributes them.
 
-    >>> find_quotes('"This latest wave compounds a dire situation," Swanson told Reuters.')
-    [Quote(words='This latest wave compounds a dire situation', verb='told Reuters')]
+    >>> (quote,) = find_quotes('"This wave compounds a dire situation," Swanson told Reuters.')
+    >>> quote.words, quote.verb, quote.speaker
+    ('This wave compounds a dire situation', 'told Reuters', 'Swanson')
     >>> find_quotes('fight "Russian occupiers" now')
     []
     """
@@ -57,7 +63,7 @@ def find_quotes(sentence: str) -> list[Quote]:
         if len(words.split()) < QUOTE_MIN_WORDS:
             continue
         rest = sentence[match.end() :] or sentence[: match.start()]
-        quotes.append(Quote(words=words, verb=attribution_verb(rest)))
+        quotes.append(Quote(words=words, verb=attribution_verb(rest), speaker=speaker_of(rest)))
     return quotes
 
 
@@ -77,6 +83,23 @@ def attribution_verb(clause: str) -> str | None:
     if verb in {"told", "tells"} and recipient:
         return f"{verb} {recipient.removeprefix('the ').rstrip('.')}"
     return verb
+
+
+def speaker_of(clause: str) -> str | None:
+    """The person an attribution clause names as speaker.
+
+    >>> speaker_of(", David Swanson, Amman-based UN regional spokesman, said.")
+    'David Swanson'
+    >>> speaker_of(" said Frank Graham, Ramarley's father.")
+    'Frank Graham'
+    """
+    match = _SPEAKER_BEFORE.search(clause) or _SPEAKER_AFTER.search(clause)
+    return match.group("name") if match else None
+
+
+def same_speaker(a: str, b: str) -> bool:
+    """Tell whether two names can be one person: they share the surname (`Bachelet`)."""
+    return fold(a).split()[-1] == fold(b).split()[-1]
 
 
 def quote_key(words: str) -> str:
