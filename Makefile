@@ -39,8 +39,9 @@ test: lint  ## ruff, mypy and the whole test suite but the slow marker
 test-slow: install-test  ## the long-running checks (quality gate on the full datasets)
 	$(BIN)/pytest -m slow
 
-eval: install  ## score event grouping on the labelled datasets
+eval: install  ## score event grouping and difference detection on labelled data
 	$(BIN)/python scripts/eval_datasets.py $(DATASETS)
+	$(BIN)/python scripts/eval_differences.py
 
 bench: install  ## print stage timings and peak memory
 	$(BIN)/python scripts/bench.py
