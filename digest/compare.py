@@ -11,7 +11,7 @@ qualifier is read before calling two figures a conflict (`nearly 400,000` and
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from rapidfuzz.distance import Levenshtein
@@ -243,20 +243,14 @@ def _quote_differences(claim: ClaimGroup) -> Iterable[Difference]:
     quoted = [(m, q[0]) for m, q in found if len(q) == 1]
     if len({m.segment for m, _ in quoted}) < 2:
         return
-    wordings: list[list[tuple[Mention, Quote]]] = []
-    for item in quoted:
-        same = next((w for w in wordings if is_same_quote(w[0][1].words, item[1].words)), None)
-        if same is None:
-            wordings.append([item])
-        else:
-            same.append(item)
+    wordings = _group_alike([(m, q.words) for m, q in quoted], is_same_quote)
     commonest = max(wordings, key=lambda w: (len({m.segment for m, _ in w}), -wordings.index(w)))
-    subject = f"the quote “{_first_words(commonest[0][1].words, 8)}”"
+    subject = f"the quote “{_first_words(commonest[0][1], 8)}”"
     if len(wordings) > 1:
         yield Difference(
             kind=DifferenceKind.QUOTE,
             subject=subject,
-            values=tuple(_value_of([(m, q.words) for m, q in w]) for w in wordings),
+            values=tuple(_value_of(w) for w in wordings),
             note="the same quote in other words: a translation or a paraphrase",
         )
     yield from _speaker_differences(subject, quoted)
@@ -276,21 +270,28 @@ def _speaker_differences(
     subject: str, quoted: Sequence[tuple[Mention, Quote]]
 ) -> Iterable[Difference]:
     """The same quote put in different mouths."""
-    speakers: list[list[tuple[Mention, str]]] = []
-    for mention, quote in quoted:
-        if quote.speaker is None:
-            continue
-        same = next((g for g in speakers if same_speaker(g[0][1], quote.speaker)), None)
-        if same is None:
-            speakers.append([(mention, quote.speaker)])
-        else:
-            same.append((mention, quote.speaker))
+    named = [(m, q.speaker) for m, q in quoted if q.speaker is not None]
+    speakers = _group_alike(named, same_speaker)
     if len(speakers) > 1:
         yield Difference(
             kind=DifferenceKind.ATTRIBUTION,
             subject=f"who said {subject}",
             values=tuple(_value_of(group) for group in speakers),
         )
+
+
+def _group_alike(
+    items: Sequence[tuple[Mention, str]], alike: Callable[[str, str], bool]
+) -> list[list[tuple[Mention, str]]]:
+    """Group mentions whose texts are alike, each group keyed by its first text."""
+    groups: list[list[tuple[Mention, str]]] = []
+    for item in items:
+        group = next((g for g in groups if alike(g[0][1], item[1])), None)
+        if group is None:
+            groups.append([item])
+        else:
+            group.append(item)
+    return groups
 
 
 def _role_differences(claim: ClaimGroup) -> Iterable[Difference]:
