@@ -25,8 +25,8 @@ install-test: $(VENV)/.installed-test
 site: install  ## build the digest of seeds/ into site/
 	$(BIN)/digest build seeds --docs docs --site site
 
-serve: site  ## preview the site with live reload
-	$(BIN)/mkdocs serve
+serve: install  ## preview the site with live reload (pages regenerate when seeds/ changes)
+	$(BIN)/digest serve seeds
 
 lint: install-test
 	$(BIN)/ruff check .

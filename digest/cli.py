@@ -87,6 +87,28 @@ def build(
         sys.exit(1)
 
 
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-a",
+    "--dev-addr",
+    default="127.0.0.1:8000",
+    show_default=True,
+    help="Address to serve the preview on.",
+)
+def serve(inputs: tuple[Path, ...], dev_addr: str) -> None:
+    """Preview the digest of INPUT (default: seeds/) with live reload.
+
+    Pages are regenerated when an input article is added or changed.
+    """
+    from digest.publish import serve_site
+
+    try:
+        serve_site(inputs or (Path("seeds"),), dev_addr=dev_addr)
+    except DigestError as error:
+        raise click.ClickException(str(error)) from error
+
+
 @main.command(name="eval")
 @click.argument("events_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))

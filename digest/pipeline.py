@@ -66,16 +66,23 @@ def check_accounting(ingested: IngestResult, events: Sequence[Event]) -> None:
         raise AccountingError(f"segments in two events: {twice}; articles in none: {missing}")
 
 
-def build(config: BuildConfig) -> BuildResult:
-    """Run the pipeline, write the Markdown and `events.json`, then the site unless told not to."""
-    from digest.publish import build_site
+def write_digest(config: BuildConfig) -> BuildResult:
+    """Run the pipeline and write the Markdown pages and `events.json` into the docs dir."""
     from digest.render import render_pages, write_docs
 
     result = run_pipeline(config)
     pages = render_pages(result, templates_dir=config.templates_dir, locale=config.locale)
     written = write_docs(pages, config.docs_dir)
-    log.info("wrote %d of %d pages into %s", len(written), len(pages), config.docs_dir)
+    log.info("%d pages changed of %d in %s", len(written), len(pages), config.docs_dir)
+    return result
+
+
+def build(config: BuildConfig) -> BuildResult:
+    """Write the digest, then build the site from it unless told not to."""
+    result = write_digest(config)
     if config.build_site:
+        from digest.publish import build_site
+
         build_site(config.docs_dir, config.site_dir)
         log.info("site built in %s", config.site_dir)
     return result

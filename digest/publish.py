@@ -1,18 +1,22 @@
 """Stage 9: build the static site from the docs dir with MkDocs.
 
-The only module that touches MkDocs (DESIGN.md: mkdocs-material reaches end of life in
-2027 and MkDocs 1.x is unmaintained), so moving to another site builder stays a change
-in one place.
+With `digest/mkdocs_plugin.py`, the only module that touches MkDocs (DESIGN.md:
+mkdocs-material reaches end of life in 2027 and MkDocs 1.x is unmaintained), so moving
+to another site builder stays a change in one place.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
+import yaml
 from mkdocs.commands.build import build
+from mkdocs.commands.serve import serve
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
@@ -20,6 +24,13 @@ from digest.config import PROJECT_ROOT
 from digest.errors import DigestError
 
 _MKDOCS_LOGGER = "mkdocs"
+_DOCS_WRITTEN: ContextVar[bool] = ContextVar("digest_docs_written", default=False)
+"""Set while `build_site` runs: the docs were just written, the plugin need not redo it."""
+
+
+def docs_already_written() -> bool:
+    """Tell the MkDocs plugin whether this build comes from `digest build`."""
+    return _DOCS_WRITTEN.get()
 
 
 class _FirstProblem(logging.Handler):
@@ -57,6 +68,7 @@ def build_site(
         DigestError: MkDocs refused the configuration or aborted the build; the message is
             one line, with MkDocs' first warning when there is one.
     """
+    token = _DOCS_WRITTEN.set(True)
     with _first_problem() as problem:
         try:
             config = load_config(
@@ -72,6 +84,40 @@ def build_site(
                 config.plugins.on_shutdown()
         except MkDocsException as error:
             raise DigestError(_one_line(error, problem.message)) from error
+        finally:
+            _DOCS_WRITTEN.reset(token)
+
+
+def serve_site(
+    inputs: Sequence[Path],
+    *,
+    dev_addr: str = "127.0.0.1:8000",
+    config_file: Path = PROJECT_ROOT / "mkdocs.yml",
+) -> None:
+    """Preview the site with live reload, regenerating pages when an input changes.
+
+    Runs `mkdocs serve` on a configuration that inherits `config_file` and points the
+    digest plugin at `inputs`, until interrupted.
+    """
+    with tempfile.TemporaryDirectory(prefix="digest-serve-") as folder:
+        preview = Path(folder) / "mkdocs.yml"
+        preview.write_text(preview_config(inputs, config_file), encoding="utf-8")
+        try:
+            serve(config_file=str(preview), dev_addr=dev_addr)
+        except MkDocsException as error:
+            raise DigestError(_one_line(error, None)) from error
+
+
+def preview_config(inputs: Sequence[Path], config_file: Path) -> str:
+    """A configuration inheriting the project's, with absolute dirs and our inputs."""
+    root = config_file.resolve().parent
+    settings = {
+        "INHERIT": str(config_file.resolve()),
+        "docs_dir": str(root / "docs"),
+        "site_dir": str(root / "site"),
+        "plugins": ["search", {"digest": {"inputs": [str(p.resolve()) for p in inputs]}}],
+    }
+    return yaml.safe_dump(settings, sort_keys=False)
 
 
 @contextmanager

@@ -1,0 +1,58 @@
+"""The digest as an MkDocs plugin, so `mkdocs build` and `mkdocs serve` work from the
+project root: the pipeline writes the pages before each build, and `mkdocs serve`
+rebuilds when an input article is added or changed.
+
+Only pages whose bytes change are rewritten (`render.write_docs`), so a rebuild that
+changes nothing does not trigger another one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+
+from digest.config import make_config
+from digest.errors import DigestError
+from digest.publish import docs_already_written
+
+
+class DigestPluginConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDocs is untyped here
+    inputs = c.ListOfItems(c.Type(str), default=["seeds"])
+    """Folders or files to read, relative to mkdocs.yml."""
+    locale = c.Type(str, default="en")
+
+
+class DigestPlugin(BasePlugin[DigestPluginConfig]):  # type: ignore[no-untyped-call]
+    """Write the digest's pages into `docs_dir` before MkDocs reads it."""
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if docs_already_written():
+            return
+        from digest.pipeline import write_digest
+
+        try:
+            write_digest(
+                make_config(
+                    self._inputs(config),
+                    docs_dir=Path(config.docs_dir),
+                    build_site=False,
+                    locale=self.config.locale,
+                )
+            )
+        except DigestError as error:
+            raise PluginError(str(error)) from error
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:  # noqa: ARG002 (MkDocs passes it by name)
+        for path in self._inputs(config):
+            server.watch(str(path))
+        return server
+
+    def _inputs(self, config: MkDocsConfig) -> list[Path]:
+        root = Path(config.config_file_path).parent
+        return [root / path for path in self.config.inputs]

@@ -1,0 +1,47 @@
+"""`mkdocs build` from a project root runs the digest itself (digest/mkdocs_plugin.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from digest.publish import preview_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _project(tmp_path: Path) -> Path:
+    """A copy of the project's site configuration and hand-written pages, with an inbox."""
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs" / "about", tmp_path / "docs" / "about")
+    shutil.copytree(ROOT / "docs" / "stylesheets", tmp_path / "docs" / "stylesheets")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    return tmp_path
+
+
+def test_mkdocs_build_writes_the_digest_before_building(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    completed = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    events = json.loads((project / "site" / "events.json").read_text(encoding="utf-8"))
+    assert len(events["events"]) == 3
+    assert (project / "docs" / "index.md").is_file()
+    assert len(list((project / "site" / "events").glob("*.html"))) == 3
+
+
+def test_the_preview_inherits_the_project_and_reads_the_given_inputs(tmp_path: Path) -> None:
+    settings = yaml.safe_load(preview_config([tmp_path / "inbox"], ROOT / "mkdocs.yml"))
+    assert settings["INHERIT"] == str(ROOT / "mkdocs.yml")
+    assert settings["docs_dir"] == str(ROOT / "docs")
+    assert settings["plugins"] == ["search", {"digest": {"inputs": [str(tmp_path / "inbox")]}}]
