@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -24,6 +25,9 @@ SAME_CLAIM = 0.45
 Measured on the seeds: translated and trimmed sentences score 0.53-0.8 against their
 originals; sentences that only share a topic score below 0.2.
 """
+COMMON_TERM_SHARE = 0.2  # a term in a fifth of an event's sentences is its topic, not a lead
+COMMON_TERM_MIN = 50  # small events compare everything that shares a term
+FUZZY_GATE = 0.25  # below this term score the character comparison is not worth its cost
 FUZZY_FLOOR = 0.75
 """Character-level similarity counts only above this: unrelated English sentences of
 similar length already score about 0.5."""
@@ -64,21 +68,55 @@ def align_claims(event: Event) -> tuple[ClaimGroup, ...]:
     fullest account sets the frame the others align to.
     """
     groups: list[list[Mention]] = []
-    signatures: list[list[frozenset[str]]] = []
+    index = _SentenceIndex()
     for segment in sorted(event.segments, key=_fullest_first):
         mentions = _mentions(segment)
-        segment_signatures = [claim_terms(m.text) for m in mentions]
-        matches = _best_first_matches(mentions, segment_signatures, groups, signatures)
-        for index, (mention, signature) in enumerate(
-            zip(mentions, segment_signatures, strict=True)
-        ):
-            if index in matches:
-                groups[matches[index]].append(mention)
-                signatures[matches[index]].append(signature)
-            else:
-                groups.append([mention])
-                signatures.append([signature])
+        signatures = [claim_terms(m.text) for m in mentions]
+        matches = _best_first_matches(mentions, signatures, index)
+        for number, (mention, signature) in enumerate(zip(mentions, signatures, strict=True)):
+            group = matches.get(number, len(groups))
+            if group == len(groups):
+                groups.append([])
+            groups[group].append(mention)
+            index.add(group, mention, signature)
     return _reading_order([ClaimGroup(mentions=tuple(g)) for g in groups])
+
+
+class _SentenceIndex:
+    """The sentences aligned so far, found by the terms they share with a new one.
+
+    Scoring a new sentence against every sentence of a large event is quadratic (77
+    million comparisons at 10k articles, `scripts/bench.py`); a sentence that shares
+    no term with another cannot make one claim with it, so only those that share one
+    are scored. Terms found in more than `COMMON_TERM_SHARE` of the sentences (the
+    event's own topic words) do not open candidates alone.
+    """
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[int, Mention, frozenset[str]]] = []
+        self.postings: dict[str, list[int]] = {}
+
+    def add(self, group: int, mention: Mention, signature: frozenset[str]) -> None:
+        for term in signature:
+            self.postings.setdefault(term, []).append(len(self.entries))
+        self.entries.append((group, mention, signature))
+
+    def scores(self, mention: Mention, signature: frozenset[str]) -> dict[int, float]:
+        """The best similarity of the sentence to each group it may join."""
+        common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * len(self.entries))
+        candidates = {
+            entry
+            for term in signature
+            if len(posting := self.postings.get(term, ())) <= common
+            for entry in posting
+        }
+        best: dict[int, float] = {}
+        for entry in sorted(candidates):
+            group, other, other_signature = self.entries[entry]
+            score = claim_similarity(mention.text, signature, other.text, other_signature)
+            if score > best.get(group, 0.0):
+                best[group] = score
+        return best
 
 
 def _reading_order(claims: list[ClaimGroup]) -> tuple[ClaimGroup, ...]:
@@ -137,36 +175,32 @@ def _mentions(segment: Segment) -> list[Mention]:
 
 
 def _best_first_matches(
-    mentions: Sequence[Mention],
-    mention_signatures: Sequence[frozenset[str]],
-    groups: Sequence[Sequence[Mention]],
-    signatures: Sequence[Sequence[frozenset[str]]],
+    mentions: Sequence[Mention], signatures: Sequence[frozenset[str]], index: _SentenceIndex
 ) -> dict[int, int]:
     """Match a segment's sentences to existing groups, surest pairs first.
 
     Each sentence joins at most one group and each group takes at most one sentence of
     the segment, so a loose early match cannot take the place of an exact later one.
     """
-    scored = []
-    for i, (mention, signature) in enumerate(zip(mentions, mention_signatures, strict=True)):
-        for g, (group, group_signatures) in enumerate(zip(groups, signatures, strict=True)):
-            score = max(
-                claim_similarity(mention.text, signature, other.text, other_signature)
-                for other, other_signature in zip(group, group_signatures, strict=True)
-            )
-            if score >= SAME_CLAIM:
-                scored.append((-score, i, g))
+    scored = [
+        (-score, i, group)
+        for i, (mention, signature) in enumerate(zip(mentions, signatures, strict=True))
+        for group, score in index.scores(mention, signature).items()
+        if score >= SAME_CLAIM
+    ]
     matches: dict[int, int] = {}
     taken: set[int] = set()
-    for _, i, g in sorted(scored):
-        if i not in matches and g not in taken:
-            matches[i] = g
-            taken.add(g)
+    for _, i, group in sorted(scored):
+        if i not in matches and group not in taken:
+            matches[i] = group
+            taken.add(group)
     return matches
 
 
+@lru_cache(maxsize=1 << 16)
 def claim_terms(sentence: str) -> frozenset[str]:
-    """The content terms of a sentence, as a set, names unmarked."""
+    """The content terms of a sentence, as a set, names unmarked (cached: every stage
+    after alignment asks again for the same sentences)."""
     return frozenset(unmarked(t) for t in terms(sentence))
 
 
@@ -188,5 +222,8 @@ def claim_similarity(a: str, a_terms: frozenset[str], b: str, b_terms: frozenset
     shared = len(a_terms & b_terms)
     overlap = shared / min(len(a_terms), len(b_terms))
     dice = 2 * shared / (len(a_terms) + len(b_terms))
+    by_terms = (overlap + dice) / 2
+    if by_terms < FUZZY_GATE:  # too few shared words for the spelling to be a near-copy
+        return by_terms
     fuzzy = fuzz.token_sort_ratio(a, b) / 100
-    return max((overlap + dice) / 2, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)
+    return max(by_terms, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)

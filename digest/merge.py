@@ -86,22 +86,31 @@ class _TermIndex:
     """Which outlets' sentences hold each term, to test a clause against all of them."""
 
     def __init__(self, claims: Sequence[ClaimGroup], article_of: dict[str, str]) -> None:
-        self.postings: dict[str, set[tuple[str, int]]] = {}
-        for number, mention in enumerate(m for c in claims for m in c.mentions):
-            for term in claim_terms(mention.text):
-                self.postings.setdefault(term, set()).add((article_of[mention.segment], number))
+        self.sentences: list[tuple[str, frozenset[str]]] = []
+        self.postings: dict[str, list[int]] = {}
+        for mention in (m for c in claims for m in c.mentions):
+            signature = claim_terms(mention.text)
+            for term in signature:
+                self.postings.setdefault(term, []).append(len(self.sentences))
+            self.sentences.append((article_of[mention.segment], signature))
 
     def is_unique(self, clause: str, article: str) -> bool:
+        """Whether no other outlet's sentence shares more than a third of the clause's terms.
+
+        A sentence sharing more than a third shares at least one of the clause's rarest
+        `len - len // 3` terms, so only their postings need a look.
+        """
         terms = claim_terms(clause)
         if len(terms) < CLAUSE_MIN_TERMS:
             return False
-        shared: Counter[int] = Counter(
-            number
-            for term in terms
-            for owner, number in self.postings.get(term, ())
-            if owner != article
+        rarest = sorted(terms, key=lambda t: (len(self.postings.get(t, ())), t))
+        candidates = {
+            n for t in rarest[: len(terms) - len(terms) // 3] for n in self.postings.get(t, ())
+        }
+        return not any(
+            owner != article and len(terms & signature) > len(terms) / 3
+            for owner, signature in (self.sentences[n] for n in sorted(candidates))
         )
-        return max(shared.values(), default=0) <= len(terms) / 3
 
 
 def _clauses(sentence: str) -> list[str]:

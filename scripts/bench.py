@@ -76,6 +76,7 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ARTICLES = ROOT.parent / "shared" / "datasets" / "ecbplus-dev" / "articles"
 FALLBACK_ARTICLES = ROOT / "seeds"
+BASELINE = "baseline (MinHash + LSH)"
 STAGES = ("ingest", "clean", "segment", "cluster", "align+compare+merge", "render", "site")
 
 # --- Corpus ------------------------------------------------------------------------------
@@ -469,9 +470,20 @@ class BaselineRun:
     groups: int
 
 
-def bench_baseline(corpus: Path) -> BaselineRun:
-    """Issue 6's baseline: read the files, MinHash (128 perm., word 3-grams) + LSH."""
-    started = time.perf_counter()
+def bench_baseline(corpus: Path, options: Options) -> BaselineRun:
+    """Issue 6's baseline on `corpus`, measured like a stage."""
+    meter = Meter(options)
+    files, groups = meter.run(BASELINE, lambda: near_duplicate_groups(corpus))
+    meter.count(files, "articles")
+    return BaselineRun(row=meter.rows[0], groups=groups)
+
+
+def near_duplicate_groups(corpus: Path) -> tuple[int, int]:
+    """Read the files, MinHash them (128 permutations, word 3-grams), query an LSH index.
+
+    Returns:
+        The number of files, and of groups of near-duplicates (Jaccard about 0.5 or more).
+    """
     lsh = MinHashLSH(threshold=0.5, num_perm=128)
     signatures: dict[str, MinHash] = {}
     for path in sorted(corpus.glob("*.txt")):
@@ -482,9 +494,7 @@ def bench_baseline(corpus: Path) -> BaselineRun:
         lsh.insert(path.name, signature)
         signatures[path.name] = signature
     groups = _count_groups({key: lsh.query(sig) for key, sig in signatures.items()})
-    seconds = time.perf_counter() - started
-    row = Row("baseline", seconds, len(signatures), "articles", max_rss_mebibytes())
-    return BaselineRun(row=row, groups=groups)
+    return len(signatures), groups
 
 
 def _count_groups(neighbours: dict[str, list[str]]) -> int:
@@ -531,7 +541,7 @@ def print_size(report: SizeReport, options: Options) -> None:
     print("|---|---:|---:|---:|")
     for row in _rows_with_total(report):
         rate = f"{row.count / row.seconds:,.0f} {row.unit}/s" if row.seconds else "–"
-        print(f"| {row.stage} | {row.seconds:.2f} | {rate} | {row.mebibytes:,.0f} |")
+        print(f"| {row.stage} | {row.seconds:.2f} | {rate} | {row.mebibytes:,.1f} |")
 
 
 def _rows_with_total(report: SizeReport) -> list[Row]:
@@ -583,7 +593,7 @@ def bench_size(
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         digest_run = pool.submit(bench_digest, corpus_dir, folder / str(size), options).result()
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        baseline = pool.submit(bench_baseline, corpus_dir).result()
+        baseline = pool.submit(bench_baseline, corpus_dir, options).result()
     report = SizeReport(corpus=corpus, digest=digest_run, baseline=baseline)
     print_size(report, options)
     return report
@@ -599,7 +609,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", type=Path, help="write corpus, docs and site into DIR/SIZE/")
     parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES, help="real articles")
     parser.add_argument("--tracemalloc", action="store_true", help="per-stage Python peak")
-    parser.add_argument("--profile", choices=STAGES, help="cProfile one stage")
+    parser.add_argument("--profile", choices=[*STAGES, BASELINE], help="cProfile one stage")
     return parser.parse_args()
 
 
@@ -608,7 +618,10 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
     source = args.articles if args.articles.is_dir() else FALLBACK_ARTICLES
     originals = read_originals(source)
-    print(f"# digest benchmark: seed {args.seed}, {len(originals)} real articles from {source}")
+    print(
+        f"# digest benchmark: seed {args.seed}, {len(originals)} real articles from {source}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as scratch:
         folder = args.keep or Path(scratch)
         reports = [bench_size(originals, size, args, folder) for size in sizes]
