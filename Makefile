@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 DATASETS ?= ../shared/datasets
 
-.PHONY: install install-test site serve test test-slow lint eval bench clean
+.PHONY: install install-test site serve test lint eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,17 +33,15 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint  ## ruff, mypy and the whole test suite but the slow marker
+test: lint  ## ruff, mypy and the whole test suite
 	$(BIN)/pytest
-
-test-slow: install-test  ## the long-running checks (quality gate on the full datasets)
-	$(BIN)/pytest -m slow
 
 eval: install  ## score event grouping and difference detection on labelled data
 	$(BIN)/python scripts/eval_datasets.py $(DATASETS)
 	$(BIN)/python scripts/eval_differences.py
 
 bench: install  ## print stage timings and peak memory
+	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python scripts/bench.py
 
 clean:
