@@ -25,6 +25,10 @@ def main(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # The commands report rejected inputs themselves, one line each; the reader's own
+    # warnings (and trafilatura's about the same pages) would say it twice.
+    for name in ("digest.ingest", "trafilatura"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 @main.command()
@@ -107,6 +111,36 @@ def serve(inputs: tuple[Path, ...], dev_addr: str) -> None:
         serve_site(inputs or (Path("seeds"),), dev_addr=dev_addr)
     except DigestError as error:
         raise click.ClickException(str(error)) from error
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+def check(inputs: tuple[Path, ...]) -> None:
+    """List every problem in INPUT (default: seeds/) without building.
+
+    Prints each rejected input and each repair made while reading (an encoding
+    fallback, say), one per line as `path:line: reason`; exits with status 1 when
+    anything was rejected.
+    """
+    from digest.config import make_config
+    from digest.ingest import read_inputs
+
+    try:
+        config = make_config(inputs or ("seeds",))
+    except DigestError as error:
+        raise click.ClickException(str(error)) from error
+    ingested = read_inputs(config.inputs)
+    for article in ingested.articles:
+        for note in article.notes:
+            click.echo(f"{article.origin}: repaired: {note}")
+    for rejected in ingested.rejected:
+        where = f"{rejected.input}:{rejected.line}" if rejected.line else rejected.input
+        click.echo(f"{where}: rejected: {rejected.reason}")
+    click.echo(
+        f"{_count(len(ingested.articles), 'article')} readable, {len(ingested.rejected)} rejected"
+    )
+    if ingested.rejected:
+        sys.exit(1)
 
 
 @main.command(name="eval")

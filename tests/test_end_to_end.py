@@ -184,3 +184,15 @@ def test_seed_pages_match_their_golden_files(
     built: Path, page: str, golden: Callable[[str, str], None]
 ) -> None:
     golden(f"seeds/{page}", (built / page).read_text(encoding="utf-8"))
+
+
+def test_check_lists_every_problem_without_building(data_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(data_dir / "bad")])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert "broken.jsonl:7: rejected: invalid JSON: Expecting ',' delimiter (column 71)" in lines
+    assert "empty.txt: rejected: empty file" in lines
+    assert "latin1.txt: repaired: decoded as cp1252" in lines
+    assert lines[-1] == "9 articles readable, 8 rejected"
+    clean = CliRunner().invoke(main, ["check", str(SEEDS)])
+    assert (clean.exit_code, clean.output) == (0, "5 articles readable, 0 rejected\n")
