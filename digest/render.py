@@ -1,10 +1,8 @@
 """Stage 8: turn a `BuildResult` into the site's Markdown pages and `events.json`.
 
 This is the only module that writes into the docs dir. Article text is untrusted
-(STYLE §7): it reaches a template only as data, and each template says which context
-it writes into with a filter — `md_inline` / `md_block` for Markdown text, `yaml_str`
-for front matter, `md_url` for a link destination. The escaping targets both
-Python-Markdown (what MkDocs renders with) and CommonMark (what other tools read).
+(STYLE §7): it reaches a template only as data, through the filters of
+`digest/markdown_text.py`, each named for the context it writes into.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
@@ -30,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from digest.config import PROJECT_ROOT
+from digest.markdown_text import is_web_url, md_block, md_inline, md_url, yaml_str
 from digest.model import (
     BuildResult,
     Difference,
@@ -58,23 +56,6 @@ _RESERVED_SLUGS = frozenset(
 )
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """Event and storyline ids become file names: no dots, slashes or leading hyphen."""
-
-# Markdown escaping. Python-Markdown only honours a backslash before the characters in
-# its ESCAPED_CHARS (+ "|" from the tables extension); anything else takes an HTML
-# character reference, which both Python-Markdown and CommonMark show as the character.
-_INLINE_ESCAPES = str.maketrans(
-    {c: "\\" + c for c in "\\`*_{}[]#|"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
-)
-_LINE_START = re.compile(r"(?P<digits>\d+)(?P<mark>[.)])(?= |$)|(?P<char>[-+!=~?])")
-"""What would open a block (list, rule, admonition, details, fence, setext) at a line start."""
-_LINE_START_ENTITIES = {"=": "&#61;", "~": "&#126;", "?": "&#63;"}
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
-"""Control characters: invisible debris, and STX/ETX are Python-Markdown's placeholders."""
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_YAML_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
-"""Characters PyYAML refuses raw or reads as line breaks; JSON leaves them unescaped."""
-_WEB_URL = re.compile(r"https?://[^\s/?#\\]+[^\s]*", re.IGNORECASE)
-_URL_SAFE = "-._~:/?#@!$&+,;=%"  # RFC 3986 characters that cannot end a Markdown link
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,89 +100,6 @@ class _Site:
     """The events each outlet carried, newest first."""
     articles: Mapping[str | None, int]
     """How many articles each outlet had read."""
-
-
-# --- Filters ----------------------------------------------------------------------------
-
-
-def md_inline(text: str) -> Markup:
-    r"""Escape article text for one line of Markdown, so it can only ever be text.
-
-    Whitespace collapses to single spaces (a line break could start a block), characters
-    that make links, images, HTML, emphasis, code or attributes are escaped everywhere,
-    and those that open a block are escaped at the start. Quotes stay as they are: they
-    are harmless in Markdown and an `&#39;` would show in code spans and the search index.
-
-    >>> print(md_inline("<b>[x](javascript:alert(1))</b>"))
-    &lt;b&gt;\[x\](javascript:alert(1))&lt;/b&gt;
-    >>> print(md_inline("1. It's  {{ 7*7 }}"))
-    1\. It's \{\{ 7\*7 \}\}
-    >>> print(md_inline("!!! danger\n# x"))
-    \!!! danger \# x
-    """
-    collapsed = " ".join(_CONTROL.sub(" ", text).split())
-    escaped = _escape_line_start(collapsed.translate(_INLINE_ESCAPES))
-    return Markup(escaped)  # noqa: S704 escaped just above
-
-
-def md_block(text: str) -> Markup:
-    r"""Escape a multi-paragraph article text: `md_inline` per paragraph, blank lines between.
-
-    Every output line starts with escaped text, never whitespace, so the block can be
-    indented under a `???` or `!!!` without any line leaving the indentation.
-
-    >>> print(md_block("First  line\nsame paragraph.\n\n\n- Second"))
-    First line same paragraph.
-    <BLANKLINE>
-    \- Second
-    """
-    paragraphs = (md_inline(p) for p in _PARAGRAPH_BREAK.split(_CONTROL.sub(" ", text)))
-    return Markup("\n\n").join(p for p in paragraphs if p)
-
-
-def yaml_str(value: str) -> Markup:
-    r"""Quote a string as a one-line YAML scalar for front matter (JSON is valid YAML).
-
-    >>> print(yaml_str('Say "hi"\n--- #x'))
-    "Say \"hi\"\n--- #x"
-    >>> print(yaml_str("a\u2028b"))
-    "a\u2028b"
-    """
-    quoted = json.dumps(value, ensure_ascii=False)
-    escaped = _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
-    return Markup(escaped)  # noqa: S704 a quoted scalar: nothing can leave the quotes
-
-
-def md_url(url: str) -> Markup:
-    """Percent-encode a web address for a Markdown link destination.
-
-    Parentheses, quotes, spaces, brackets and angle brackets are encoded, so the
-    address can neither end the link early nor add a title. Use only on addresses
-    that pass `is_web_url`.
-
-    >>> print(md_url("https://example.org/a b(1)?q=\\"x\\"&r=<y>"))
-    https://example.org/a%20b%281%29?q=%22x%22&r=%3Cy%3E
-    """
-    return Markup(quote(url, safe=_URL_SAFE))  # noqa: S704 percent-encoded: no <, >, quotes
-
-
-def is_web_url(url: str | None) -> bool:
-    """Tell whether a URL may become a link: http(s), a host, no whitespace or controls.
-
-    >>> is_web_url("https://example.org/a"), is_web_url("javascript:alert(1)")
-    (True, False)
-    """
-    return bool(url and _WEB_URL.fullmatch(url) and not _CONTROL.search(url))
-
-
-def _escape_line_start(line: str) -> str:
-    match = _LINE_START.match(line)
-    if match is None:
-        return line
-    if match["digits"]:
-        return f"{match['digits']}\\{match['mark']}{line[match.end() :]}"
-    char = match["char"]
-    return _LINE_START_ENTITIES.get(char, "\\" + char) + line[1:]
 
 
 # --- Slugs and ids ----------------------------------------------------------------------

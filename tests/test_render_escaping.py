@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from digest.config import PROJECT_ROOT
+from digest.markdown_text import md_block, md_inline, yaml_str
 from digest.model import (
     BuildResult,
     Difference,
@@ -36,7 +37,7 @@ from digest.model import (
     UniqueFact,
     Value,
 )
-from digest.render import md_block, md_inline, render_pages, yaml_str
+from digest.render import render_pages
 from tests.test_render import TEMPLATES, clean_article, segment
 
 EVENT_ID = "2020-01-17-event"
