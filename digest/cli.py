@@ -82,8 +82,7 @@ def build(
         f"{_count(len(result.storylines), 'storyline')}, {len(result.rejected)} rejected"
     )
     for rejected in result.rejected:
-        where = f"{rejected.input}:{rejected.line}" if rejected.line else rejected.input
-        click.echo(f"rejected {where}: {rejected.reason}", err=True)
+        click.echo(f"rejected {rejected.where}: {rejected.reason}", err=True)
     click.echo(f"Markdown and events.json in {docs_dir}/")
     if not no_site:
         click.echo(f"Site in {site_dir}/ — open {site_dir / 'index.html'}")
@@ -134,8 +133,7 @@ def check(inputs: tuple[Path, ...]) -> None:
         for note in article.notes:
             click.echo(f"{article.origin}: repaired: {note}")
     for rejected in ingested.rejected:
-        where = f"{rejected.input}:{rejected.line}" if rejected.line else rejected.input
-        click.echo(f"{where}: rejected: {rejected.reason}")
+        click.echo(f"{rejected.where}: rejected: {rejected.reason}")
     click.echo(
         f"{_count(len(ingested.articles), 'article')} readable, {len(ingested.rejected)} rejected"
     )

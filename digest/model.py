@@ -223,6 +223,11 @@ class Rejected:
     line: int | None
     reason: str
 
+    @property
+    def where(self) -> str:
+        """`path:line`, or the path alone when no line applies."""
+        return f"{self.input}:{self.line}" if self.line else self.input
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngestResult:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from digest.similarity import STOP_WORDS
 
@@ -161,8 +162,12 @@ def is_malformed_number(text: str) -> bool:
     return bool(_MALFORMED_GROUPING.search(text))
 
 
-def find_numbers(sentence: str) -> list[NumberMention]:
+@lru_cache(maxsize=1 << 16)
+def find_numbers(sentence: str) -> tuple[NumberMention, ...]:
     """The figures of a sentence, days of dates and years left out.
+
+    Cached: the key figures, the number differences and the self-contradiction check
+    all read the same sentences of an event.
 
     >>> [(n.value, n.qualifier, n.unit) for n in find_numbers(
     ...     "On Jan. 14 at least 21 civilians were killed in 2020.")]
@@ -185,7 +190,7 @@ def find_numbers(sentence: str) -> list[NumberMention]:
                 unit=_unit(match.group("unit")) or (currency if currency in CURRENCIES else None),
             )
         )
-    return mentions
+    return tuple(mentions)
 
 
 def _unit(word: str | None) -> str | None:
