@@ -3,7 +3,8 @@
 The same rules run on text from every reader. They work in three passes:
 
 1. inline repairs over the whole text: template tokens (`%MINIFYHTML…%`), entity debris
-   (`& # 39;`, `,quot;`), mojibake, invisible characters;
+   (`& # 39;`, `,quot;`), mojibake, control characters and direction overrides,
+   invisible characters;
 2. whole lines: page furniture, promos, captions and metadata lines, recognised by
    `digest.boilerplate`; Markdown leftovers reduced to text on the lines that stay;
 3. the top of the body: a headline-like first paragraph becomes the title, its repeats
@@ -28,7 +29,7 @@ import ftfy
 
 from digest.boilerplate import URL_LINE, LineMatch, match_line
 from digest.model import Article, CleanArticle, Removal
-from digest.text import fold, split_sentences
+from digest.text import CONTROL_CHARACTERS, fold, split_sentences
 
 HEADLINE_MAX_WORDS = 20  # headlines run 6-15 words; seed 001's has 11, 004's standfirst 11
 HEADLINE_MAX_CHARS = 200  # 20 long words; a cheap test before counting them
@@ -205,6 +206,7 @@ def _repair_inline(text: str, record: Record) -> str:
         text = rewrite.apply(text, record)
     if MOJIBAKE_HINT.search(text):
         text = _fix_mojibake(text, record)
+    text = _CONTROL_REWRITE.apply(text, record)  # after ftfy, which reads C1 codes
     return INVISIBLE.sub("", text)
 
 
@@ -232,6 +234,7 @@ _INLINE_REWRITES = (
     _Rewrite("template-token", TEMPLATE_TOKEN, lambda _m: ""),
     _Rewrite("entity-debris", ENTITY_DEBRIS, _decode_entity),
 )
+_CONTROL_REWRITE = _Rewrite("control-character", CONTROL_CHARACTERS, lambda _m: "")
 _STRAY_DOT_REWRITE = _Rewrite("stray-punctuation", STRAY_DOT, lambda _m: "")
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
 
 from digest.align import align_claims
 from digest.clean import clean
@@ -67,22 +70,90 @@ def check_accounting(ingested: IngestResult, events: Sequence[Event]) -> None:
 
 
 def write_digest(config: BuildConfig) -> BuildResult:
-    """Run the pipeline and write the Markdown pages and `events.json` into the docs dir."""
-    from digest.render import render_pages, write_docs
+    """Run the pipeline and write the Markdown pages and `events.json` into the docs dir.
+
+    Writes in place (only changed files): the MkDocs plugin's way, where MkDocs owns
+    the build. `build` is the atomic one.
+    """
+    from digest.render import write_docs
 
     result = run_pipeline(config)
-    pages = render_pages(result, templates_dir=config.templates_dir, locale=config.locale)
-    written = write_docs(pages, config.docs_dir)
-    log.info("%d pages changed of %d in %s", len(written), len(pages), config.docs_dir)
+    written = write_docs(_pages(result, config), config.docs_dir)
+    log.info("%d pages changed in %s", len(written), config.docs_dir)
     return result
 
 
 def build(config: BuildConfig) -> BuildResult:
-    """Write the digest, then build the site from it unless told not to."""
-    result = write_digest(config)
-    if config.build_site:
-        from digest.publish import build_site
+    """Build the digest into the docs dir, then the site, publishing both atomically.
 
-        build_site(config.docs_dir, config.site_dir)
-        log.info("site built in %s", config.site_dir)
+    Both are written into staging dirs and swapped in only when everything succeeded:
+    a failed or killed build leaves the published docs and site as they were. Two builds
+    of the same docs dir never run at once (`digest.atomic.exclusive_build`).
+
+    Raises:
+        OutputError: the lock is held, or an output cannot be written (disk full,
+            read-only); nothing published has changed.
+        DigestError: MkDocs refused the site; nothing published has changed.
+    """
+    from digest.atomic import exclusive_build, publish, recover
+
+    with exclusive_build(config.docs_dir):
+        recover(config.docs_dir)
+        recover(config.site_dir)
+        result = run_pipeline(config)
+        with _staged(config.docs_dir, copy_current=True) as docs:
+            _write_staged_docs(result, config, docs)
+            if config.build_site:
+                with _staged(config.site_dir, copy_current=False) as site:
+                    _build_staged_site(result, docs, site, config.site_dir)
+                    publish(docs, config.docs_dir)
+                    publish(site, config.site_dir)
+            else:
+                publish(docs, config.docs_dir)
     return result
+
+
+def _pages(result: BuildResult, config: BuildConfig) -> dict[str, str]:
+    from digest.render import render_pages
+
+    return render_pages(result, templates_dir=config.templates_dir, locale=config.locale)
+
+
+@contextmanager
+def _staged(target: Path, *, copy_current: bool) -> Iterator[Path]:
+    """A staging dir for `target`, removed if the build fails before publishing it."""
+    from digest.atomic import discard, start_staging
+
+    staging = start_staging(target, copy_current=copy_current)
+    try:
+        yield staging
+    except BaseException:
+        discard(staging)
+        raise
+
+
+def _write_staged_docs(result: BuildResult, config: BuildConfig, docs: Path) -> None:
+    from digest.atomic import output_error
+    from digest.render import write_docs
+
+    try:
+        written = write_docs(_pages(result, config), docs)
+    except OSError as error:
+        raise output_error(config.docs_dir, error) from error
+    log.info("%d pages changed in %s", len(written), config.docs_dir)
+
+
+def _build_staged_site(result: BuildResult, docs: Path, site: Path, target: Path) -> None:
+    from digest.atomic import output_error
+    from digest.publish import build_site
+
+    try:
+        build_site(docs, site, source_date=newest_date(result))
+    except OSError as error:
+        raise output_error(target, error) from error
+    log.info("site built for %s", target)
+
+
+def newest_date(result: BuildResult) -> date | None:
+    """The newest event's date: what the site's own time stamps are pinned to."""
+    return max((s.event.date for s in result.stories if s.event.date), default=None)

@@ -8,10 +8,12 @@ to another site builder stays a change in one place.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import yaml
@@ -52,6 +54,7 @@ def build_site(
     *,
     config_file: Path = PROJECT_ROOT / "mkdocs.yml",
     strict: bool = False,
+    source_date: date | None = None,
 ) -> None:
     """Build the site from `docs_dir` into `site_dir`, in process, as `mkdocs build` does.
 
@@ -63,13 +66,16 @@ def build_site(
         site_dir: where the HTML goes.
         config_file: the MkDocs configuration.
         strict: fail on any MkDocs warning (a broken link or anchor, a missing page).
+        source_date: the date MkDocs stamps into the site (sitemap, archive times) when
+            `SOURCE_DATE_EPOCH` is not set: the newest event's, so that the same input
+            gives the same bytes whatever day it is built. None leaves MkDocs' default.
 
     Raises:
         DigestError: MkDocs refused the configuration or aborted the build; the message is
             one line, with MkDocs' first warning when there is one.
     """
     token = _DOCS_WRITTEN.set(True)
-    with _first_problem() as problem:
+    with _first_problem() as problem, _source_date_epoch(source_date):
         try:
             config = load_config(
                 config_file=str(config_file),
@@ -118,6 +124,20 @@ def preview_config(inputs: Sequence[Path], config_file: Path) -> str:
         "plugins": ["search", {"digest": {"inputs": [str(p.resolve()) for p in inputs]}}],
     }
     return yaml.safe_dump(settings, sort_keys=False)
+
+
+@contextmanager
+def _source_date_epoch(day: date | None) -> Iterator[None]:
+    """Set `SOURCE_DATE_EPOCH` (reproducible-builds.org) to `day`, unless the user has."""
+    if day is None or "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    midnight = datetime.combine(day, time(), tzinfo=UTC)
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(midnight.timestamp()))
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
 
 
 @contextmanager

@@ -20,6 +20,15 @@ _WORD_BEFORE = re.compile(r"([\w.'’]+)[.!?]+[\"'”’)\]]*$")
 _WORD = re.compile(r"[^\W_]+(?:[-'’.,][^\W_]+)*")
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
+CONTROL_CHARACTERS = re.compile(
+    r"\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]"  # a terminal escape sequence, as a whole
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"  # C0 and C1 controls, but tab and newline
+    r"|[\u202a-\u202e\u2066-\u2069]"  # bidirectional embeddings, overrides, isolates
+)
+"""Characters no article needs and a hostile one can use: NULs and terminal escapes that
+break tools reading the output, and right-to-left overrides that make `exe.gnp` read as
+`png.exe`. The marks LRM/RLM/ALM, which only nudge direction, stay."""
+
 
 def paragraphs(text: str) -> list[str]:
     """Split a cleaned text into its paragraphs (separated by blank lines).
@@ -77,6 +86,15 @@ def words(text: str) -> Iterator[str]:
     """
     for match in _WORD.finditer(text):
         yield match.group().rstrip(".,")
+
+
+def strip_control_characters(text: str) -> str:
+    """Remove control characters and bidirectional overrides (`CONTROL_CHARACTERS`).
+
+    >>> strip_control_characters("Title \\u202egnp.exe\\u202c \\x1b[31mred\\x00")
+    'Title gnp.exe red'
+    """
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def fold(text: str) -> str:

@@ -46,6 +46,16 @@ READERS: dict[str, Reader] = {
 }
 """The reader for each file suffix (compared in lower case)."""
 
+MAX_ARTICLE_FILE_BYTES = 16 * 2**20
+"""Largest file read as one article (`.txt`, `.md`, `.html`): a long article with its
+page's markup and inline scripts is a few megabytes; a bigger file is no article, and
+reading it would slow every stage for nothing."""
+
+MAX_RECORDS_FILE_BYTES = 2**30
+"""Largest JSON lines, JSON or feed file: about a million articles."""
+
+MULTI_RECORD_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json", ".xml", ".rss", ".atom"})
+
 
 def read_inputs(paths: Sequence[Path]) -> IngestResult:
     """Read every input file under `paths` into articles, rejecting what cannot be read.
@@ -87,9 +97,13 @@ def _read_found(found: FoundFile) -> list[Outcome]:
         if reader is None:
             kind = repr(suffix) if suffix else "(no file name suffix)"
             raise InputError(found.name, None, f"unsupported file type {kind}")
-        return reader(load_input_file(found))
+        return reader(load_input_file(found, max_bytes=_size_limit(suffix)))
     except InputError as error:
         return [error]
+
+
+def _size_limit(suffix: str) -> int:
+    return MAX_RECORDS_FILE_BYTES if suffix in MULTI_RECORD_SUFFIXES else MAX_ARTICLE_FILE_BYTES
 
 
 def _duplicate(article: Article, first: Article) -> InputError:

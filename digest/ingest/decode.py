@@ -1,10 +1,12 @@
 """Turn an input file's bytes into text, degrading before rejecting.
 
 The order follows trafilatura's `decode_file`: a byte-order mark, then UTF-8, then the
-encoding the file declares (XML declaration, HTML `<meta charset>`), then a detected
-one. A detected encoding leaves a note on the article, so the reader can see that the
-text was guessed at; a declared one does not, since nothing was guessed. Newlines come
-out as `\\n`.
+encoding the file declares (XML declaration, HTML `<meta charset>`), then UTF-8 with
+stray legacy bytes (a file pasted together from two encodings), then a detected one. A
+guessed or repaired reading leaves a note on the article, so the reader can see that
+the text was guessed at; a declared one does not, since nothing was guessed. Newlines
+come out as `\\n`. Control characters are the cleaner's to remove (`digest.clean`), with
+a record; only a file that is mostly control bytes is rejected, as binary.
 """
 
 from __future__ import annotations
@@ -47,6 +49,21 @@ DECLARATION_SCAN_BYTES = 2048
 the file and HTML5 asks for `<meta charset>` within the first 1024 bytes; twice that
 allows for a long `<head>` preamble."""
 
+BINARY_CONTROL_SHARE = 0.3
+"""Share of control bytes (NUL and the other C0 codes but tab and newlines) above which
+even valid UTF-8 is binary: UTF-16 text read as bytes holds up to 50 %, a text with a
+few stray NULs or terminal escapes a few percent at most. (Random bytes hold about 11 %,
+but they are caught as NULs in what is not UTF-8.)"""
+
+MIXED_STRAY_RATIO = 3
+"""How many stray bytes per valid UTF-8 multi-byte sequence a file may hold and still be
+read as UTF-8 with a few legacy bytes. Legacy text rarely forms valid sequences at all
+(cp1251 `Сё` does, once in a while), while nearly every letter of it is a stray byte."""
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
 _DECLARED_ENCODING = re.compile(
     rb"""<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
     rb"""|<meta[^>]*?\bcharset\s*=\s*["']?([A-Za-z0-9._-]+)""",
@@ -70,14 +87,20 @@ def decode_text(data: bytes, name: str) -> DecodedText:
         name: the input's name, for error messages.
 
     Raises:
-        InputError: `binary file` (NUL bytes), `empty file` (nothing but whitespace)
-            or `cannot decode text` (no encoding fits).
+        InputError: `binary file` (NUL bytes in text that is not UTF-8, or mostly control
+            bytes), `empty file` (nothing but whitespace) or `cannot decode text` (no
+            encoding fits).
     """
     decoded = _decode_bom(data)
     if decoded is None:
-        if b"\x00" in data:
+        if _looks_binary(data):
             raise InputError(name, None, "binary file")
-        decoded = _decode_utf8(data) or _decode_declared(data) or _decode_detected(data)
+        decoded = (
+            _decode_utf8(data)
+            or _decode_declared(data)
+            or _decode_mixed(data)
+            or _decode_detected(data)
+        )
     if decoded is None:
         raise InputError(name, None, "cannot decode text")
     if not decoded.text.strip():
@@ -103,6 +126,20 @@ def _decode_utf8(data: bytes) -> DecodedText | None:
         return None
 
 
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes in what is not UTF-8, or a high share of control bytes.
+
+    A text with a stray NUL or a terminal escape sequence is still text (valid UTF-8 and
+    nearly no control bytes); an image or archive is almost never valid UTF-8.
+    """
+    if not data:
+        return False
+    controls = len(_CONTROL_BYTES.findall(data))
+    if controls > BINARY_CONTROL_SHARE * len(data):
+        return True
+    return b"\x00" in data and _decode_utf8(data) is None
+
+
 def _decode_declared(data: bytes) -> DecodedText | None:
     match = _DECLARED_ENCODING.search(data[:DECLARATION_SCAN_BYTES])
     if match is None:
@@ -115,6 +152,32 @@ def _decode_declared(data: bytes) -> DecodedText | None:
         return DecodedText(text=data.decode(codec))
     except (LookupError, UnicodeDecodeError):
         return None
+
+
+def _decode_mixed(data: bytes) -> DecodedText | None:
+    """Read UTF-8 text holding a few bytes of a legacy encoding, each such byte as cp1252.
+
+    Files pasted together from two sources (`café` in UTF-8 beside `naïve` in cp1252)
+    fail strict UTF-8 but are no legacy encoding either: one guessed encoding for the
+    whole file garbles the UTF-8 part. A file counts as UTF-8 here when it holds more
+    valid multi-byte sequences than stray bytes.
+    """
+    valid = len(_UTF8_MULTIBYTE.findall(data))
+    text = data.decode("utf-8", errors="surrogateescape")  # a stray byte → U+DC80..DCFF
+    stray = len(_ESCAPED_BYTE.findall(text))
+    if not valid or stray > MIXED_STRAY_RATIO * valid:
+        return None
+    text = _ESCAPED_BYTE.sub(lambda m: _legacy_char(ord(m[0]) - 0xDC00), text)
+    note = f"mixed encodings: {stray} byte{'s' if stray > 1 else ''} outside UTF-8 read as cp1252"
+    return DecodedText(text=text, notes=(note,))
+
+
+def _legacy_char(byte: int) -> str:
+    """A byte as cp1252 reads it; the five bytes cp1252 leaves undefined as Latin-1."""
+    try:
+        return bytes([byte]).decode(PREFERRED_LEGACY_ENCODING)
+    except UnicodeDecodeError:
+        return chr(byte)
 
 
 def _decode_detected(data: bytes) -> DecodedText | None:

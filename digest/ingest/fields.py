@@ -16,6 +16,7 @@ from dateutil import parser as dateparser
 
 from digest.errors import InputError
 from digest.model import Article, Location
+from digest.text import strip_control_characters
 
 _T = TypeVar("_T")
 
@@ -32,6 +33,10 @@ Keys are compared after `normalize_key`, so `Published_at` and `publishedAt` mat
 
 KNOWN_KEYS = frozenset(key for keys in FIELD_KEYS.values() for key in keys)
 """Every key that states a field."""
+
+MAX_LINE_CHARS = 300
+"""Longest title, outlet or author name kept whole: the longest real headlines run about
+150 characters; a 16,000-character "title" would fill every page that lists it."""
 
 _DATE_DEFAULTS = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2001, 2, 2, tzinfo=UTC))
 """Two fill-ins that differ in year, month and day: dateutil fills a missing part from
@@ -93,11 +98,11 @@ def read_metadata(values: Mapping[str, object]) -> Metadata:
     stated = {normalize_key(key): (key, value) for key, value in values.items()}
     notes: list[str] = []
     return Metadata(
-        title=_read_field(stated, "title", _read_text, notes),
-        source=_read_field(stated, "source", _read_text, notes),
+        title=_cut(_read_field(stated, "title", _read_text, notes), "title", notes),
+        source=_cut(_read_field(stated, "source", _read_text, notes), "source", notes),
         url=_read_field(stated, "url", _read_text, notes),
         published=_read_field(stated, "published", _read_date, notes),
-        author=_read_field(stated, "author", _read_text, notes),
+        author=_cut(_read_field(stated, "author", _read_text, notes), "author", notes),
         language=_read_field(stated, "language", _read_text, notes),
         notes=tuple(notes),
     )
@@ -159,17 +164,30 @@ def _is_stated(value: object) -> bool:
     return value is not None
 
 
+def _cut(value: str | None, field: str, notes: list[str]) -> str | None:
+    """Cut an over-long one-line value at a word boundary, with a note (`MAX_LINE_CHARS`)."""
+    if value is None or len(value) <= MAX_LINE_CHARS:
+        return value
+    notes.append(f"{field} cut to {MAX_LINE_CHARS} characters (was {len(value):,})")
+    kept = value[: MAX_LINE_CHARS - 1]
+    return (kept.rsplit(" ", 1)[0] if " " in kept else kept) + "…"
+
+
 def _read_text(value: object) -> str | None:
-    """A stated value as one line of text: strings, numbers, `{"name": …}`, lists of names."""
+    """A stated value as one line of text: strings, numbers, `{"name": …}`, lists of names.
+
+    Control characters and direction overrides go (`digest.text.CONTROL_CHARACTERS`).
+    """
     if isinstance(value, str):
-        return " ".join(value.split()) or None
+        return " ".join(strip_control_characters(value).split()) or None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, Mapping) and isinstance(value.get("name"), str):
         # NewsAPI and JSON-LD state a source or author as {"name": "Reuters", …}
-        return " ".join(value["name"].split()) or None
+        return _read_text(value["name"])
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return ", ".join(" ".join(v.split()) for v in value) or None
+        names = [_read_text(v) for v in value]
+        return ", ".join(name for name in names if name) or None
     return None
 
 

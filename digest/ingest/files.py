@@ -8,6 +8,7 @@ folder walk; a hidden file named directly is read.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,11 +58,14 @@ def find_input_files(paths: Sequence[Path]) -> Iterator[FoundFile]:
             yield FoundFile(path=root, name=root.name)
 
 
-def load_input_file(found: FoundFile) -> InputFile:
-    """Read a found file's bytes.
+def load_input_file(found: FoundFile, *, max_bytes: int) -> InputFile:
+    """Read a found file's bytes, refusing one larger than `max_bytes` before reading it.
+
+    A file that vanished or became unreadable since it was listed is rejected like any
+    other unreadable file.
 
     Raises:
-        InputError: the file is missing, not a regular file, or unreadable.
+        InputError: the file is missing, not a regular file, too large, or unreadable.
     """
     if not found.path.exists():
         raise InputError(found.name, None, "no such file or folder")
@@ -69,10 +73,21 @@ def load_input_file(found: FoundFile) -> InputFile:
         # a FIFO or device would block or never end; it is no article
         raise InputError(found.name, None, "not a regular file")
     try:
-        data = found.path.read_bytes()
+        with found.path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > max_bytes:
+                raise InputError(found.name, None, _too_large(size, max_bytes))
+            data = file.read(max_bytes + 1)
     except OSError as error:
         raise InputError(found.name, None, f"cannot read file: {error.strerror}") from error
+    if len(data) > max_bytes:  # grew while being read
+        raise InputError(found.name, None, _too_large(len(data), max_bytes))
     return InputFile(name=found.name, data=data)
+
+
+def _too_large(size: int, limit: int) -> str:
+    mib = 2**20
+    return f"file too large: {size / mib:,.1f} MiB (the limit for its type is {limit // mib} MiB)"
 
 
 def _walk(folder: Path, *, visited: set[Path]) -> Iterator[Path]:

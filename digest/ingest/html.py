@@ -33,6 +33,15 @@ DEFAULT_HEADING_LEVEL = 2
 """trafilatura marks most headings with their level (`rend="h3"`); one without is a
 section heading, like `<h2>`."""
 
+PARSER_MAX_DEPTH = 255
+"""libxml2, under lxml and trafilatura, stops nesting elements at 256 levels: text
+below that depth is not in the tree, so such a page reads as empty."""
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>")
+_VOID_ELEMENTS = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()
+)
+
 _HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)""")
 _HEADING_REND = re.compile(r"h([1-6])")
 
@@ -62,12 +71,12 @@ def read_html(file: InputFile) -> list[Outcome]:
         date_extraction_params=DATE_SEARCH,
     )
     if not isinstance(document, Document) or document.body is None:
-        raise InputError(file.name, None, "no article text found in HTML")
+        raise InputError(file.name, None, _no_text_reason(decoded.text))
     blocks = [block for block in map(_render_block, document.body) if block]
     if blocks and document.title and blocks[0].lstrip("#").strip() == document.title.strip():
         blocks.pop(0)
     if not blocks:
-        raise InputError(file.name, None, "no article text found in HTML")
+        raise InputError(file.name, None, _no_text_reason(decoded.text))
     language = _HTML_LANG.search(decoded.text)
     metadata = read_metadata(
         {
@@ -87,6 +96,30 @@ def read_html(file: InputFile) -> list[Outcome]:
         notes=decoded.notes,
     )
     return [article]
+
+
+def _no_text_reason(page: str) -> str:
+    """Why a page gave no text: plain emptiness, or nesting too deep for the parser."""
+    depth = _nesting_depth(page)
+    if depth > PARSER_MAX_DEPTH:
+        return f"no article text found in HTML: markup nested {depth:,} levels deep"
+    return "no article text found in HTML"
+
+
+def _nesting_depth(page: str) -> int:
+    """The deepest element nesting of a page, counted from its tags alone (linear time).
+
+    >>> _nesting_depth("<div><p>a<br>b</p><div><img src=x></div></div>")
+    2
+    """
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(page):
+        if closing:
+            depth = max(depth - 1, 0)
+        elif not self_closing and name.lower() not in _VOID_ELEMENTS:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _render_block(element: _Element) -> str:

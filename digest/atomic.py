@@ -1,0 +1,162 @@
+"""Publish output directories whole or not at all, and keep concurrent builds apart.
+
+A build writes its docs and site into staging directories beside the real ones and
+swaps each in with one `renameat2(RENAME_EXCHANGE)` call: readers of `docs/` or `site/`
+see the old tree or the new one, never a mix, and a build killed at any point leaves the
+published trees as they were. Staging starts as a hard-linked copy of the published
+docs, so unchanged pages keep their inode, bytes and mtime (what `mkdocs serve` and
+site diffs look at).
+
+Where the exchange call is missing (not Linux, or a file system without it), the swap
+falls back to two renames; a kill between them leaves the old tree under a backup name,
+which `recover` puts back at the start of the next build.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from digest.errors import DigestError
+
+log = logging.getLogger(__name__)
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_RENAMEAT2 = getattr(ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True), "renameat2", None)
+"""glibc's `renameat2`, or None where the C library lacks it (macOS, musl before 1.2)."""
+
+
+class OutputError(DigestError):
+    """An output directory could not be written; what was published is untouched."""
+
+
+def staging_path(target: Path) -> Path:
+    """Where the next version of `target` is built: a hidden sibling, same file system."""
+    return target.with_name(f".{target.name}.digest-staging")
+
+
+def backup_path(target: Path) -> Path:
+    """Where the fallback swap keeps the old `target` until the new one is in place."""
+    return target.with_name(f".{target.name}.digest-old")
+
+
+def lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.digest-lock")
+
+
+@contextmanager
+def exclusive_build(docs_dir: Path) -> Iterator[None]:
+    """Hold the build lock of `docs_dir` (released by the OS if the process dies).
+
+    Raises:
+        OutputError: another build holds the lock, or the lock file cannot be made.
+    """
+    path = lock_path(docs_dir.resolve())
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as error:
+        raise OutputError(
+            f"another digest build is writing {docs_dir} (lock {path}); "
+            "run again when it has finished"
+        ) from error
+    except OSError as error:
+        raise OutputError(
+            f"cannot create the build lock {path}: {error.strerror}; nothing was written"
+        ) from error
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def recover(target: Path) -> None:
+    """Undo what a killed build left: a half-swapped target, a stale staging dir."""
+    backup = backup_path(target)
+    if backup.is_dir() and not target.exists():
+        log.warning("restoring %s from an interrupted build", target)
+        backup.rename(target)
+    for leftover in (backup, staging_path(target)):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
+def start_staging(target: Path, *, copy_current: bool) -> Path:
+    """Create an empty staging dir for `target`, or one holding `target`'s files.
+
+    The copy is made of hard links, so it costs no data and unchanged files keep their
+    inode and mtime; writers must replace a staged file (write elsewhere, then rename),
+    never write into it, or they would change the published file too.
+    """
+    recover(target)
+    staging = staging_path(target)
+    try:
+        if copy_current and target.is_dir():
+            shutil.copytree(target, staging, symlinks=True, copy_function=_link_or_copy)
+        else:
+            staging.mkdir(parents=True)
+    except OSError as error:
+        discard(staging)
+        raise output_error(target, error) from error
+    return staging
+
+
+def publish(staging: Path, target: Path) -> None:
+    """Put the staged tree in place of `target` in one step, then delete the old tree."""
+    try:
+        if target.exists():
+            _exchange(staging, target)
+            shutil.rmtree(staging)  # holds the old tree now
+        else:
+            staging.rename(target)
+    except OSError as error:
+        raise output_error(target, error) from error
+
+
+def discard(staging: Path) -> None:
+    """Remove a staging dir after a failed build (best effort: never hides the failure)."""
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _exchange(staging: Path, target: Path) -> None:
+    """Swap two directories atomically (both paths stay valid throughout)."""
+    if _RENAMEAT2 is not None:
+        paths = (os.fsencode(staging), os.fsencode(target))
+        if _RENAMEAT2(_AT_FDCWD, paths[0], _AT_FDCWD, paths[1], _RENAME_EXCHANGE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(code, os.strerror(code), str(target))
+    _swap_by_renames(staging, target)
+
+
+def _swap_by_renames(staging: Path, target: Path) -> None:
+    """Two renames; a kill between them is mended by `recover`. Leaves the old tree at
+    `staging`, as the exchange does."""
+    backup = backup_path(target)
+    target.rename(backup)
+    staging.rename(target)
+    backup.rename(staging)
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
+
+
+def output_error(target: Path, error: OSError) -> OutputError:
+    """Say which output could not be written, why, and that nothing published changed."""
+    reason = error.strerror or str(error)
+    return OutputError(f"cannot write {target}: {reason}; the published {target} is untouched")
