@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 DATASETS ?= ../shared/datasets
 
-.PHONY: install install-test site serve test lint eval bench clean
+.PHONY: install install-test site serve test lint eval bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ eval: install  ## score event grouping and difference detection on labelled data
 bench: install  ## print stage timings and peak memory
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python scripts/bench.py
+
+fuzz: install  ## fuzz the readers and the cleaner (FUZZ_SECONDS, default 600)
+	$(BIN)/python -m pip install -q -e '.[fuzz]'
+	mkdir -p .fuzz-corpus && cp -n seeds/* .fuzz-corpus/
+	$(BIN)/python scripts/fuzz.py -max_total_time=$${FUZZ_SECONDS:-600} -rss_limit_mb=4096 .fuzz-corpus
 
 clean:
 	rm -rf site .pytest_cache .mypy_cache .ruff_cache

@@ -66,6 +66,7 @@ _FTFY = ftfy.TextFixerConfig(
     fix_latin_ligatures=False,
     fix_character_width=False,
     fix_line_breaks=False,  # line breaks are normalised before, the line count must hold
+    remove_control_chars=False,  # CONTROL_CHARACTERS's, with their own record
     explain=False,
 )
 
