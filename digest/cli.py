@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -50,7 +51,20 @@ def main(verbose: bool) -> None:
     help="Where MkDocs writes the website.",
 )
 @click.option("--no-site", is_flag=True, help="Write the Markdown only; skip the MkDocs build.")
-@click.option("--locale", default="en", show_default=True, help="Language of dates, numbers.")
+@click.option(
+    "--locale",
+    default="en",
+    show_default=True,
+    # the translated ones are digest.i18n.SUPPORTED_LOCALES (not imported: --help stays fast)
+    help="Language of the site: en, fr, de, es, ar. Another Babel locale (it, pt_BR…) "
+    "localises dates and numbers, with the interface in English.",
+)
+@click.option(
+    "--site-url",
+    default=None,
+    help="The published site's address, for absolute links in the feeds "
+    "(default: site_url of mkdocs.yml).",
+)
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected.")
 def build(
     inputs: tuple[Path, ...],
@@ -58,11 +72,13 @@ def build(
     site_dir: Path,
     no_site: bool,
     locale: str,
+    site_url: str | None,
     strict: bool,
 ) -> None:
     """Build the digest of INPUT folders or files (default: seeds/)."""
     from digest.config import make_config
     from digest.pipeline import build as run_build
+    from digest.publish import configured_site_url
 
     try:
         config = make_config(
@@ -71,6 +87,7 @@ def build(
             site_dir=site_dir,
             build_site=not no_site,
             locale=locale,
+            site_url=site_url or configured_site_url(),
         )
         result = run_build(config)
     except DigestError as error:
@@ -99,7 +116,8 @@ def build(
     show_default=True,
     help="Address to serve the preview on.",
 )
-def serve(inputs: tuple[Path, ...], dev_addr: str) -> None:
+@click.option("--locale", default="en", show_default=True, help="Language of the site.")
+def serve(inputs: tuple[Path, ...], dev_addr: str, locale: str) -> None:
     """Preview the digest of INPUT (default: seeds/) with live reload.
 
     Pages are regenerated when an input article is added or changed.
@@ -107,7 +125,7 @@ def serve(inputs: tuple[Path, ...], dev_addr: str) -> None:
     from digest.publish import serve_site
 
     try:
-        serve_site(inputs or (Path("seeds"),), dev_addr=dev_addr)
+        serve_site(inputs or (Path("seeds"),), dev_addr=dev_addr, locale=locale)
     except DigestError as error:
         raise click.ClickException(str(error)) from error
 
@@ -139,6 +157,42 @@ def check(inputs: tuple[Path, ...]) -> None:
     )
     if ingested.rejected:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The PDF file to write.",
+)
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Print one day's edition: the events dated YYYY-MM-DD.",
+)
+@click.option("--locale", default="en", show_default=True, help="Language of dates, numbers.")
+def pdf(inputs: tuple[Path, ...], output: Path, day: datetime | None, locale: str) -> None:
+    """Write the briefing of INPUT (default: seeds/) as a PDF.
+
+    A cover with the dates covered, a table of contents, then each event with its
+    story, where the sources differ, and the sources with their addresses.
+    """
+    from digest.config import make_config
+    from digest.pdf import write_pdf
+
+    try:
+        config = make_config(inputs or ("seeds",), build_site=False, locale=locale)
+        written = write_pdf(config, output, day=day.date() if day else None)
+    except DigestError as error:
+        raise click.ClickException(str(error)) from error
+    for rejected in written.rejected:
+        click.echo(f"rejected {rejected.where}: {rejected.reason}", err=True)
+    click.echo(
+        f"{_count(written.events, 'event')} on {_count(written.pages, 'page')} → {written.path}"
+    )
 
 
 @main.command(name="eval")

@@ -10,6 +10,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from digest.errors import ConfigError
+from digest.markdown_text import is_web_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout (or editable install) that holds `templates/` beside `digest/`."""
@@ -28,6 +29,9 @@ class BuildConfig:
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
     cluster_threshold: float = 0.25
     """Similarity above which two segments are taken to report the same event."""
+    site_url: str | None = None
+    """The published site's address (`site_url` of mkdocs.yml), for absolute links in the
+    feeds; None leaves them relative to the feed's own address."""
 
 
 def make_config(inputs: Sequence[str | Path] = ("seeds",), **options: Any) -> BuildConfig:
@@ -64,6 +68,8 @@ def _find_problems(config: BuildConfig) -> list[str]:
         )
     if not (config.templates_dir / "event.md.j2").is_file():
         problems.append(f"templates not found in {config.templates_dir}")
+    if config.site_url is not None and not is_web_url(config.site_url):
+        problems.append(f"site URL must be an http(s) address, not {config.site_url!r}")
     if config.docs_dir.resolve() == config.site_dir.resolve():
         problems.append("the docs and site directories must differ")
     return problems

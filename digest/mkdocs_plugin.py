@@ -17,7 +17,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from digest.config import make_config
+from digest.config import PROJECT_ROOT, make_config
 from digest.errors import DigestError
 from digest.publish import docs_already_written
 
@@ -28,8 +28,19 @@ class DigestPluginConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDoc
     locale = c.Type(str, default="en")
 
 
+THEME_OVERRIDES = PROJECT_ROOT / "overrides"
+"""Templates over the theme's own: `main.html` announces the feeds in every page's <head>."""
+
+
 class DigestPlugin(BasePlugin[DigestPluginConfig]):  # type: ignore[no-untyped-call]
     """Write the digest's pages into `docs_dir` before MkDocs reads it."""
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Put the digest's theme overrides before the theme's templates, as `custom_dir`
+        would, but wherever mkdocs.yml is: a `custom_dir` is read relative to the loaded
+        configuration, and `digest serve` loads one from a temporary folder."""
+        config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_OVERRIDES))
+        return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         if docs_already_written():
@@ -43,6 +54,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):  # type: ignore[no-untyped-c
                     docs_dir=Path(config.docs_dir),
                     build_site=False,
                     locale=self.config.locale,
+                    site_url=config.site_url or None,
                 )
             )
         except DigestError as error:

@@ -105,7 +105,7 @@ def build(config: BuildConfig) -> BuildResult:
             _write_staged_docs(result, config, docs)
             if config.build_site:
                 with _staged(config.site_dir, copy_current=False) as site:
-                    _build_staged_site(result, docs, site, config.site_dir)
+                    _build_staged_site(result, config, docs, site)
                     publish(docs, config.docs_dir)
                     publish(site, config.site_dir)
             else:
@@ -116,7 +116,9 @@ def build(config: BuildConfig) -> BuildResult:
 def _pages(result: BuildResult, config: BuildConfig) -> dict[str, str]:
     from digest.render import render_pages
 
-    return render_pages(result, templates_dir=config.templates_dir, locale=config.locale)
+    return render_pages(
+        result, templates_dir=config.templates_dir, locale=config.locale, site_url=config.site_url
+    )
 
 
 @contextmanager
@@ -143,15 +145,15 @@ def _write_staged_docs(result: BuildResult, config: BuildConfig, docs: Path) -> 
     log.info("%d pages changed in %s", len(written), config.docs_dir)
 
 
-def _build_staged_site(result: BuildResult, docs: Path, site: Path, target: Path) -> None:
+def _build_staged_site(result: BuildResult, config: BuildConfig, docs: Path, site: Path) -> None:
     from digest.atomic import output_error
     from digest.publish import build_site
 
     try:
-        build_site(docs, site, source_date=newest_date(result))
+        build_site(docs, site, source_date=newest_date(result), locale=config.locale)
     except OSError as error:
-        raise output_error(target, error) from error
-    log.info("site built for %s", target)
+        raise output_error(config.site_dir, error) from error
+    log.info("site built for %s", config.site_dir)
 
 
 def newest_date(result: BuildResult) -> date | None:

@@ -15,15 +15,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import yaml
 from mkdocs.commands.build import build
 from mkdocs.commands.serve import serve
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
+from mkdocs.utils.yaml import yaml_load
 
 from digest.config import PROJECT_ROOT
 from digest.errors import DigestError
+from digest.i18n import mkdocs_overrides
 
 _MKDOCS_LOGGER = "mkdocs"
 _DOCS_WRITTEN: ContextVar[bool] = ContextVar("digest_docs_written", default=False)
@@ -55,6 +58,7 @@ def build_site(
     config_file: Path = PROJECT_ROOT / "mkdocs.yml",
     strict: bool = False,
     source_date: date | None = None,
+    locale: str = "en",
 ) -> None:
     """Build the site from `docs_dir` into `site_dir`, in process, as `mkdocs build` does.
 
@@ -69,6 +73,8 @@ def build_site(
         source_date: the date MkDocs stamps into the site (sitemap, archive times) when
             `SOURCE_DATE_EPOCH` is not set: the newest event's, so that the same input
             gives the same bytes whatever day it is built. None leaves MkDocs' default.
+        locale: the site's language: Material's interface strings, `<html lang>`, the
+            text direction and the search stemmer follow it (`theme.language`).
 
     Raises:
         DigestError: MkDocs refused the configuration or aborted the build; the message is
@@ -82,6 +88,7 @@ def build_site(
                 docs_dir=str(docs_dir.resolve()),
                 site_dir=str(site_dir.resolve()),
                 strict=strict,
+                **locale_settings(config_file, locale),
             )
             config.plugins.on_startup(command="build", dirty=False)
             try:
@@ -94,34 +101,69 @@ def build_site(
             _DOCS_WRITTEN.reset(token)
 
 
+def configured_site_url(config_file: Path = PROJECT_ROOT / "mkdocs.yml") -> str | None:
+    """The `site_url` of the MkDocs configuration, if it sets one (for the feeds' links)."""
+    if not config_file.is_file():
+        return None
+    with config_file.open("rb") as file:
+        raw = yaml_load(file) or {}
+    site_url = raw.get("site_url")
+    return site_url if isinstance(site_url, str) and site_url else None
+
+
+def locale_settings(config_file: Path, locale: str) -> dict[str, Any]:
+    """The settings of `config_file` that `locale` changes, merged over their values there.
+
+    MkDocs replaces a whole setting given to `load_config`, so the theme's other options
+    are read from the file and kept. A missing file is left for MkDocs to report.
+    """
+    if not config_file.is_file():
+        return {}
+    with config_file.open("rb") as file:
+        raw = yaml_load(file) or {}
+    settings = {}
+    for key, changes in mkdocs_overrides(locale).items():
+        current = raw.get(key) or {}
+        current = {"name": current} if isinstance(current, str) else current
+        settings[key] = {**current, **changes}
+    return settings
+
+
 def serve_site(
     inputs: Sequence[Path],
     *,
     dev_addr: str = "127.0.0.1:8000",
     config_file: Path = PROJECT_ROOT / "mkdocs.yml",
+    locale: str = "en",
 ) -> None:
     """Preview the site with live reload, regenerating pages when an input changes.
 
     Runs `mkdocs serve` on a configuration that inherits `config_file` and points the
-    digest plugin at `inputs`, until interrupted.
+    digest plugin at `inputs`, in `locale`, until interrupted.
     """
     with tempfile.TemporaryDirectory(prefix="digest-serve-") as folder:
         preview = Path(folder) / "mkdocs.yml"
-        preview.write_text(preview_config(inputs, config_file), encoding="utf-8")
+        preview.write_text(preview_config(inputs, config_file, locale), encoding="utf-8")
         try:
             serve(config_file=str(preview), dev_addr=dev_addr)
         except MkDocsException as error:
             raise DigestError(_one_line(error, None)) from error
 
 
-def preview_config(inputs: Sequence[Path], config_file: Path) -> str:
-    """A configuration inheriting the project's, with absolute dirs and our inputs."""
+def preview_config(inputs: Sequence[Path], config_file: Path, locale: str = "en") -> str:
+    """A configuration inheriting the project's, with absolute dirs, our inputs and locale.
+
+    MkDocs deep-merges an inheriting file's settings, so `theme: {language: fr}` keeps
+    the project's other theme options.
+    """
     root = config_file.resolve().parent
+    digest_options = {"inputs": [str(p.resolve()) for p in inputs], "locale": locale}
     settings = {
         "INHERIT": str(config_file.resolve()),
         "docs_dir": str(root / "docs"),
         "site_dir": str(root / "site"),
-        "plugins": ["search", {"digest": {"inputs": [str(p.resolve()) for p in inputs]}}],
+        "plugins": ["search", {"digest": digest_options}],
+        **mkdocs_overrides(locale),
     }
     return yaml.safe_dump(settings, sort_keys=False)
 

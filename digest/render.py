@@ -1,81 +1,59 @@
-"""Stage 8: turn a `BuildResult` into the site's Markdown pages and `events.json`.
+"""Stage 8: turn a `BuildResult` into the site's Markdown pages, feeds and `events.json`.
 
 This is the only module that writes into the docs dir. Article text is untrusted
 (STYLE §7): it reaches a template only as data, through the filters of
-`digest/markdown_text.py`, each named for the context it writes into.
+`digest/markdown_text.py`, each named for the context it writes into (and `xml_text`
+in the feeds, whose templates are autoescaped XML).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import itertools
 import json
 import logging
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
+from babel.dates import format_timedelta as babel_format_timedelta
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from digest import feeds
 from digest.config import PROJECT_ROOT
 from digest.markdown_text import is_web_url, md_block, md_inline, md_url, yaml_str
-from digest.model import (
-    BuildResult,
-    Difference,
-    Rejected,
-    Segment,
-    Story,
-    Storyline,
-)
+from digest.model import BuildResult, Difference, Rejected, Segment
+from digest.site_index import Entry, SiteIndex, Source, by_kind, index_site, source_key
+from digest.slugs import RESERVED_SLUGS
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SCHEMA_VERSION = 1  # events.json "schema"; bump on any incompatible change (DESIGN.md)
 PROJECT_DOCS = PROJECT_ROOT / "docs"
 """The project's own docs dir: hand-written pages live here beside the generated ones."""
-GENERATED_DIRS = ("events", "sources", "storylines")
-GENERATED_FILES = ("index.md", "rejected.md", "events.json")
+GENERATED_DIRS = ("archive", "events", "sources", "storylines", "tags")
+GENERATED_FILES = ("index.md", "rejected.md", "events.json", "feed.xml", "atom.xml")
 """Everything `write_docs` may create or delete; all other docs files are hand-written."""
 
-UNKNOWN_SOURCE = "Unknown source"
-UNKNOWN_SOURCE_SLUG = "unknown-source"
-MAX_SLUG_LENGTH = 80  # keeps `sources/<slug>.md` well under any file system's name limit
-_RESERVED_SLUGS = frozenset(
-    {"index"}  # sources/index.md is the sources index itself
-    | {"con", "prn", "aux", "nul"}  # Windows device names, even with an extension
-    | {f"{device}{n}" for device in ("com", "lpt") for n in range(1, 10)}
-)
+HOME_LEAD_EVENTS = 20
+"""Events of the latest day the briefing shows with their lead; the rest are a link away."""
+HOME_EARLIER_DAYS = 7
+HOME_EARLIER_EVENTS = 5
+"""Events shown for each earlier day: the home page stays small however big the archive."""
+MONTH_EVENTS_PER_DAY = 10
+"""Events a month page lists for each day; the day's page has them all."""
+
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """Event and storyline ids become file names: no dots, slashes or leading hyphen."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Source:
-    """An outlet as the site shows it: a display name and a safe page slug."""
-
-    name: str
-    slug: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Entry:
-    """An event as the index pages list it."""
-
-    story: Story
-    source_count: int
-    """Distinct articles among the members: two sections of one roundup count once."""
-    report_count: int
-    """Independent reports among them: copies of one wire story count once."""
-    storyline: Storyline | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,71 +62,19 @@ class _Member:
 
     number: int
     segment: Segment
-    source: _Source
+    source: Source
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Site:
-    """The build indexed for the pages: what links where, and the counts they show."""
-
-    entries: tuple[_Entry, ...]
-    """Newest first."""
-    by_id: Mapping[str, _Entry]
-    sources: Mapping[str | None, _Source]
-    """Keyed by the outlet name as `_source_key` normalises it; None for an unknown outlet."""
-    carried: Mapping[str | None, tuple[_Entry, ...]]
-    """The events each outlet carried, newest first."""
-    articles: Mapping[str | None, int]
-    """How many articles each outlet had read."""
+# --- Ids --------------------------------------------------------------------------------
 
 
-# --- Slugs and ids ----------------------------------------------------------------------
+def storyline_slug(storyline_id: str) -> str:
+    """The file name of a storyline's page: its id, unless that names the storylines index.
 
-
-def source_slug(name: str | None) -> str:
-    """Make the file name of an outlet's page: ASCII, lowercase, hyphens, at most 80 chars.
-
-    The result is always a plain file name: never empty, never `..` or a path, never a
-    Windows device name, never `index` (the sources index).
-
-    >>> source_slug("The Moscow Times"), source_slug("Le Monde — édition")
-    ('the-moscow-times', 'le-monde-edition')
-    >>> source_slug("../../etc"), source_slug("CON"), source_slug(None)
-    ('etc', 'con-source', 'unknown-source')
-    >>> source_slug("Аль-Джазира")  # nothing ASCII to keep: a stable hash instead
-    'source-0c2638b459'
+    >>> storyline_slug("idlib-displacement"), storyline_slug("index"), storyline_slug("con")
+    ('idlib-displacement', 'index-storyline', 'con-storyline')
     """
-    if name is None or not name.strip():
-        return UNKNOWN_SOURCE_SLUG
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    slug = slug[:MAX_SLUG_LENGTH].rstrip("-")
-    if not slug:
-        return f"source-{_short_hash(name)}"
-    return f"{slug}-source" if slug in _RESERVED_SLUGS else slug
-
-
-def _short_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-
-
-def _source_key(name: str | None) -> str | None:
-    """Normalise an outlet name for grouping: `"Reuters "` and `"Reuters"` are one outlet."""
-    collapsed = " ".join(name.split()) if name else ""
-    return collapsed or None
-
-
-def _sources(keys: Iterable[str | None]) -> dict[str | None, _Source]:
-    """Give each outlet a unique slug; on a clash the later name (sorted) gets a hash suffix."""
-    sources: dict[str | None, _Source] = {}
-    taken: set[str] = set()
-    for key in sorted(set(keys), key=lambda k: (k is not None, k or "")):
-        slug = source_slug(key)
-        if slug in taken:
-            slug = f"{slug[: MAX_SLUG_LENGTH - 11]}-{_short_hash(key or '')}"
-        taken.add(slug)
-        sources[key] = _Source(name=key or UNKNOWN_SOURCE, slug=slug)
-    return sources
+    return f"{storyline_id}-storyline" if storyline_id.lower() in RESERVED_SLUGS else storyline_id
 
 
 def _check_ids(result: BuildResult) -> None:
@@ -169,20 +95,25 @@ def _check_ids(result: BuildResult) -> None:
 # --- events.json ------------------------------------------------------------------------
 
 
-def events_json(result: BuildResult) -> str:
+def events_json(result: BuildResult, index: SiteIndex | None = None) -> str:
     """Serialise the build as `events.json` (schema 1 of DESIGN.md), newest event first.
 
     Deterministic: events are sorted by date then id, storylines by id, rejected inputs by
     file and line; the order inside an event is the model's own.
+
+    Args:
+        result: the pipeline's output.
+        index: the same build indexed (`index_site`), when the caller has it already.
     """
+    index = index or index_site(result)
     document = {
         "schema": SCHEMA_VERSION,
-        "events": [_event_json(story) for story in _newest_first(result.stories)],
+        "events": [_event_json(entry) for entry in index.entries],
         "storylines": [
             {
                 "id": storyline.id,
                 "title": storyline.title,
-                "page": f"storylines/{storyline.id}.md",
+                "page": f"storylines/{storyline_slug(storyline.id)}.md",
                 "events": list(storyline.event_ids),
             }
             for storyline in sorted(result.storylines, key=lambda s: s.id)
@@ -195,7 +126,8 @@ def events_json(result: BuildResult) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def _event_json(story: Story) -> dict[str, Any]:
+def _event_json(entry: Entry) -> dict[str, Any]:
+    story = entry.story
     event = story.event
     articles = {segment.id: segment.article.id for segment in event.segments}
     numbers = {segment.id: segment.number for segment in event.segments}
@@ -235,6 +167,10 @@ def _event_json(story: Story) -> dict[str, Any]:
             for figure in story.key_figures
         ],
         "origins": [_article_ids(origin, articles) for origin in story.origins],
+        "entities": [
+            {"name": tag.name, "kind": str(tag.kind), "page": f"tags/{tag.slug}.md"}
+            for tag in entry.tags
+        ],
     }
 
 
@@ -281,14 +217,6 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _newest_first(stories: Iterable[Story]) -> list[Story]:
-    """Newest event first, undated events last, ties by id: the same order on every build."""
-    return sorted(
-        stories,
-        key=lambda s: (s.event.date is None, -(s.event.date or date.min).toordinal(), s.event.id),
-    )
-
-
 def _sorted_rejected(rejected: Iterable[Rejected]) -> list[Rejected]:
     return sorted(rejected, key=lambda r: (r.input, r.line or 0, r.reason))
 
@@ -296,7 +224,9 @@ def _sorted_rejected(rejected: Iterable[Rejected]) -> list[Rejected]:
 # --- Pages ------------------------------------------------------------------------------
 
 
-def render_pages(result: BuildResult, *, templates_dir: Path, locale: str) -> dict[str, str]:
+def render_pages(
+    result: BuildResult, *, templates_dir: Path, locale: str, site_url: str | None = None
+) -> dict[str, str]:
     """Render every generated docs file, keyed by its path relative to the docs dir.
 
     Pure: nothing is written (see `write_docs`). The same result gives the same text.
@@ -305,33 +235,37 @@ def render_pages(result: BuildResult, *, templates_dir: Path, locale: str) -> di
         result: the pipeline's output.
         templates_dir: folder of the Jinja templates (`BuildConfig.templates_dir`).
         locale: Babel locale for dates and numbers, e.g. `en`, `fr`.
+        site_url: the site's address (`BuildConfig.site_url`), for absolute links in the
+            feeds; without it the feeds' links are relative to the feeds' own address.
 
     Raises:
         ValueError: an event or storyline id is unsafe as a file name or used twice.
     """
     _check_ids(result)
     env = _environment(templates_dir.resolve(), locale)
-    site = _site(result)
+    site = index_site(result)
     rejected = _sorted_rejected(result.rejected)
     pages = {
         "index.md": _render(
-            env, "index.md.j2", site=site, days=_days(site.entries), rejected=rejected
+            env,
+            "index.md.j2",
+            site=site,
+            rejected=rejected,
+            latest=site.days[0] if site.days else site.undated,
+            earlier=site.days[1 : 1 + HOME_EARLIER_DAYS],
+            lead_events=HOME_LEAD_EVENTS,
+            earlier_events=HOME_EARLIER_EVENTS,
         ),
-        "sources/index.md": _render(env, "sources.md.j2", site=site),
         "rejected.md": _render(env, "rejected.md.j2", rejected=rejected),
-        "events.json": events_json(result),
+        "events.json": events_json(result, site),
+        **_feeds(env, site, locale=locale, site_url=site_url),
+        **_archive_pages(env, site),
+        **_source_pages(env, site),
+        **_storyline_pages(env, site),
+        **_tag_pages(env, site),
     }
     for entry in site.entries:
-        pages[f"events/{entry.story.event.id}.md"] = _render_event(env, entry, site)
-    for key, source in site.sources.items():
-        pages[f"sources/{source.slug}.md"] = _render(
-            env, "source.md.j2", site=site, key=key, source=source
-        )
-    for storyline in sorted(result.storylines, key=lambda s: s.id):
-        entries = _oldest_first([site.by_id[event_id] for event_id in storyline.event_ids])
-        pages[f"storylines/{storyline.id}.md"] = _render(
-            env, "storyline.md.j2", storyline=storyline, entries=entries
-        )
+        pages[f"events/{entry.id}.md"] = _render_event(env, entry, site)
     return pages
 
 
@@ -351,30 +285,74 @@ def _environment(templates_dir: Path, locale: str) -> Environment:
         md_block=md_block,
         yaml_str=yaml_str,
         md_url=md_url,
+        md_title=md_title,
+        xml_text=feeds.xml_text,
+        rfc822=feeds.rfc822,
+        rfc3339=feeds.rfc3339,
+        entry_uri=feeds.entry_uri,
+        storyline_slug=storyline_slug,
+        by_kind=by_kind,
         format_date=functools.partial(_format_date, locale=locale),
+        format_month=functools.partial(_format_month, locale=locale),
         format_number=functools.partial(_format_number, locale=locale),
+        format_timedelta=functools.partial(_format_timedelta, locale=locale),
     )
     env.tests["web_url"] = is_web_url
     return env
 
 
+@functools.lru_cache(maxsize=4096)  # pages repeat the same few days: Babel is the cost
 def _format_date(day: date, style: str = "long", *, locale: str) -> Markup:
     """Format a date for the reader's locale (`17 January 2020`, `17 janvier 2020`)."""
     return md_inline(babel_format_date(day, format=style, locale=locale))
 
 
+def _format_month(day: date, *, locale: str) -> Markup:
+    """Name a date's month and year for the reader's locale (`January 2020`, `janvier 2020`)."""
+    return md_inline(format_skeleton("yMMMM", day, locale=locale))
+
+
+@functools.lru_cache(maxsize=4096)
 def _format_number(number: int, *, locale: str) -> Markup:
     return md_inline(format_decimal(number, locale=locale))
+
+
+def _format_timedelta(delta: timedelta, *, locale: str) -> Markup:
+    """Say how long a time between two events is (`3 weeks`, `3 semaines`), in whole days.
+
+    Computed between event dates, never against the clock, so a page does not change
+    from one day's build to the next. `threshold=1` keeps 6 days as `6 days`.
+    """
+    text = babel_format_timedelta(delta, granularity="day", threshold=1, locale=locale)
+    return md_inline(text)
+
+
+def md_title(text: str) -> Markup:
+    """Reduce text to a Markdown link title that nothing can break out of: letters, digits,
+    combining marks, spaces and `.,'’-` only (no quote, bracket, backslash, `<` or `&`).
+
+    Lossy on purpose: a tooltip naming an outlet needs no punctuation, and no escaping
+    rule of link titles then has to hold in both Python-Markdown and CommonMark.
+
+    >>> print(md_title('Reuters "wire" (UK) <b>_x_'))
+    Reuters wire UK b x
+    """
+    kept = "".join(c if _is_title_safe(c) else " " for c in text)
+    return Markup(" ".join(kept.split()))  # noqa: S704 only letters, digits and .,'’- left
+
+
+def _is_title_safe(char: str) -> bool:
+    return char.isalnum() or char in " .,'’-" or unicodedata.category(char).startswith("M")
 
 
 def _render(env: Environment, template: str, **context: Any) -> str:
     return env.get_template(template).render(**context)
 
 
-def _render_event(env: Environment, entry: _Entry, site: _Site) -> str:
+def _render_event(env: Environment, entry: Entry, site: SiteIndex) -> str:
     members = tuple(
-        _Member(number=n, segment=segment, source=site.sources[_source_key(segment.source)])
-        for n, segment in enumerate(entry.story.event.segments, start=1)
+        _Member(number=n, segment=segment, source=site.sources[source_key(segment.source)])
+        for n, segment in enumerate(entry.event.segments, start=1)
     )
     numbers = {member.segment.id: member.number for member in members}
 
@@ -385,52 +363,84 @@ def _render_event(env: Environment, entry: _Entry, site: _Site) -> str:
     return _render(env, "event.md.j2", entry=entry, members=members, cite=cite)
 
 
-def _entry(story: Story, storylines: Mapping[str, Storyline]) -> _Entry:
-    source_count = len({segment.article.id for segment in story.event.segments})
-    return _Entry(
-        story=story,
-        source_count=source_count,
-        report_count=len(story.origins) or source_count,
-        storyline=storylines[story.event.storyline] if story.event.storyline else None,
-    )
+def _archive_pages(env: Environment, site: SiteIndex) -> dict[str, str]:
+    """The archive's index, one page per month and one per day (and the undated events)."""
+    pages = {"archive/index.md": _render(env, "archive.md.j2", site=site)}
+    for newer_month, month, older_month in _neighbours(site.months):
+        pages[f"archive/{month.name}.md"] = _render(
+            env,
+            "month.md.j2",
+            month=month,
+            newer=newer_month,
+            older=older_month,
+            events_per_day=MONTH_EVENTS_PER_DAY,
+        )
+    for newer_day, day, older_day in _neighbours(site.days):
+        pages[f"archive/{day.name}.md"] = _render(
+            env, "day.md.j2", day=day, newer=newer_day, older=older_day
+        )
+    if site.undated:
+        pages[f"archive/{site.undated.name}.md"] = _render(
+            env, "day.md.j2", day=site.undated, newer=None, older=None
+        )
+    return pages
 
 
-def _site(result: BuildResult) -> _Site:
-    """Index the build once, so that no page has to search it."""
-    storylines = {storyline.id: storyline for storyline in result.storylines}
-    entries = tuple(_entry(story, storylines) for story in _newest_first(result.stories))
-    carried: dict[str | None, list[_Entry]] = defaultdict(list)
-    for entry in entries:
-        for key in dict.fromkeys(_source_key(s.source) for s in entry.story.event.segments):
-            carried[key].append(entry)
-    articles = Counter(_source_key(article.source) for article in result.articles)
-    return _Site(
-        entries=entries,
-        by_id={entry.story.event.id: entry for entry in entries},
-        sources=_sources([*articles, *carried]),
-        carried={key: tuple(value) for key, value in carried.items()},
-        articles=articles,
-    )
+def _neighbours(items: Sequence[T]) -> list[tuple[T | None, T, T | None]]:
+    """Each item with the one before and the one after it (None at the ends)."""
+    padded: list[T | None] = [None, *items, None]
+    return [(padded[i - 1], item, padded[i + 1]) for i, item in enumerate(items, start=1)]
 
 
-def _days(entries: Sequence[_Entry]) -> list[tuple[date | None, list[_Entry]]]:
-    """Group entries (already newest first, undated last) by their event's day."""
-    return [
-        (day, list(group))
-        for day, group in itertools.groupby(entries, key=lambda e: e.story.event.date)
-    ]
+def _source_pages(env: Environment, site: SiteIndex) -> dict[str, str]:
+    pages = {"sources/index.md": _render(env, "sources.md.j2", site=site)}
+    for key, source in site.sources.items():
+        pages[f"sources/{source.slug}.md"] = _render(
+            env,
+            "source.md.j2",
+            source=source,
+            stats=site.stats[key],
+            entries=site.carried.get(key, ()),
+        )
+    return pages
 
 
-def _oldest_first(entries: Iterable[_Entry]) -> list[_Entry]:
-    """A storyline reads forward in time; undated events go last."""
-    return sorted(
-        entries,
-        key=lambda e: (
-            e.story.event.date is None,
-            e.story.event.date or date.min,
-            e.story.event.id,
-        ),
-    )
+def _storyline_pages(env: Environment, site: SiteIndex) -> dict[str, str]:
+    pages = {"storylines/index.md": _render(env, "storylines.md.j2", site=site)}
+    for timeline in site.timelines:
+        pages[f"storylines/{storyline_slug(timeline.storyline.id)}.md"] = _render(
+            env, "storyline.md.j2", timeline=timeline
+        )
+    return pages
+
+
+def _tag_pages(env: Environment, site: SiteIndex) -> dict[str, str]:
+    pages = {"tags/index.md": _render(env, "tags.md.j2", site=site)}
+    for tag in site.tags:
+        pages[f"tags/{tag.slug}.md"] = _render(
+            env, "tag.md.j2", tag=tag, entries=site.tagged[tag.slug]
+        )
+    return pages
+
+
+def _feeds(
+    env: Environment, site: SiteIndex, *, locale: str, site_url: str | None
+) -> dict[str, str]:
+    """The newest events as RSS 2.0 (`feed.xml`) and Atom 1.0 (`atom.xml`)."""
+    entries = feeds.newest(site.days)
+    context = {
+        "entries": entries,
+        "updated": entries[0].date if entries else None,
+        "language": feeds.language_tag(locale),
+        "site_url": site_url,
+        "link": functools.partial(feeds.link, site_url=site_url),
+        "feed_id": feeds.entry_uri(":feed"),  # ":" is in no event id: no item shares it
+        "outlets": lambda entry: [site.sources[key] for key in entry.outlets],
+    }
+    return {
+        "feed.xml": _render(env, "feed.xml.j2", **context),
+        "atom.xml": _render(env, "atom.xml.j2", **context),
+    }
 
 
 # --- Writing ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Run it from the project root (`make bench` runs it with the defaults):
 
-    python scripts/bench.py [--sizes 1000,10000] [--seed 7] [--site] [--keep DIR]
+    python scripts/bench.py [--sizes 1000,10000] [--seed 7] [--site] [--pdf] [--keep DIR]
                             [--articles DIR] [--tracemalloc] [--profile STAGE]
 
 What it does, for each size N:
@@ -23,7 +23,8 @@ What it does, for each size N:
    fresh process per size: ingest (`read_inputs`), clean, segment (`split_segments`),
    cluster (`group_events` + `link_storylines` + `check_accounting`),
    align+compare+merge (`tell_story`), render (`render_pages` + `write_docs`), and with
-   `--site` the MkDocs build (`build_site`).
+   `--site` the MkDocs build (`build_site`), and with `--pdf` the whole briefing as a PDF
+   (what `digest pdf` does after the pipeline; pages/s in the table).
 3. Runs the baseline of issue 6 on the same files, in another fresh process: read the
    files and do a datasketch MinHash (128 permutations, word 3-grams) + LSH
    (threshold 0.5) near-duplicate pass.
@@ -66,6 +67,7 @@ from digest.cluster import group_events, link_storylines
 from digest.config import make_config
 from digest.ingest import read_inputs
 from digest.model import BuildResult, Event, IngestResult, Segment, Storyline
+from digest.pdf import read_stylesheet, render_html, render_pdf, select_edition, write_atomically
 from digest.pipeline import check_accounting, tell_story
 from digest.publish import build_site
 from digest.render import render_pages, write_docs
@@ -77,7 +79,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ARTICLES = ROOT.parent / "shared" / "datasets" / "ecbplus-dev" / "articles"
 FALLBACK_ARTICLES = ROOT / "seeds"
 BASELINE = "baseline (MinHash + LSH)"
-STAGES = ("ingest", "clean", "segment", "cluster", "align+compare+merge", "render", "site")
+STAGES = ("ingest", "clean", "segment", "cluster", "align+compare+merge", "render", "site", "pdf")
 
 # --- Corpus ------------------------------------------------------------------------------
 
@@ -338,6 +340,7 @@ def write_corpus(originals: Sequence[Original], size: int, seed: int, folder: Pa
 @dataclass(frozen=True, slots=True)
 class Options:
     site: bool
+    pdf: bool
     tracemalloc: bool
     profile: str | None
 
@@ -438,6 +441,9 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
     if options.site:
         meter.run("site", lambda: build_site(config.docs_dir, config.site_dir))
         meter.count(pages, "pages")
+    if options.pdf:
+        pdf_pages = meter.run("pdf", lambda: _pdf(result, config.templates_dir, work))
+        meter.count(pdf_pages, "PDF pages")
     counts = {
         "articles": articles,
         "rejected": len(ingested.rejected),
@@ -455,6 +461,14 @@ def _cluster(
     events, storylines = link_storylines(group_events(segments, threshold=threshold))
     check_accounting(ingested, events)
     return events, storylines
+
+
+def _pdf(result: BuildResult, templates_dir: Path, work: Path) -> int:
+    """Write the whole briefing as `work/briefing.pdf`, as `digest pdf` does; return its pages."""
+    html = render_html(select_edition(result), templates_dir=templates_dir, locale="en")
+    rendered = render_pdf(html, read_stylesheet(templates_dir))
+    write_atomically(work / "briefing.pdf", rendered.content)
+    return rendered.pages
 
 
 def _render(result: BuildResult, templates_dir: Path, docs_dir: Path) -> int:
@@ -546,7 +560,7 @@ def print_size(report: SizeReport, options: Options) -> None:
 
 def _rows_with_total(report: SizeReport) -> list[Row]:
     rows = list(report.digest.rows)
-    no_site = [row for row in rows if row.stage != "site"]
+    no_site = [row for row in rows if row.stage not in {"site", "pdf"}]
     total = Row(
         "digest --no-site (sum)",
         sum(row.seconds for row in no_site),
@@ -589,7 +603,9 @@ def bench_size(
     """Write the corpus of one size, then run digest and the baseline, each in a fresh process."""
     corpus_dir = folder / str(size) / "articles"
     corpus = write_corpus(originals, size, args.seed, corpus_dir)
-    options = Options(site=args.site, tracemalloc=args.tracemalloc, profile=args.profile)
+    options = Options(
+        site=args.site, pdf=args.pdf, tracemalloc=args.tracemalloc, profile=args.profile
+    )
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         digest_run = pool.submit(bench_digest, corpus_dir, folder / str(size), options).result()
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
@@ -606,6 +622,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--site", action="store_true", help="also time the MkDocs build")
+    parser.add_argument("--pdf", action="store_true", help="also time the PDF of the briefing")
     parser.add_argument("--keep", type=Path, help="write corpus, docs and site into DIR/SIZE/")
     parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES, help="real articles")
     parser.add_argument("--tracemalloc", action="store_true", help="per-stage Python peak")

@@ -132,6 +132,15 @@ def test_the_generated_docs_build_with_mkdocs_strict(built: Path, tmp_path: Path
     assert (site / "index.html").is_file()
     assert (site / "events.json").is_file()
     assert len(list((site / "events").glob("*.html"))) == 3
+    for page in ["archive/index", "archive/2020-01", "archive/2020-01-17", "archive/2019-12-27"]:
+        assert (site / f"{page}.html").is_file(), page
+    assert (site / "storylines" / "index.html").is_file()
+    assert (site / "tags" / "idlib.html").is_file()
+    assert (site / "feed.xml").read_bytes() == (built / "feed.xml").read_bytes()
+    assert (site / "atom.xml").is_file()
+    head = (site / "tags" / "idlib.html").read_text(encoding="utf-8")
+    assert '<link rel="alternate" type="application/rss+xml"' in head
+    assert 'href="../feed.xml"' in head
 
 
 def test_the_same_input_in_any_order_gives_the_same_bytes(built: Path, tmp_path: Path) -> None:
@@ -142,7 +151,8 @@ def test_the_same_input_in_any_order_gives_the_same_bytes(built: Path, tmp_path:
         p.relative_to(tmp_path / "docs"): p.read_bytes() for p in (tmp_path / "docs").rglob("*.md")
     }
     assert actual == expected
-    assert (tmp_path / "docs" / "events.json").read_bytes() == (built / "events.json").read_bytes()
+    for name in ("events.json", "feed.xml", "atom.xml"):
+        assert (tmp_path / "docs" / name).read_bytes() == (built / name).read_bytes(), name
 
 
 def test_the_command_line_reports_what_it_built(tmp_path: Path) -> None:
@@ -178,6 +188,10 @@ def test_a_bad_input_is_rejected_and_the_build_goes_on(tmp_path: Path) -> None:
         "index.md",
         "events/2020-01-17-350k-syrians-have-fled-russian-led-assault-in-idlib-un-says.md",
         "events/2020-01-17-syrian-regime-launches-ground-offensive-in-aleppo.md",
+        "storylines/idlib-people-un.md",
+        "sources/index.md",
+        "tags/index.md",
+        "archive/index.md",
     ],
 )
 def test_seed_pages_match_their_golden_files(

@@ -44,4 +44,11 @@ def test_the_preview_inherits_the_project_and_reads_the_given_inputs(tmp_path: P
     settings = yaml.safe_load(preview_config([tmp_path / "inbox"], ROOT / "mkdocs.yml"))
     assert settings["INHERIT"] == str(ROOT / "mkdocs.yml")
     assert settings["docs_dir"] == str(ROOT / "docs")
-    assert settings["plugins"] == ["search", {"digest": {"inputs": [str(tmp_path / "inbox")]}}]
+    digest_options = {"inputs": [str(tmp_path / "inbox")], "locale": "en"}
+    assert settings["plugins"] == ["search", {"digest": digest_options}]
+
+
+def test_the_preview_in_another_language_sets_the_theme_language(tmp_path: Path) -> None:
+    settings = yaml.safe_load(preview_config([tmp_path], ROOT / "mkdocs.yml", "fr_CA"))
+    assert settings["theme"] == {"language": "fr"}
+    assert settings["plugins"][1]["digest"]["locale"] == "fr_CA"

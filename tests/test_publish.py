@@ -80,3 +80,13 @@ def test_a_missing_config_file_is_a_digest_error(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     with pytest.raises(DigestError, match="does not exist"):
         build_site(tmp_path / "docs", tmp_path / "site", config_file=tmp_path / "nope.yml")
+
+
+def test_a_french_site_has_french_interface_and_keeps_the_theme_options(tmp_path: Path) -> None:
+    pages = render_pages(sample_result(), templates_dir=TEMPLATES, locale="fr")
+    write_docs(pages, tmp_path / "docs")
+    build_site(tmp_path / "docs", tmp_path / "site", locale="fr")
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr"' in home
+    assert 'placeholder="Rechercher"' in home
+    assert "md-tabs" in home  # navigation.tabs still on: the theme's options were kept

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -29,12 +30,16 @@ from digest.model import (
     Value,
 )
 from digest.render import (
-    MAX_SLUG_LENGTH,
+    HOME_EARLIER_DAYS,
+    HOME_EARLIER_EVENTS,
+    HOME_LEAD_EVENTS,
+    MONTH_EVENTS_PER_DAY,
     events_json,
     render_pages,
-    source_slug,
     write_docs,
 )
+from digest.slugs import MAX_SLUG_LENGTH, source_slug
+from tests.factories import story
 
 TEMPLATES = PROJECT_ROOT / "templates"
 EVENT_A = "2020-01-17-350000-syrians-flee-idlib"
@@ -182,11 +187,18 @@ def pages() -> dict[str, str]:
 # --- Pages ------------------------------------------------------------------------------
 
 
-def test_pages_cover_events_sources_storylines_and_rejected(pages: dict[str, str]) -> None:
+def test_pages_cover_every_part_of_the_site(pages: dict[str, str]) -> None:
     assert sorted(pages) == [
+        "archive/2019-12-27.md",
+        "archive/2019-12.md",
+        "archive/2020-01-17.md",
+        "archive/2020-01.md",
+        "archive/index.md",
+        "atom.xml",
         "events.json",
         f"events/{EVENT_C}.md",
         f"events/{EVENT_A}.md",
+        "feed.xml",
         "index.md",
         "rejected.md",
         "sources/enab-baladi.md",
@@ -194,6 +206,12 @@ def test_pages_cover_events_sources_storylines_and_rejected(pages: dict[str, str
         "sources/the-moscow-times.md",
         "sources/unknown-source.md",
         "storylines/idlib-offensive.md",
+        "storylines/index.md",
+        "tags/index.md",
+        "tags/michelle-bachelet.md",
+        "tags/ocha.md",
+        "tags/un.md",
+        "tags/united-nations.md",
     ]
 
 
@@ -209,10 +227,36 @@ def test_event_page_matches_golden(
     golden("render/event.md", pages[f"events/{EVENT_A}.md"])
 
 
+@pytest.mark.parametrize(
+    ("page", "name"),
+    [
+        ("archive/index.md", "archive.md"),
+        ("archive/2020-01.md", "month.md"),
+        ("archive/2020-01-17.md", "day.md"),
+        ("storylines/index.md", "storylines.md"),
+        ("storylines/idlib-offensive.md", "storyline.md"),
+        ("sources/index.md", "sources.md"),
+        ("sources/enab-baladi.md", "source.md"),
+        ("tags/index.md", "tags.md"),
+        ("tags/un.md", "tag.md"),
+        ("feed.xml", "feed.xml"),
+        ("atom.xml", "atom.xml"),
+    ],
+)
+def test_site_pages_match_their_golden_files(
+    pages: dict[str, str], golden: Callable[[str, str], None], page: str, name: str
+) -> None:
+    golden(f"render/{name}", pages[page])
+
+
 def test_dates_follow_the_locale() -> None:
     pages = render_pages(sample_result(), templates_dir=TEMPLATES, locale="fr")
     assert "## vendredi 17 janvier 2020" in pages["index.md"]
-    assert "17 janvier 2020 · 2 sources" in pages[f"events/{EVENT_A}.md"]
+    assert (
+        "[17 janvier 2020](../archive/2020-01-17.md) · 2 sources" in pages[f"events/{EVENT_A}.md"]
+    )
+    assert "# janvier 2020" in pages["archive/2020-01.md"]
+    assert "**17 janvier 2020** · 3 semaines later" in pages["storylines/idlib-offensive.md"]
 
 
 def test_rendering_twice_gives_the_same_pages(pages: dict[str, str]) -> None:
@@ -239,6 +283,85 @@ def test_rejected_page_lists_input_line_and_reason(pages: dict[str, str]) -> Non
 def test_storyline_page_lists_its_events_oldest_first(pages: dict[str, str]) -> None:
     page = pages["storylines/idlib-offensive.md"]
     assert page.index(f"events/{EVENT_C}.md") < page.index(f"events/{EVENT_A}.md")
+
+
+def test_the_storyline_timeline_gives_each_gap_between_event_dates(
+    pages: dict[str, str],
+) -> None:
+    page = pages["storylines/idlib-offensive.md"]
+    assert "**27 December 2019** · First report · 1 source\n" in page
+    assert "**17 January 2020** · 3 weeks later · 2 sources\n" in page
+
+
+def test_the_event_page_links_its_day_and_its_tags(pages: dict[str, str]) -> None:
+    page = pages[f"events/{EVENT_A}.md"]
+    assert "[17 January 2020](../archive/2020-01-17.md) · 2 sources" in page
+    assert (
+        "People: [Michelle Bachelet](../tags/michelle-bachelet.md) · Organisations: "
+        "[UN](../tags/un.md), [United Nations](../tags/united-nations.md)\n{: .digest-tags }"
+    ) in page
+
+
+def test_day_pages_link_the_days_before_and_after(pages: dict[str, str]) -> None:
+    assert "← Older: [27 December 2019](2019-12-27.md)" in pages["archive/2020-01-17.md"]
+    assert "Newer: [17 January 2020](2020-01-17.md) →" in pages["archive/2019-12-27.md"]
+    assert "← Older" not in pages["archive/2019-12-27.md"]
+    assert "← Older: [December 2019](2019-12.md)" in pages["archive/2020-01.md"]
+
+
+def test_a_source_page_shows_its_statistics(pages: dict[str, str]) -> None:
+    assert "| 1 | 1 | 0 events | 1 event, 2 points |" in pages["sources/enab-baladi.md"]
+    assert "| [Unknown source](unknown-source.md) | 1 | 1 | 1 | 0 |" in pages["sources/index.md"]
+
+
+def test_undated_events_have_an_archive_page() -> None:
+    pages = render_pages(sample_result(date=None), templates_dir=TEMPLATES, locale="en")
+    assert "# Events without a date" in pages["archive/undated.md"]
+    assert f"](../events/{EVENT_A}.md)" in pages["archive/undated.md"]
+    assert "[Events without a date](undated.md): 1 event" in pages["archive/index.md"]
+
+
+def test_a_storyline_id_that_names_the_index_gets_another_page() -> None:
+    result = sample_result(storyline="index")
+    result = BuildResult(
+        stories=result.stories,
+        storylines=(Storyline(id="index", title="Index", event_ids=(EVENT_A,)),),
+        rejected=(),
+        articles=result.articles,
+    )
+    result = BuildResult(
+        stories=(result.stories[0], _replace_event(result.stories[1], storyline=None)),
+        storylines=result.storylines,
+        rejected=(),
+        articles=result.articles,
+    )
+    pages = render_pages(result, templates_dir=TEMPLATES, locale="en")
+    assert "# Index" in pages["storylines/index-storyline.md"]
+    assert "# Storylines" in pages["storylines/index.md"]
+    assert "(../storylines/index-storyline.md)" in pages[f"events/{EVENT_A}.md"]
+    assert json.loads(pages["events.json"])["storylines"][0]["page"] == (
+        "storylines/index-storyline.md"
+    )
+
+
+def test_the_briefing_stays_small_however_many_events_there_are() -> None:
+    stories = [
+        story(f"2020-01-{day:02}-event-{n:03}", date(2020, 1, day), ["A"] * (1 + n % 3))
+        for day in range(1, 31)
+        for n in range(100)
+    ]
+    articles = tuple(s.article for st in stories for s in st.event.segments)
+    result = BuildResult(stories=tuple(stories), storylines=(), rejected=(), articles=articles)
+    pages = render_pages(result, templates_dir=TEMPLATES, locale="en")
+    home = pages["index.md"]
+    linked = re.findall(r"\]\(events/([^)]+)\.md\)", home)
+    assert len(linked) == HOME_LEAD_EVENTS + HOME_EARLIER_DAYS * HOME_EARLIER_EVENTS
+    assert linked[0] == "2020-01-30-event-002"  # the latest day, most reports first
+    assert "[All 100 events of this day](archive/2020-01-30.md)" in home
+    assert len(home) < 20_000
+    month = pages["archive/2020-01.md"]
+    assert len(re.findall(r"\]\(\.\./events/", month)) == 30 * MONTH_EVENTS_PER_DAY
+    assert len(re.findall(r"\]\(\.\./events/", pages["archive/2020-01-17.md"])) == 100
 
 
 def test_repeated_event_ids_are_refused() -> None:
@@ -376,6 +499,24 @@ def test_write_docs_removes_stale_generated_pages_only(
     assert not (docs / "rejected.md").exists()
     assert (docs / "events" / f"{EVENT_A}.md").exists()
     assert (docs / "notes.md").read_text(encoding="utf-8") == "hand-written\n"
+
+
+def test_write_docs_manages_the_archive_tags_and_feeds_too(
+    tmp_path: Path, pages: dict[str, str]
+) -> None:
+    docs = tmp_path / "docs"
+    write_docs(pages, docs)
+    assert (docs / "feed.xml").read_text(encoding="utf-8") == pages["feed.xml"]
+    fewer = {
+        path: text
+        for path, text in pages.items()
+        if path not in {"tags/un.md", "atom.xml", "archive/2019-12.md"}
+    }
+    assert write_docs(fewer, docs) == []
+    assert not (docs / "tags" / "un.md").exists()
+    assert not (docs / "atom.xml").exists()
+    assert not (docs / "archive" / "2019-12.md").exists()
+    assert (docs / "tags" / "ocha.md").exists()
 
 
 def test_write_docs_copies_the_hand_written_pages_into_another_docs_dir(

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from datetime import date
 from html.parser import HTMLParser
 from typing import Any
+from unittest.mock import patch
 
 import markdown
 import pytest
@@ -25,6 +28,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from digest.config import PROJECT_ROOT
+from digest.entities import Entity, EntityKind
+from digest.feeds import xml_text
 from digest.markdown_text import md_block, md_inline, yaml_str
 from digest.model import (
     BuildResult,
@@ -44,7 +49,8 @@ EVENT_ID = "2020-01-17-event"
 PAGE = f"events/{EVENT_ID}.md"
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 """MkDocs' own front matter pattern (mkdocs/utils/meta.py)."""
-SOURCE_PAGE = re.compile(r"^(?:\.\./sources/)?[a-z0-9-]+\.(?=md$|html$)")
+SOURCE_PAGE = re.compile(r"^(?:\.\./(?:sources|tags)/)?[a-z0-9-]+\.(?=md$|html$)")
+ATOM = "{http://www.w3.org/2005/Atom}"
 _VISIBLE = re.compile(r"[^\s\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]+")
 
 HOSTILE = [
@@ -125,12 +131,27 @@ def hostile_result(
     )
 
 
-CHECKED_PAGES = (PAGE, "index.md", "sources/index.md", "rejected.md")
-"""Pages at fixed paths that show article text (an outlet's own page is named after it)."""
+CHECKED_PAGES = (PAGE, "index.md", "sources/index.md", "rejected.md", "tags/index.md")
+"""Pages at fixed paths that show article text (an outlet's or a tag's own page is named
+after it: `tag_page` finds the tag's)."""
+
+
+def sentences_as_entities(sentences: Iterable[str]) -> tuple[Entity, ...]:
+    """Stand-in for `find_entities`: each story sentence is a person's name, so that the
+    hostile text reaches the tag line, the tags index and the tag page, and the harmless
+    text gives the same tags."""
+    return tuple(sorted({Entity(kind=EntityKind.PERSON, name=s) for s in sentences if s.strip()}))
 
 
 def render(**texts: str) -> dict[str, str]:
-    return render_pages(hostile_result(**texts), templates_dir=TEMPLATES, locale="en")
+    with patch("digest.site_index.find_entities", sentences_as_entities):
+        return render_pages(hostile_result(**texts), templates_dir=TEMPLATES, locale="en")
+
+
+def tag_page(pages: dict[str, str]) -> list[str]:
+    return [
+        text for path, text in pages.items() if path.startswith("tags/") and path != "tags/index.md"
+    ]
 
 
 def benign(text: str) -> str:
@@ -165,7 +186,7 @@ def _inline_shape(children: list[Token]) -> list[tuple[str, ...]]:
 
 
 def _slugless(href: str) -> str:
-    """An outlet's page is named after the outlet: only that part of an href may vary."""
+    """An outlet's or a tag's page is named after it: only that part of an href may vary."""
     return SOURCE_PAGE.sub("SOURCE.", href)
 
 
@@ -217,14 +238,29 @@ def assert_renders_as_text(texts: dict[str, str]) -> str:
     meta, _ = split_front_matter(pages[PAGE])
     assert html.unescape(meta["title"]) == texts["title"]
     assert not {"<", ">", '"', "'"} & set(meta["title"])
-    for path in CHECKED_PAGES:
-        _, body = split_front_matter(pages[path])
-        _, benign_body = split_front_matter(harmless[path])
+    checked = [(pages[path], harmless[path]) for path in CHECKED_PAGES]
+    checked += list(zip(tag_page(pages), tag_page(harmless), strict=True))
+    for page, benign_page in checked:
+        _, body = split_front_matter(page)
+        _, benign_body = split_front_matter(benign_page)
         tokens = commonmark_shape(body)
         assert not {t[0] for t in tokens} & {"html_block", "html_inline", "image", "code_inline"}
-        assert tokens == commonmark_shape(benign_body), path
-        assert mkdocs_shape(body) == mkdocs_shape(benign_body), path
+        assert tokens == commonmark_shape(benign_body), page
+        assert mkdocs_shape(body) == mkdocs_shape(benign_body), page
+    assert_feeds_are_well_formed(pages, texts["title"])
     return split_front_matter(pages[PAGE])[1]
+
+
+def assert_feeds_are_well_formed(pages: dict[str, str], title: str) -> None:
+    """Both feeds parse as strict XML and give the title back, less what XML cannot hold
+    (and with line ends normalised, as every XML parser does)."""
+    expected = xml_text(title).replace("\r\n", "\n").replace("\r", "\n")
+    for name, path in (
+        ("feed.xml", "channel/item/title"),
+        ("atom.xml", f"{ATOM}entry/{ATOM}title"),
+    ):
+        root = ET.fromstring(pages[name].encode("utf-8"))  # noqa: S314 our own output
+        assert (root.findtext(path) or "") == expected, name
 
 
 FIELDS = ("title", "outlet", "body", "sentence", "subject", "value", "note", "unique", "headline")

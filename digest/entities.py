@@ -1,0 +1,347 @@
+"""People, places and organisations named in an event's story, for the tag pages.
+
+A heuristic, not a trained recogniser. A name is a run of capitalised words inside a
+sentence (`Michelle Bachelet`, `UN Office for the Coordination of Humanitarian Affairs`,
+`Maarat al-Numan`), and it is kept only when something in the text says what it is:
+
+- **organisation**: a cue word in the name (`Ministry`, `Council`, `Forces`, …), a known
+  body (`United Nations`), or an acronym (`OCHA`, `U.N.`);
+- **place**: a country or territory as Babel's CLDR data names it in English (plus a few
+  common names CLDR does not use, such as `Turkey`), a demonym derived from one
+  (`Syrian` → Syria), or a place cue (`Idlib province`, `in Geneva`, `city of Aleppo`);
+- **person**: two or more words after a title (`rights chief Michelle Bachelet`,
+  `President Bashar al-Assad`) or named as the speaker of a statement
+  (`David Swanson, UN regional spokesman, said`, as `digest.quotes.speaker_of` reads it).
+
+Anything else is dropped: a lone capitalised word (`Rescuers`, a surname alone, a cue
+word alone), function words (`The`, `In`), weekdays and months, a common word opening a
+sentence before `of` (`Officials of the UN` gives `UN`). The limits are those of
+capitalisation: English text only, no city without a cue, a person named only by
+surname or with one word after a title (`President Erdogan`) is missed, the same name
+written two ways (`UN`, `United Nations`) is two tags, a sentence in capitals reads as
+acronyms, and a name that fits two rules (a person called `Jordan`) takes the first
+(organisation, then place, then person).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from babel import Locale
+
+from digest.normalize import MONTHS, WEEKDAYS
+from digest.quotes import ROLE_SYNONYMS, speaker_of
+from digest.similarity import STOP_WORDS
+from digest.text import fold, sentences_of
+
+
+class EntityKind(StrEnum):
+    """What a name refers to; the values are the `events.json` spellings."""
+
+    PERSON = "person"
+    PLACE = "place"
+    ORGANISATION = "organisation"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, order=True)
+class Entity:
+    """A name found in a story, with what it was taken to be."""
+
+    kind: EntityKind
+    name: str
+    """As written (possessive dropped, `U.N.` as `UN`), or the country a demonym names."""
+
+
+ORGANISATION_CUES = frozenset(
+    """ministry council agency committee commission army forces force party union bank
+    university inc ltd llc corp corporation company group organization organisation office
+    court department police front movement institute foundation fund programme program
+    assembly parliament senate congress observatory association federation league brigade
+    brigades guard navy coalition alliance authority service services network airlines
+    nations cross crescent times news post press tribunal secretariat""".split()
+)
+"""Words that make a capitalised name an organisation wherever they stand in it."""
+KNOWN_ORGANISATIONS = frozenset({"kremlin", "pentagon", "white house", "reuters"})
+PLACE_CUES_AFTER = frozenset(
+    "province city region governorate district county village town camp countryside".split()
+)
+"""Lower-case words that, right after a name, make it a place (`Idlib province`)."""
+PLACE_CUES_BEFORE = frozenset({"in", "near", "outside", "across", "into", "around"})
+"""Words that, right before a name without a possessive, make it a place (`in Geneva`)."""
+PLACE_CUE_PHRASES = ("city of", "town of", "village of", "province of", "region of")
+TITLES = frozenset(ROLE_SYNONYMS) | frozenset(
+    """mr mrs ms dr prof sir dame president vice-president king queen prince princess pope
+    sheikh emir sultan senator sen rep lieutenant colonel col captain capt sergeant sgt
+    premier chancellor rapporteur activist analyst journalist lawyer professor""".split()
+)
+"""Words that, right before a name, make it a person (`chief Michelle Bachelet`)."""
+NOT_ACRONYMS = frozenset("AM PM TV OK II III IV CEO GMT UTC DNA GDP COVID".split())
+CONNECTORS = frozenset({"of", "for", "the", "on"})
+"""Lower-case words allowed inside an organisation's name (`Commission of Inquiry on Syria`)."""
+_NOT_PLACES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+"""CLDR territory codes that are not places a story is in (the EU, `Unknown Region`)."""
+PLACE_ALIASES = {
+    "Turkey": "Turkey", "Britain": "United Kingdom", "Great Britain": "United Kingdom",
+    "UK": "United Kingdom", "US": "United States", "USA": "United States",
+    "America": "United States", "UAE": "United Arab Emirates", "Burma": "Myanmar",
+    "Palestine": "Palestine", "Gaza": "Gaza", "West Bank": "West Bank", "Crimea": "Crimea",
+    "Congo": "Congo", "Ivory Coast": "Côte d’Ivoire", "Czech Republic": "Czechia",
+}  # fmt: skip
+"""Common English names of places CLDR names otherwise or not at all (`Türkiye`)."""
+DEMONYMS = {
+    "Turkish": "Turkey", "British": "United Kingdom", "American": "United States",
+    "French": "France", "German": "Germany", "Chinese": "China", "Dutch": "Netherlands",
+    "Swiss": "Switzerland", "Saudi": "Saudi Arabia", "Afghan": "Afghanistan",
+    "Palestinian": "Palestine", "Greek": "Greece", "Spanish": "Spain", "Polish": "Poland",
+    "Swedish": "Sweden", "Danish": "Denmark", "Finnish": "Finland", "Irish": "Ireland",
+    "Filipino": "Philippines", "Emirati": "United Arab Emirates", "Qatari": "Qatar",
+}  # fmt: skip
+"""Demonyms the suffix rules of `_derived_demonyms` cannot make."""
+
+_WORD = re.compile(r"[^\W_](?:[\w'’.-]*[^\W_])?\.?")
+_INITIALISM = re.compile(r"(?:[A-Z]\.){2,}")
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9]{1,5}")
+_PARTICLE = re.compile(r"(?:al|el|ad|as|an|ash|at|ar|bin|ibn|abu|de|da|di|du|van|von|der)-[A-ZÀ-Þ]")
+"""A lower-case particle joined to a name (`al-Numan`), not a word (`de-escalation`)."""
+_NOT_NAMES = frozenset(WEEKDAYS) | frozenset(MONTHS) | STOP_WORDS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Run:
+    """Adjacent name words of a sentence, with what stands right before and after them."""
+
+    words: tuple[str, ...]
+    before: str
+    """The text of the sentence before the run."""
+    after: str
+    """The text of the sentence after the run."""
+    titled: bool = False
+    """The run follows a title word inside the same run of capitals (`President Assad`)."""
+    possessive: bool = False
+    """The run's last word was possessive (`Idlib's`): then `in` before it is no place cue."""
+
+
+def find_entities(sentences: Iterable[str]) -> tuple[Entity, ...]:
+    """The people, places and organisations a story names, sorted by kind and name.
+
+    >>> found = find_entities([
+    ...     "The UN said 350,000 Syrians fled Idlib province, near Turkey.",
+    ...     "UN rights chief Michelle Bachelet called for calm in Geneva on Thursday.",
+    ...     "Rescuers said Russia's Defense Ministry denied it.",
+    ... ])
+    >>> [(e.kind.value, e.name) for e in found]  # doctest: +NORMALIZE_WHITESPACE
+    [('organisation', 'Defense Ministry'), ('organisation', 'UN'),
+     ('person', 'Michelle Bachelet'),
+     ('place', 'Geneva'), ('place', 'Idlib'), ('place', 'Russia'), ('place', 'Syria'),
+     ('place', 'Turkey')]
+    """
+    found: set[Entity] = set()
+    for text in sentences:
+        for sentence in sentences_of(text):
+            for run in _runs(sentence):
+                found.update(_classify(run, sentence))
+    return tuple(sorted(found))
+
+
+def _runs(sentence: str) -> Iterator[_Run]:
+    """The runs of capitalised words of a sentence, split at possessives and titles."""
+    words = list(_WORD.finditer(sentence))
+    index = 0
+    while index < len(words):
+        if not _is_name_word(words[index].group(), initial=_is_initial(sentence, words[index])):
+            index += 1
+            continue
+        end = index + 1
+        while end < len(words) and _joins(sentence, words, end):
+            end += 1
+        yield from _split(sentence, words[index:end])
+        index = end
+
+
+def _joins(sentence: str, words: list[re.Match[str]], end: int) -> bool:
+    """Tell whether the word at `end` continues the run before it."""
+    previous, word = words[end - 1], words[end]
+    if sentence[previous.end() : word.start()] != " " or _possessive(previous.group()):
+        return False
+    if previous.group().endswith(".") and not _INITIALISM.fullmatch(previous.group()):
+        # an initial (`Paulo S. Pinheiro`) or a title (`Gen.`), not the end of a sentence
+        return len(previous.group()) == 2 or _is_title(previous.group())
+    if _is_name_word(word.group(), initial=False):
+        return True
+    # A connector joins when a name word follows it (`Office for the Coordination`).
+    following = end + 1
+    while following < len(words) and words[following].group() in CONNECTORS:
+        following += 1
+    return (
+        word.group() in CONNECTORS
+        and following < len(words)
+        and sentence[words[following - 1].end() : words[following].start()] == " "
+        and _is_name_word(words[following].group(), initial=False)
+    )
+
+
+def _split(sentence: str, matches: list[re.Match[str]]) -> Iterator[_Run]:
+    """Split a run without an organisation cue at its connectors and title words.
+
+    `Commission of Inquiry on Syria` stays whole (a cue word); `Republic of Korea` does not,
+    and `Syrian President Bashar al-Assad` gives `Syrian` and a titled `Bashar al-Assad`.
+    """
+    while matches and matches[-1].group() in CONNECTORS:
+        matches = matches[:-1]
+    if (
+        len(matches) > 1
+        and matches[1].group() in CONNECTORS
+        and _is_initial(sentence, matches[0])
+        and not _is_cue(matches[0].group())
+    ):
+        matches = matches[2:]  # `Officials of the United Nations`: a common noun opens the sentence
+        while matches and matches[0].group() in CONNECTORS:
+            matches = matches[1:]
+    if not matches:
+        return
+    if any(_is_cue(m.group()) for m in matches):
+        yield _make_run(sentence, matches)
+        return
+    part: list[re.Match[str]] = []
+    titled = False
+    for match in [*matches, None]:
+        if match is None or match.group() in CONNECTORS or _is_title(match.group()):
+            if part:
+                yield _make_run(sentence, part, titled=titled)
+            part, titled = [], match is not None and _is_title(match.group())
+        else:
+            part.append(match)
+
+
+def _make_run(sentence: str, matches: list[re.Match[str]], *, titled: bool = False) -> _Run:
+    words = [m.group() for m in matches]
+    last = words[-1] if _INITIALISM.fullmatch(words[-1]) else words[-1].rstrip(".")
+    return _Run(
+        words=(*words[:-1], _strip_possessive(last)),
+        before=sentence[: matches[0].start()],
+        after=sentence[matches[-1].end() :],
+        titled=titled,
+        possessive=_possessive(last),
+    )
+
+
+def _classify(run: _Run, sentence: str) -> Iterator[Entity]:
+    name = " ".join(run.words)
+    words_before = fold(run.before).split()
+    word_before = words_before[-1].strip("\"“”'‘’(,.") if words_before else ""
+    if fold(name) in KNOWN_ORGANISATIONS or (
+        len(run.words) >= 2 and any(_is_cue(word) for word in run.words)
+    ):
+        yield Entity(kind=EntityKind.ORGANISATION, name=name)
+    elif len(run.words) == 1 and _is_acronym(name):
+        acronym = name.replace(".", "")
+        kind = EntityKind.PLACE if acronym in PLACE_ALIASES else EntityKind.ORGANISATION
+        yield Entity(kind=kind, name=PLACE_ALIASES.get(acronym, acronym))
+    elif (place := _place_named(name)) is not None:
+        yield Entity(kind=EntityKind.PLACE, name=place)
+    elif _is_person(run, sentence, word_before):
+        yield Entity(kind=EntityKind.PERSON, name=name)
+    elif _has_place_cue(run, word_before):
+        yield Entity(kind=EntityKind.PLACE, name=name)
+
+
+def _is_person(run: _Run, sentence: str, word_before: str) -> bool:
+    """Two or more words, none a place (`Many Syrians said`), after a title or speaking."""
+    if len(run.words) < 2 or any(_place_named(word) for word in run.words):
+        return False
+    return run.titled or word_before in TITLES or _is_speaker(run, sentence)
+
+
+def _is_speaker(run: _Run, sentence: str) -> bool:
+    """Tell whether the sentence names the run as who spoke (`X said`, `said X`)."""
+    name = " ".join(run.words)
+    clause_start = len(run.before.rstrip()) - len(run.before.rstrip().split(" ")[-1])
+    return speaker_of(sentence[max(clause_start, 0) :]) == name
+
+
+def _has_place_cue(run: _Run, word_before: str) -> bool:
+    next_word = fold(run.after).split(maxsplit=1)[:1]
+    if next_word and next_word[0].strip(",.;:") in PLACE_CUES_AFTER:
+        return True
+    if fold(run.before).rstrip().endswith(PLACE_CUE_PHRASES):
+        return True
+    return word_before in PLACE_CUES_BEFORE and not run.possessive
+
+
+def _place_named(name: str) -> str | None:
+    """The place a name or demonym names (`Syrians` → `Syria`), if it is a known one."""
+    places = _places()
+    singular = name[:-1] if name.endswith("s") and name[:-1] in places else name
+    return places.get(singular)
+
+
+@functools.cache
+def _places() -> dict[str, str]:
+    """Every known place name and demonym, mapped to the place's name."""
+    territories = {
+        name: name
+        for code, name in Locale("en").territories.items()
+        if not code.isdigit() and code not in _NOT_PLACES
+    }
+    places = {**territories, **PLACE_ALIASES, **DEMONYMS}
+    for demonym, place in _derived_demonyms(territories):
+        places.setdefault(demonym, place)
+    return places
+
+
+def _derived_demonyms(territories: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """Demonyms by the regular English suffixes: Syria → Syrian, Iraq → Iraqi, Japan → Japanese.
+
+    Only for one-word names; the most common rule comes first, so it wins a clash
+    (`Nigerian` is Nigeria's, not Niger's).
+    """
+    single = [name for name in territories if name.isalpha()]
+    for name in single:
+        if name.endswith("a"):
+            yield name + "n", name
+    for suffix in ("ian", "i", "ese", "an"):
+        for name in single:
+            if name.endswith("e") and suffix == "ian":
+                yield name[:-1] + suffix, name
+            yield name + suffix, name
+
+
+def _is_name_word(word: str, *, initial: bool) -> bool:
+    """A capitalised word that may be part of a name; a sentence's first word only if it is
+    not a common word (`The`, `In`)."""
+    if _PARTICLE.match(word):
+        return not initial
+    if not word[0].isupper() or (fold(word.rstrip(".")) in _NOT_NAMES and not _is_acronym(word)):
+        return False
+    return "-" not in word or all(part[:1].isupper() for part in word.split("-"))
+
+
+def _is_initial(sentence: str, match: re.Match[str]) -> bool:
+    """Tell whether a word opens the sentence or a quotation in it."""
+    before = sentence[: match.start()].rstrip()
+    return not before or before[-1] in "\"“‘'(:—"
+
+
+def _is_cue(word: str) -> bool:
+    return fold(word.rstrip(".")) in ORGANISATION_CUES
+
+
+def _is_title(word: str) -> bool:
+    return all(part in TITLES for part in fold(word.rstrip(".")).split("-"))
+
+
+def _is_acronym(word: str) -> bool:
+    acronym = word.replace(".", "")
+    return bool(_ACRONYM.fullmatch(acronym)) and acronym not in NOT_ACRONYMS
+
+
+def _possessive(word: str) -> bool:
+    return word.endswith(("'s", "’s", "s'", "s’"))
+
+
+def _strip_possessive(word: str) -> str:
+    return word.removesuffix("'s").removesuffix("’s").rstrip("'’")

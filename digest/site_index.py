@@ -1,0 +1,365 @@
+"""The build indexed for the site's pages: what links where, in which order, with what counts.
+
+Pure and computed once per build (`index_site`), so no page template has to search the
+build: the briefing's ranking, the archive's days and months, each outlet's statistics,
+the storylines' timelines and the tags.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from digest.entities import Entity, EntityKind, find_entities
+from digest.model import BuildResult, Difference, Event, Story, Storyline
+from digest.slugs import page_slug, source_slug, unique_slugs
+
+UNKNOWN_SOURCE = "Unknown source"
+UNDATED = "undated"
+"""The archive page of the events without a date: `archive/undated.md`."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """An outlet as the site shows it: a display name and a safe page slug."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tag:
+    """A person, place or organisation with a page listing the events that name it."""
+
+    name: str
+    kind: EntityKind
+    slug: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """An event as the index pages list it."""
+
+    story: Story
+    source_count: int
+    """Distinct articles among the members: two sections of one roundup count once."""
+    report_count: int
+    """Independent reports among them: copies of one wire story count once."""
+    storyline: Storyline | None
+    tags: tuple[Tag, ...]
+    """The people, places and organisations its story names, by kind then name."""
+
+    @property
+    def event(self) -> Event:
+        return self.story.event
+
+    @property
+    def id(self) -> str:
+        return self.story.event.id
+
+    @property
+    def date(self) -> date | None:
+        return self.story.event.date
+
+    @property
+    def outlets(self) -> tuple[str | None, ...]:
+        """The outlets carrying it (as `source_key` names them), in member order, each once."""
+        return tuple(dict.fromkeys(_outlets(self.story).values()))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Day:
+    """One day of the archive (or the undated events), its events ranked."""
+
+    date: date | None
+    entries: tuple[Entry, ...]
+    """Most independent reports first (`rank`)."""
+
+    @property
+    def name(self) -> str:
+        """The page's file name without `.md`: `2020-01-17`, or `undated`."""
+        return self.date.isoformat() if self.date else UNDATED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Month:
+    """One month of the archive, its days newest first."""
+
+    first: date
+    """The month's first day."""
+    days: tuple[Day, ...]
+
+    @property
+    def name(self) -> str:
+        """The page's file name without `.md`: `2020-01`."""
+        return self.first.strftime("%Y-%m")
+
+    @property
+    def event_count(self) -> int:
+        return sum(len(day.entries) for day in self.days)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceStats:
+    """What an outlet contributed, for its page and the sources table."""
+
+    articles: int
+    """Articles read from it."""
+    events: int
+    """Events it carried."""
+    only_source: int
+    """Events no other outlet carried."""
+    disagreed_events: int
+    """Events in which it disagreed with another outlet on at least one point."""
+    disagreements: int
+    """Differences in which one of its values differs from another outlet's."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One event of a storyline's timeline, with the time since the event before it."""
+
+    entry: Entry
+    gap: timedelta | None
+    """None for the first event and wherever a date is missing."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timeline:
+    """A storyline's events oldest first (undated last)."""
+
+    storyline: Storyline
+    steps: tuple[Step, ...]
+
+    @property
+    def first(self) -> date | None:
+        return min((s.entry.date for s in self.steps if s.entry.date), default=None)
+
+    @property
+    def last(self) -> date | None:
+        return max((s.entry.date for s in self.steps if s.entry.date), default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteIndex:
+    entries: tuple[Entry, ...]
+    """Newest first, undated last, ties by id (the `events.json` order)."""
+    by_id: Mapping[str, Entry]
+    days: tuple[Day, ...]
+    """Days with events, newest first; the undated events are apart (`undated`)."""
+    undated: Day | None
+    months: tuple[Month, ...]
+    """Newest first."""
+    sources: Mapping[str | None, Source]
+    """Keyed by the outlet name as `source_key` normalises it; None for an unknown outlet."""
+    carried: Mapping[str | None, tuple[Entry, ...]]
+    """The events each outlet carried, newest first."""
+    stats: Mapping[str | None, SourceStats]
+    timelines: tuple[Timeline, ...]
+    """Storylines, the latest developing first."""
+    tags: tuple[Tag, ...]
+    """By kind, then most events first, then name."""
+    tagged: Mapping[str, tuple[Entry, ...]]
+    """The events naming each tag (by slug), newest first."""
+
+
+def index_site(result: BuildResult) -> SiteIndex:
+    """Index the build once, so that no page has to search it."""
+    storylines = {storyline.id: storyline for storyline in result.storylines}
+    stories = _newest_first(result.stories)
+    found = {story.event.id: find_entities(s.text for s in story.sentences) for story in stories}
+    tags = _tags(found.values())
+    entries = tuple(
+        _entry(story, storylines, [tags[e.name] for e in found[story.event.id]])
+        for story in stories
+    )
+    carried = _carried(entries)
+    articles = Counter(source_key(article.source) for article in result.articles)
+    tagged: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        for tag in entry.tags:
+            tagged[tag.slug].append(entry)
+    days = _days(entries)
+    by_id = {entry.id: entry for entry in entries}
+    return SiteIndex(
+        entries=entries,
+        by_id=by_id,
+        days=tuple(day for day in days if day.date),
+        undated=next((day for day in days if day.date is None), None),
+        months=_months(day for day in days if day.date),
+        sources=_sources([*articles, *carried]),
+        carried=carried,
+        stats=_stats(articles, carried),
+        timelines=_timelines(result.storylines, by_id),
+        tags=tuple(sorted(set(tags.values()), key=lambda t: _tag_order(t, tagged))),
+        tagged={slug: tuple(value) for slug, value in tagged.items()},
+    )
+
+
+def rank(entries: Iterable[Entry]) -> tuple[Entry, ...]:
+    """Most independent reports first, then most sources, then by id: the briefing's order."""
+    return tuple(sorted(entries, key=lambda e: (-e.report_count, -e.source_count, e.id)))
+
+
+def source_key(name: str | None) -> str | None:
+    """Normalise an outlet name for grouping: `"Reuters "` and `"Reuters"` are one outlet."""
+    collapsed = " ".join(name.split()) if name else ""
+    return collapsed or None
+
+
+def _newest_first(stories: Iterable[Story]) -> list[Story]:
+    """Newest event first, undated events last, ties by id: the same order on every build."""
+    return sorted(
+        stories,
+        key=lambda s: (s.event.date is None, -(s.event.date or date.min).toordinal(), s.event.id),
+    )
+
+
+def _entry(story: Story, storylines: Mapping[str, Storyline], tags: Sequence[Tag]) -> Entry:
+    source_count = len({segment.article.id for segment in story.event.segments})
+    return Entry(
+        story=story,
+        source_count=source_count,
+        report_count=len(story.origins) or source_count,
+        storyline=storylines[story.event.storyline] if story.event.storyline else None,
+        tags=tuple(sorted(set(tags), key=lambda t: (_KIND_ORDER[t.kind], t.name))),
+    )
+
+
+# --- Archive ----------------------------------------------------------------------------
+
+
+def _days(entries: Sequence[Entry]) -> list[Day]:
+    """Group entries (newest first, undated last) by their event's day, each day ranked."""
+    return [
+        Day(date=day, entries=rank(group))
+        for day, group in itertools.groupby(entries, key=lambda e: e.date)
+    ]
+
+
+def _months(days: Iterable[Day]) -> tuple[Month, ...]:
+    return tuple(
+        Month(first=first, days=tuple(group))
+        for first, group in itertools.groupby(
+            days, key=lambda d: d.date.replace(day=1) if d.date else date.min
+        )
+    )
+
+
+# --- Sources ----------------------------------------------------------------------------
+
+
+def _outlets(story: Story) -> dict[str, str | None]:
+    """Each member segment's outlet key."""
+    return {segment.id: source_key(segment.source) for segment in story.event.segments}
+
+
+def _carried(entries: Iterable[Entry]) -> dict[str | None, tuple[Entry, ...]]:
+    carried: dict[str | None, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        for key in entry.outlets:
+            carried[key].append(entry)
+    return {key: tuple(value) for key, value in carried.items()}
+
+
+def _sources(keys: Iterable[str | None]) -> dict[str | None, Source]:
+    """Give each outlet a unique slug; on a clash the later name (sorted) gets a hash suffix."""
+    slugs = unique_slugs(keys, source_slug, order=lambda key: key or "")
+    return {key: Source(name=key or UNKNOWN_SOURCE, slug=slug) for key, slug in slugs.items()}
+
+
+def _stats(
+    articles: Mapping[str | None, int], carried: Mapping[str | None, tuple[Entry, ...]]
+) -> dict[str | None, SourceStats]:
+    stats = {}
+    for key in {*articles, *carried}:
+        entries = carried.get(key, ())
+        disagreements = [_disagreements(entry.story, key) for entry in entries]
+        stats[key] = SourceStats(
+            articles=articles.get(key, 0),
+            events=len(entries),
+            only_source=sum(set(_outlets(e.story).values()) == {key} for e in entries),
+            disagreed_events=sum(n > 0 for n in disagreements),
+            disagreements=sum(disagreements),
+        )
+    return stats
+
+
+def _disagreements(story: Story, key: str | None) -> int:
+    """How many of the story's differences set one of this outlet's values against another
+    outlet's (a source contradicting itself does not count)."""
+    outlets = _outlets(story)
+    return sum(_disagrees(difference, outlets, key) for difference in story.differences)
+
+
+def _disagrees(difference: Difference, outlets: Mapping[str, str | None], key: str | None) -> bool:
+    sides = [{outlets[segment] for segment in value.segments} for value in difference.values]
+    return any(
+        key in side and any(other - {key} for other in sides[:i] + sides[i + 1 :])
+        for i, side in enumerate(sides)
+    )
+
+
+# --- Storylines -------------------------------------------------------------------------
+
+
+def _timelines(storylines: Iterable[Storyline], by_id: Mapping[str, Entry]) -> tuple[Timeline, ...]:
+    timelines = [
+        Timeline(storyline=s, steps=_steps(by_id[i] for i in s.event_ids)) for s in storylines
+    ]
+    return tuple(
+        sorted(
+            timelines,
+            key=lambda t: (t.last is None, -(t.last or date.min).toordinal(), t.storyline.id),
+        )
+    )
+
+
+def _steps(entries: Iterable[Entry]) -> tuple[Step, ...]:
+    """Oldest first, undated last; each with the time since the event before it."""
+    ordered = sorted(entries, key=lambda e: (e.date is None, e.date or date.min, e.id))
+    previous: list[Entry | None] = [None, *ordered[:-1]]
+    return tuple(
+        Step(
+            entry=entry,
+            gap=entry.date - before.date if before and before.date and entry.date else None,
+        )
+        for entry, before in zip(ordered, previous, strict=True)
+    )
+
+
+# --- Tags -------------------------------------------------------------------------------
+
+_KIND_ORDER = {kind: n for n, kind in enumerate(EntityKind)}
+
+
+def _tags(found: Iterable[tuple[Entity, ...]]) -> dict[str, Tag]:
+    """One tag per name; a name read as two kinds takes the kind most events gave it."""
+    kinds: dict[str, Counter[EntityKind]] = defaultdict(Counter)
+    for entities in found:
+        for entity in entities:
+            kinds[entity.name][entity.kind] += 1
+    slugs = unique_slugs(kinds, lambda name: page_slug(name, kind="tag"), order=str)
+    return {
+        name: Tag(
+            name=name,
+            kind=min(counts, key=lambda k: (-counts[k], _KIND_ORDER[k])),
+            slug=slugs[name],
+        )
+        for name, counts in kinds.items()
+    }
+
+
+def by_kind(tags: Iterable[Tag]) -> list[tuple[EntityKind, list[Tag]]]:
+    """Tags grouped by kind (people, places, organisations), keeping their order; no empty group."""
+    groups: dict[EntityKind, list[Tag]] = {kind: [] for kind in EntityKind}
+    for tag in tags:
+        groups[tag.kind].append(tag)
+    return [(kind, group) for kind, group in groups.items() if group]
+
+
+def _tag_order(tag: Tag, tagged: Mapping[str, list[Entry]]) -> tuple[int, int, str]:
+    return (_KIND_ORDER[tag.kind], -len(tagged[tag.slug]), tag.name)
