@@ -27,7 +27,7 @@ class BuildConfig:
     build_site: bool = True
     locale: str = "en"
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
-    cluster_threshold: float = 0.25
+    cluster_threshold: float = 0.17
     """Similarity above which two segments are taken to report the same event."""
     site_url: str | None = None
     """The published site's address (`site_url` of mkdocs.yml), for absolute links in the

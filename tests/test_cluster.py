@@ -26,6 +26,10 @@ VOTE = (
     "Lawmakers in Turkmenistan voted for a new parliament on Sunday, with 288 candidates "
     "running for 125 seats in the Majlis, election officials said."
 )
+MATCH = (
+    "Ajax beat Feyenoord 3-1 in Amsterdam on Sunday night, with two late goals from the "
+    "bench sealing the Dutch league title for the home side."
+)
 
 
 def _events(segments: list[Segment]) -> list[list[str]]:
@@ -59,7 +63,7 @@ def test_event_ids_are_the_date_and_the_slug_of_a_real_headline() -> None:
 def test_colliding_ids_get_a_stable_suffix() -> None:
     segments = [
         segment("a.txt", QUAKE_A, title="Earthquake"),
-        segment("b.txt", VOTE, title="Earthquake"),
+        segment("b.txt", MATCH, title="Earthquake"),
     ]
     assert sorted(e.id for e in group_events(segments)) == [
         "2020-01-17-earthquake",
@@ -97,3 +101,70 @@ def test_grouping_ignores_input_order_and_places_every_segment_once(
     for p in set(picks):  # identical texts always land in one event
         same = {s.id for s in segments if s.text == TEXTS[p]}
         assert any(same <= set(ids) for ids in _events(segments))
+
+
+def test_near_duplicates_are_grouped() -> None:
+    wire = QUAKE_A + " Rescue teams were still searching the rubble on Wednesday."
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake kills 12 in northern Iran"),
+        segment("b.txt", wire, title="Quake kills 12 in northern Iran - update"),
+        segment("c.txt", QUAKE_A.replace("Tuesday", "Tuesday night"), title="Iran quake"),
+        segment("d.txt", MATCH, title="Ajax win the title"),
+    ]
+    assert _events(segments) == [["a.txt", "b.txt", "c.txt"], ["d.txt"]]
+
+
+def test_look_alike_events_in_other_places_stay_apart() -> None:
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake kills 12 in northern Iran"),
+        segment("b.txt", QUAKE_A2, title="Earthquake in Ardakul, Iran, kills 12"),
+        segment("c.txt", QUAKE_B, title="Quake shakes Bushehr, injuring 30"),
+        segment("d.txt", QUAKE_B.replace("30 people", "dozens"), title="Bushehr quake"),
+    ]
+    assert _events(segments) == [["a.txt", "b.txt"], ["c.txt", "d.txt"]]
+
+
+def test_the_same_place_on_another_date_is_another_event() -> None:
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake in Ardakul", published=date(2020, 1, 1)),
+        segment("b.txt", QUAKE_A2, title="Quake in Ardakul", published=date(2020, 1, 2)),
+        segment("c.txt", QUAKE_A, title="Quake in Ardakul", published=date(2020, 2, 10)),
+        segment("d.txt", QUAKE_A2, title="Quake in Ardakul", published=date(2020, 2, 11)),
+    ]
+    assert _events(segments) == [["a.txt", "b.txt"], ["c.txt", "d.txt"]]
+
+
+HEADLINES = [
+    "Chiquita and Fyffes to merge, creating the largest banana company",
+    "Chiquita buys Fyffes in banana merger",
+    "Fyffes merger creates banana behemoth",
+    "Sbarro files for bankruptcy for the second time",
+    "Pizza chain Sbarro files for bankruptcy again",
+    "Mall food court favourite Sbarro files for bankruptcy",
+]
+
+
+def test_headline_only_items_of_one_story_are_grouped() -> None:
+    segments = [segment(f"{i}.txt", "", title=t) for i, t in enumerate(HEADLINES)]
+    assert _events(segments) == [["0.txt", "1.txt", "2.txt"], ["3.txt", "4.txt", "5.txt"]]
+
+
+def test_one_strong_pair_does_not_chain_two_groups() -> None:
+    from digest.cluster import _average_linkage
+
+    # 0-1-2 and 3-4-5 are tight; 2-3 is one strong link across: the mean over the
+    # nine cross pairs stays low, so the groups stay apart.
+    tight = {(0, 1): 0.8, (0, 2): 0.8, (1, 2): 0.8, (3, 4): 0.8, (3, 5): 0.8, (4, 5): 0.8}
+    days: list[int | None] = [None] * 6
+    assert _average_linkage({**tight, (2, 3): 0.7}, 0.2, days) == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_shared_neighbours_count_each_other_and_common_neighbours() -> None:
+    import numpy as np
+
+    from digest.cluster import _shared_neighbours
+
+    pairs = np.array([[0, 1], [0, 2], [1, 2], [2, 3]])
+    shares = _shared_neighbours(4, pairs, np.array([0.9, 0.5, 0.5, 0.3]))
+    assert shares[(0, 1)] == 3 / 6  # each other, and 2 in both neighbourhoods
+    assert shares[(0, 3)] == 1 / 6  # no direct link, but 2 is a neighbour of both
