@@ -23,6 +23,10 @@ from digest.model import Article, BuildResult
 from digest.pipeline import build
 from digest.segment import split_segments
 
+OTHER_BODY = "The harbour authority said on Tuesday that the ferry to the islands would sail again."
+"""The injected article's own story: it must not join the others' event, so that its
+title names its own page."""
+
 MARK = "pwned"
 """Every payload sets or names this, so finding it live in the HTML is finding a hole."""
 
@@ -46,7 +50,7 @@ title: {MARK}
 
 --8<-- "/etc/passwd"
 
-{BODY}
+{OTHER_BODY}
 """
 
 BILLION_LAUGHS = (
