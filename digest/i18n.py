@@ -16,8 +16,13 @@ already `Markup`. Two consequences:
   else in a Markdown template (a plain string would only be HTML-escaped, so its `*` or
   `[` would still be Markdown);
 - a translation is written raw, so `translation_problems` refuses one whose Markdown or
-  HTML characters differ from its English original; the loader leaves such a message
-  in English and says so, and `tests/test_i18n.py` keeps the committed catalogs clean.
+  HTML characters or link addresses differ from its English original; the loader leaves
+  such a message in English and says so, and `tests/test_i18n.py` keeps the committed
+  catalogs clean.
+
+A few labels come from `mkdocs.yml`, not from a template: the site's name, the nav's
+section titles and the palette toggles. `translate_mkdocs_labels` gives them the
+catalog's translation when there is one (`MKDOCS_LABELS`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import io
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from datetime import date, timedelta
 from decimal import Decimal
 from gettext import NullTranslations
@@ -36,15 +41,18 @@ from typing import Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
 from babel.dates import format_timedelta as babel_format_timedelta
+from babel.lists import format_list
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
-from jinja2 import Environment
+from jinja2 import Environment, pass_eval_context
 from jinja2.ext import InternationalizationExtension
-from markupsafe import Markup
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 from digest.markdown_text import md_inline
 
@@ -71,15 +79,41 @@ _MATERIAL_ALIASES = {"fil": "tl", "no": "nb"}
 
 # A message is a %-format string (Jinja newstyle gettext formats every one of them).
 _PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
-_MARKUP_CHARS = frozenset("<>&*_`[]{}|\\#\n")
-"""Characters that make Markdown or HTML: a translation must use the same ones as its
-original, the same number of times."""
+_MARKUP_CHARS = frozenset('<>&*_`[]{}|\\#\n"')
+"""Characters that make Markdown or HTML, and `"`, which would end an admonition's title:
+a translation must use the same ones as its original, the same number of times."""
+_LINK_ADDRESS = re.compile(r"\]\(((?:%\(\w+\)s|[^)])*)\)")
+"""A link's address, which may hold a placeholder: `[%(title)s](%(url)s)`."""
 _OPENS_BLOCK = re.compile(r"\s*(?:[-+>=~:]|\d+[.)](?:\s|$)|!!!|\?\?\?)")
 """What would start a list, quote, setext heading, definition or admonition at a line start."""
 _NO_BREAK_SPACES = "\u00a0\u2007\u202f"  # no-break, figure and narrow no-break space
 _PROTECT_NO_BREAK = str.maketrans(_NO_BREAK_SPACES, "\ue000\ue001\ue002")
 _RESTORE_NO_BREAK = str.maketrans("\ue000\ue001\ue002", _NO_BREAK_SPACES)
 """Private-use stand-ins that carry no-break spaces through `md_inline` untouched."""
+_FIRST_STRONG_ISOLATE = Markup("\u2068")
+_POP_ISOLATE = Markup("\u2069")
+_LIST_ITEM = re.compile("\ue003(\\d+)\ue004")
+"""A stand-in for the n-th item, to read a list pattern's separators (`list_separators`)."""
+
+
+def N_(message: str) -> str:
+    """Mark a message for `make messages` (which looks for `N_`) without translating it:
+    it is translated where it is used."""
+    return message
+
+
+MKDOCS_LABELS = (
+    # TRANSLATORS: the site's name (site_name in mkdocs.yml), in every page's header and title.
+    N_("digest — news briefing"),
+    # TRANSLATORS: the navigation tab of the pages that explain how digest works.
+    N_("About"),
+    # TRANSLATORS: the button that switches the site to its dark colours.
+    N_("Switch to dark mode"),
+    # TRANSLATORS: the button that switches the site to its light colours.
+    N_("Switch to light mode"),
+)
+"""The labels of the project's `mkdocs.yml` that the catalogs translate (the nav's other
+entries take their pages' translated titles)."""
 
 
 # --- Catalogs -------------------------------------------------------------------------
@@ -159,8 +193,8 @@ def translation_problems(message: Message) -> list[str]:
     """Say why a translation could break a page; empty when it is safe (or untranslated).
 
     The translation is written into the page as is (see the module docstring), so it must
-    keep the original's placeholders and its Markdown and HTML characters, and must not
-    start a Markdown block the original does not start.
+    keep the original's placeholders, its Markdown and HTML characters and its link
+    addresses, and must not start a Markdown block the original does not start.
 
     >>> translation_problems(Message("Where sources differ", "Où les *sources* divergent"))
     ["Markdown or HTML characters differ from the original's: '**'"]
@@ -170,6 +204,7 @@ def translation_problems(message: Message) -> list[str]:
     originals = _strings(message.id)
     known = {name for original in originals for name in _placeholders(original)}
     markup = _markup(originals[0])
+    links = sorted(_LINK_ADDRESS.findall(originals[0]))
     opens_block = bool(_OPENS_BLOCK.match(originals[0]))
     problems: list[str] = []
     for translation in _strings(message.string):
@@ -187,6 +222,8 @@ def translation_problems(message: Message) -> list[str]:
                 "Markdown or HTML characters differ from the original's: "
                 f"{''.join(sorted(difference.elements()))!r}"
             )
+        if sorted(_LINK_ADDRESS.findall(translation)) != links:
+            problems.append(f"link addresses differ from the original's: {links}")
         if bool(_OPENS_BLOCK.match(translation)) != opens_block:
             problems.append(
                 "does not start the Markdown block the original starts"
@@ -261,8 +298,9 @@ def install_i18n(
     Adds `jinja2.ext.i18n` (as `InlineI18nExtension`) with newstyle gettext and trimmed
     whitespace, as `babel.cfg` extracts, so templates can use `{% trans %}…{% endtrans %}`,
     `{% trans count=n %}…{% pluralize %}…{% endtrans %}` and `_("…")`; and adds the
-    filters `format_date`, `format_number` and `format_timedelta` for `locale`. Call it
-    before the first template is loaded, after any filters of the same name.
+    filters `format_date`, `format_month`, `format_number`, `format_timedelta`,
+    `list_separators`, `upper_first` and `isolate` for `locale`. Call it before the first
+    template is loaded, after any filters of the same name.
 
     Args:
         env: the environment; it should autoescape (see the module docstring).
@@ -273,26 +311,96 @@ def install_i18n(
     """
     env.add_extension(InlineI18nExtension)
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_translations(  # type: ignore[attr-defined]  # added by the extension
-        load_translations(locale), newstyle=True
-    )
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # added by the extension
+    env.globals.update(_newstyle_gettext(load_translations(locale)))
     env.filters.update(_filters(locale, markup))
 
 
-def _filters(locale: str, markup: Callable[[str], Markup]) -> dict[str, Callable[..., Markup]]:
+def _newstyle_gettext(translations: NullTranslations) -> dict[str, Callable[..., str]]:
+    """The gettext functions `install_gettext_translations(…, newstyle=True)` would install,
+    calling the catalog directly: Jinja's own go through `context.call` twice per message.
+    (`_` stays the extension's alias of whatever `gettext` is installed.)
+
+    The same behaviour: under autoescape the translation is `Markup`, so each value is
+    escaped unless it is `Markup` itself; every message is %-formatted, with or without
+    values (`%%` is a percent sign); `ngettext` also offers `num`, `pgettext` `context`.
+    """
+
+    def newstyle(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
+        # The catalog is trusted (translation_problems), as Jinja's own gettext trusts it.
+        return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704
+
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+        return newstyle(eval_ctx, translations.gettext(message), variables)
+
+    @pass_eval_context
+    def ngettext(
+        eval_ctx: EvalContext, singular: str, plural: str, n: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("num", n)
+        return newstyle(eval_ctx, translations.ngettext(singular, plural, n), variables)
+
+    @pass_eval_context
+    def pgettext(eval_ctx: EvalContext, context: str, message: str, /, **variables: Any) -> str:
+        variables.setdefault("context", context)
+        return newstyle(eval_ctx, translations.pgettext(context, message), variables)
+
+    @pass_eval_context
+    def npgettext(
+        eval_ctx: EvalContext,
+        context: str,
+        singular: str,
+        plural: str,
+        n: int,
+        /,
+        **variables: Any,
+    ) -> str:
+        variables.setdefault("context", context)
+        variables.setdefault("num", n)
+        text = translations.npgettext(context, singular, plural, n)
+        return newstyle(eval_ctx, text, variables)
+
+    return {
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "pgettext": pgettext,
+        "npgettext": npgettext,
+    }
+
+
+def _filters(locale: str, markup: Callable[[str], Markup]) -> dict[str, Callable[..., Any]]:
+    """The format filters of one environment, each cached: a site of 10,000 events repeats
+    the same few hundred days and counts, and Babel is the cost of formatting them."""
+
+    @functools.lru_cache(maxsize=4096)
     def date_filter(day: date, style: str = "long") -> Markup:
         return markup(format_date(day, style, locale))
 
+    @functools.lru_cache(maxsize=1024)
+    def month_filter(day: date) -> Markup:
+        return markup(format_month(day, locale))
+
+    @functools.lru_cache(maxsize=4096)
     def number_filter(number: int | Decimal) -> Markup:
         return markup(format_number(number, locale))
 
+    @functools.lru_cache(maxsize=1024)
     def timedelta_filter(delta: timedelta, add_direction: bool = False) -> Markup:
         return markup(format_timedelta(delta, locale, add_direction=add_direction))
 
+    @functools.lru_cache(maxsize=64)
+    def separators_filter(count: int) -> tuple[Markup, ...]:
+        return tuple(escape(separator) for separator in list_separators(count, locale))
+
     return {
         "format_date": date_filter,
+        "format_month": month_filter,
         "format_number": number_filter,
         "format_timedelta": timedelta_filter,
+        "list_separators": separators_filter,
+        "upper_first": upper_first,
+        "isolate": isolate if text_direction(locale) == "rtl" else _unchanged,
     }
 
 
@@ -306,6 +414,15 @@ def format_date(day: date, style: str, locale: str) -> str:
     ('17 janvier 2020', 'Freitag, 17. Januar 2020')
     """
     return babel_format_date(day, format=style, locale=_parse(locale))
+
+
+def format_month(day: date, locale: str) -> str:
+    """A date's month and year as the locale names them on their own (CLDR's `yMMMM`).
+
+    >>> [format_month(date(2020, 1, 17), locale) for locale in ("en", "fr", "es", "ar")]
+    ['January 2020', 'janvier 2020', 'enero de 2020', 'يناير 2020']
+    """
+    return format_skeleton("yMMMM", day, locale=_parse(locale))
 
 
 def format_number(number: int | Decimal, locale: str) -> str:
@@ -324,16 +441,63 @@ def format_timedelta(delta: timedelta, locale: str, *, add_direction: bool = Fal
     today, so the page is the same on every build. With `add_direction` a negative span is
     in the past ("2 days ago"), a positive one in the future ("in 2 days"); for "3 weeks
     later" leave it off and translate "%(span)s later" in the template. A span of zero
-    reads "0 days": say "the same day" in the template instead.
+    reads "0 days": say "the same day" in the template instead. A unit is used from one
+    whole of it on: 6 days stay "6 days" (Babel would round them up to "1 week").
 
     >>> format_timedelta(date(2020, 1, 15) - date(2020, 1, 17), "fr", add_direction=True)
     'il y a 2 jours'
-    >>> format_timedelta(timedelta(days=21), "en")
-    '3 weeks'
+    >>> format_timedelta(timedelta(days=21), "en"), format_timedelta(timedelta(days=6), "en")
+    ('3 weeks', '6 days')
     """
     return babel_format_timedelta(
-        delta, granularity="day", add_direction=add_direction, locale=_parse(locale)
+        delta, granularity="day", threshold=1, add_direction=add_direction, locale=_parse(locale)
     )
+
+
+def isolate(text: Markup) -> Markup:
+    """Article text inside an interface sentence of a right-to-left page, as a bidi isolate.
+
+    An English value in an Arabic line ("التاريخ: on Jan. 17…") would otherwise lend its
+    figures to the Arabic around it and lose its trailing punctuation to the line's other
+    end. First-strong isolate (U+2068) and pop (U+2069) keep it one left-to-right run, as
+    `<bdi>` would; they are invisible and need no HTML. Left-to-right pages use
+    `_unchanged` instead (`install_i18n`).
+
+    >>> isolate(Markup("350,0000 Syrians"))
+    Markup('\u2068350,0000 Syrians\u2069')
+    """
+    return _FIRST_STRONG_ISOLATE + text + _POP_ISOLATE
+
+
+def _unchanged(text: Markup) -> Markup:
+    return text
+
+
+def upper_first(text: Markup) -> Markup:
+    """A date or month that starts a heading, a title or a table cell, with a capital.
+
+    French and Spanish write day and month names in lower case (`vendredi 17 janvier
+    2020`, `enero de 2020`), which Babel follows; a heading still starts with a capital.
+
+    >>> upper_first(Markup("vendredi 17 janvier 2020")), upper_first(Markup("17 يناير 2020"))
+    (Markup('Vendredi 17 janvier 2020'), Markup('17 يناير 2020'))
+    """
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def list_separators(count: int, locale: str) -> list[str]:
+    """What goes between the items of a list of `count` items, as the locale writes it.
+
+    For lists whose items are Markdown (links, source markers), which `format_list`
+    itself cannot join: the template writes each item, then the separator after it.
+
+    >>> list_separators(3, "en"), list_separators(2, "fr"), list_separators(3, "ar")
+    ([', ', ', and '], [' et '], [' و', ' و'])
+    """
+    if count < 2:
+        return []
+    stand_ins = [f"\ue003{n}\ue004" for n in range(count)]
+    return _LIST_ITEM.split(format_list(stand_ins, style="standard", locale=_parse(locale)))[2:-1:2]
 
 
 def text_direction(locale: str) -> Literal["ltr", "rtl"]:
@@ -375,6 +539,42 @@ def mkdocs_language(locale: str) -> str:
     return MATERIAL_FALLBACK
 
 
+def translate_mkdocs_labels(config: MutableMapping[str, Any]) -> None:
+    """Translate the labels of `mkdocs.yml` into the site's language (`theme.language`).
+
+    The site's name, the nav's section titles and the palette toggles' names are replaced
+    by their translation when the catalog has one (`MKDOCS_LABELS`); any other label is
+    left as written. `config` is an MkDocs configuration, changed in place (the digest
+    plugin calls this from `on_config`).
+    """
+    translations = load_translations(str(config["theme"]["language"]))
+    config["site_name"] = _translate(config["site_name"], translations)
+    if config.get("nav"):
+        config["nav"] = _translate_nav(config["nav"], translations)
+    for palette in config["theme"].get("palette") or ():
+        toggle = palette.get("toggle") if isinstance(palette, dict) else None
+        if toggle and toggle.get("name"):
+            toggle["name"] = _translate(toggle["name"], translations)
+
+
+def _translate_nav(nav: Any, translations: NullTranslations) -> Any:
+    """The nav with its section and page titles translated (pages without one keep theirs)."""
+    if isinstance(nav, list):
+        return [_translate_nav(item, translations) for item in nav]
+    if isinstance(nav, dict):
+        return {
+            _translate(title, translations): _translate_nav(value, translations)
+            for title, value in nav.items()
+        }
+    return nav
+
+
+def _translate(label: Any, translations: NullTranslations) -> Any:
+    """A label's translation; anything but a non-empty string (gettext("") is the catalog's
+    header) is returned as it is."""
+    return translations.gettext(label) if isinstance(label, str) and label else label
+
+
 def mkdocs_overrides(locale: str) -> dict[str, Any]:
     """The MkDocs settings a site in `locale` changes, to deep-merge over `mkdocs.yml`.
 
@@ -387,6 +587,7 @@ def mkdocs_overrides(locale: str) -> dict[str, Any]:
     return {"theme": {"language": mkdocs_language(locale)}}
 
 
+@functools.lru_cache(maxsize=64)
 def _parse(locale: str) -> Locale:
     """`fr`, `fr_CA` or `fr-CA` as a Babel `Locale`.
 

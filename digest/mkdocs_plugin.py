@@ -19,6 +19,7 @@ from mkdocs.plugins import BasePlugin
 
 from digest.config import PROJECT_ROOT, make_config
 from digest.errors import DigestError
+from digest.i18n import translate_mkdocs_labels
 from digest.publish import docs_already_written
 
 
@@ -40,6 +41,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):  # type: ignore[no-untyped-c
         would, but wherever mkdocs.yml is: a `custom_dir` is read relative to the loaded
         configuration, and `digest serve` loads one from a temporary folder."""
         config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_OVERRIDES))
+        translate_mkdocs_labels(config)  # the site name, "About", the palette toggles
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:

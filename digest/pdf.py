@@ -229,6 +229,7 @@ def _environment(templates_dir: Path, locale: str) -> Environment:
         loader=FileSystemLoader(templates_dir),
         undefined=StrictUndefined,
         autoescape=True,
+        keep_trailing_newline=True,  # as render.py's and babel.cfg's: one set of options
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -8,30 +8,37 @@ in the feeds, whose templates are autoescaped XML).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from babel.dates import format_date as babel_format_date
-from babel.dates import format_skeleton
-from babel.dates import format_timedelta as babel_format_timedelta
-from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from digest import feeds
 from digest.config import PROJECT_ROOT
+from digest.i18n import install_i18n, load_translations
 from digest.markdown_text import is_web_url, md_block, md_inline, md_url, yaml_str
 from digest.model import BuildResult, Difference, Rejected, Segment
-from digest.site_index import Entry, SiteIndex, Source, by_kind, index_site, source_key
+from digest.site_index import (
+    UNKNOWN_SOURCE,
+    Entry,
+    SiteIndex,
+    Source,
+    by_kind,
+    index_site,
+    source_key,
+)
 from digest.slugs import RESERVED_SLUGS
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,9 @@ MONTH_EVENTS_PER_DAY = 10
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """Event and storyline ids become file names: no dots, slashes or leading hyphen."""
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FIGURE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+"""The comparable forms of days and figures in `Value.normalized`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -271,7 +281,11 @@ def render_pages(
 
 @functools.lru_cache(maxsize=4)
 def _environment(templates_dir: Path, locale: str) -> Environment:
-    """Create the one Jinja environment of a build (cached: templates compile once)."""
+    """Create the one Jinja environment of a build (cached: templates compile once).
+
+    The interface speaks `locale` (`digest.i18n.install_i18n`: gettext, and dates,
+    numbers and time spans formatted for it, cached, Markdown-safe).
+    """
     env = Environment(
         loader=FileSystemLoader(templates_dir),
         undefined=StrictUndefined,
@@ -292,39 +306,43 @@ def _environment(templates_dir: Path, locale: str) -> Environment:
         entry_uri=feeds.entry_uri,
         storyline_slug=storyline_slug,
         by_kind=by_kind,
-        format_date=functools.partial(_format_date, locale=locale),
-        format_month=functools.partial(_format_month, locale=locale),
-        format_number=functools.partial(_format_number, locale=locale),
-        format_timedelta=functools.partial(_format_timedelta, locale=locale),
+        source_name=functools.partial(
+            _source_name, unknown=load_translations(locale).gettext("Unknown source")
+        ),
     )
     env.tests["web_url"] = is_web_url
+    install_i18n(env, locale)
+    env.filters["format_normalized"] = functools.partial(
+        _format_normalized,
+        format_date=env.filters["format_date"],
+        format_number=env.filters["format_number"],
+    )
     return env
 
 
-@functools.lru_cache(maxsize=4096)  # pages repeat the same few days: Babel is the cost
-def _format_date(day: date, style: str = "long", *, locale: str) -> Markup:
-    """Format a date for the reader's locale (`17 January 2020`, `17 janvier 2020`)."""
-    return md_inline(babel_format_date(day, format=style, locale=locale))
+def _source_name(source: Source, *, unknown: str) -> str:
+    """An outlet's name as the pages show it: the one `site_index` gives the articles that
+    name no outlet (`UNKNOWN_SOURCE`) in the reader's language, as `unknown`. Plain text:
+    each template applies the filter of the context it writes into."""
+    return unknown if source.name == UNKNOWN_SOURCE else source.name
 
 
-def _format_month(day: date, *, locale: str) -> Markup:
-    """Name a date's month and year for the reader's locale (`January 2020`, `janvier 2020`)."""
-    return md_inline(format_skeleton("yMMMM", day, locale=locale))
-
-
-@functools.lru_cache(maxsize=4096)
-def _format_number(number: int, *, locale: str) -> Markup:
-    return md_inline(format_decimal(number, locale=locale))
-
-
-def _format_timedelta(delta: timedelta, *, locale: str) -> Markup:
-    """Say how long a time between two events is (`3 weeks`, `3 semaines`), in whole days.
-
-    Computed between event dates, never against the clock, so a page does not change
-    from one day's build to the next. `threshold=1` keeps 6 days as `6 days`.
-    """
-    text = babel_format_timedelta(delta, granularity="day", threshold=1, locale=locale)
-    return md_inline(text)
+def _format_normalized(
+    normalized: str,
+    *,
+    format_date: Callable[[date], Markup],
+    format_number: Callable[[Decimal], Markup],
+) -> Markup:
+    """A difference value's comparable form (`Value.normalized`) as the reader's locale
+    writes it: a day (`2020-01-16` → `16 January 2020`), a figure as
+    `normalize.format_number` wrote it (`3,500,000` → `3 500 000` in French); anything
+    else as it is."""
+    if _ISO_DATE.fullmatch(normalized):
+        with contextlib.suppress(ValueError):  # not a day of the calendar: shown as it is
+            return format_date(date.fromisoformat(normalized))
+    if _FIGURE.fullmatch(normalized):
+        return format_number(Decimal(normalized.replace(",", "")))
+    return md_inline(normalized)
 
 
 def md_title(text: str) -> Markup:

@@ -4,6 +4,8 @@ The site's own catalogs (`digest/locales/`) are checked for what must hold whate
 contain: complete, safe, in step with `digest.pot`. The behaviour is tested on the
 fixture catalogs of `tests/data/i18n/locales/` (fr, ar), which translate the strings of
 `tests/data/i18n/sample.md.j2`, so it does not depend on the site's strings of the day.
+The site's templates are checked by pseudo-translating every message: whatever English
+is left on a page is a string that does not go through gettext.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from gettext import NullTranslations, c2py
 from pathlib import Path
+from typing import Any
 
 import markdown
 import pytest
+import yaml
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from babel.messages.frontend import parse_mapping_cfg
@@ -26,36 +30,45 @@ from babel.messages.pofile import read_po
 from babel.util import pathmatch
 from click.testing import CliRunner
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import escape
+from markupsafe import Markup, escape
 
-from digest import i18n
+from digest import i18n, render
 from digest.cli import main
-from digest.config import PROJECT_ROOT
+from digest.config import PROJECT_ROOT, make_config
 from digest.i18n import (
     LOCALES_DIR,
     MATERIAL_LANGUAGES,
+    MKDOCS_LABELS,
     SOURCE_LOCALE,
     SUPPORTED_LOCALES,
     compile_catalog,
     find_catalog,
     format_date,
+    format_month,
     format_number,
     format_timedelta,
     install_i18n,
+    list_separators,
     load_translations,
     md_format,
     mkdocs_language,
     mkdocs_overrides,
     read_catalog,
     text_direction,
+    translate_mkdocs_labels,
     translation_problems,
 )
-from digest.markdown_text import md_inline, yaml_str
-from tests.conftest import DATA
+from digest.markdown_text import md_block, md_inline, yaml_str
+from digest.model import BuildResult, DifferenceKind
+from digest.pipeline import run_pipeline
+from digest.site_index import index_site
+from tests.conftest import DATA, SEEDS
+from tests.test_render import sample_result
 
 SAMPLE_DIR = DATA / "i18n"
 FIXTURE_LOCALES = SAMPLE_DIR / "locales"
 TRANSLATED = [locale for locale in SUPPORTED_LOCALES if locale != SOURCE_LOCALE]
+EVENT_A = "events/2020-01-17-350k-syrians-have-fled-russian-led-assault-in-idlib-un-says.md"
 
 
 @pytest.fixture(autouse=True)
@@ -176,6 +189,21 @@ def test_extraction_covers_the_templates_and_the_code() -> None:
     ):
         assert [m for pattern, m in method_map if pathmatch(pattern, path)][:1] == [method]
     assert not any(pathmatch(pattern, "tests/data/i18n/sample.md.j2") for pattern, _ in method_map)
+
+
+def test_the_template_catalog_holds_every_message_of_the_code() -> None:
+    """A string added to a template or to `digest/` is in digest.pot: run `make messages`."""
+    method_map, options_map = _mapping()
+    extracted = set()
+    for pattern, method in method_map:
+        for path in sorted(PROJECT_ROOT.glob(pattern.replace("**", "**/*"))):
+            options = options_map.get(pattern, {})
+            for _, message, _, context in extract_from_file(method, path, options=options):
+                extracted.add((message if isinstance(message, str) else message[0], context))
+    with (LOCALES_DIR / "digest.pot").open("rb") as pot:
+        template = read_po(pot)
+    ids = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in messages(template)}
+    assert extracted == ids
 
 
 def test_extraction_finds_the_ids_the_templates_look_up(fixture_catalogs: Path) -> None:
@@ -341,6 +369,8 @@ def test_a_translation_is_written_raw_and_a_placeholder_html_escaped() -> None:
         ("100%% sure", "sûr à 100 %", "a lone '%'"),
         ("Sources", "- Sources", "starts a Markdown block"),
         ("1. Sources", "Sources", "does not start the Markdown block"),
+        ("Where sources differ", 'Où les "sources" divergent', "'\"\"'"),
+        ("see [the inputs](rejected.md)", "voir [les entrées](rejets.md)", "link addresses"),
     ],
 )
 def test_translation_problems(original: str, translation: str, problem: str) -> None:
@@ -390,6 +420,261 @@ def test_filters_make_formats_safe_for_markdown(fixture_catalogs: Path) -> None:
     assert html.from_string("{{ day|format_date }}").render(day=date(2020, 1, 17)) == (
         "17. Januar 2020"
     )
+
+
+def test_gettext_behaves_as_jinjas_newstyle_gettext(fixture_catalogs: Path) -> None:
+    """install_i18n's own gettext functions give what Jinja's would, autoescaped or not."""
+    for autoescape in (True, False):
+        ours = _sample_environment("fr")
+        ours.autoescape = autoescape
+        jinjas = _sample_environment("fr")
+        jinjas.autoescape = autoescape
+        jinjas.install_gettext_translations(  # type: ignore[attr-defined]
+            load_translations("fr"), newstyle=True
+        )
+        for rejected in (1, 2):
+            assert _render_sample(ours, rejected=rejected) == _render_sample(
+                jinjas, rejected=rejected
+            )
+    env = Environment(autoescape=True)
+    install_i18n(env, "en")
+    template = env.from_string(
+        "{{ pgettext('kind', 'date') }} {{ npgettext('kind', '%(num)s day', '%(num)s days', 2) }}"
+        " {{ gettext('100%% of %(x)s', x='<b>') }}"
+    )
+    assert template.render() == "date 2 days 100% of &lt;b&gt;"
+
+
+def test_list_separators_join_items_as_each_language_does() -> None:
+    assert list_separators(1, "en") == []
+    assert list_separators(2, "en") == [" and "]
+    assert list_separators(4, "de") == [", ", ", ", " und "]
+    assert list_separators(2, "es") == [" y "]
+    env = Environment(autoescape=True)
+    install_i18n(env, "fr")
+    template = env.from_string(
+        "{% set s = names|length|list_separators %}"
+        "{% for n in names %}{{ n }}{{ s[loop.index0] if not loop.last }}{% endfor %}"
+    )
+    assert template.render(names=["A", "B", "<C>"]) == "A, B et &lt;C&gt;"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "January 2020"),
+        ("fr", "janvier 2020"),
+        ("de", "Januar 2020"),
+        ("es", "enero de 2020"),
+        ("ar", "يناير 2020"),
+    ],
+)
+def test_months(locale: str, expected: str) -> None:
+    assert format_month(date(2020, 1, 17), locale) == expected
+
+
+def test_article_text_is_isolated_on_right_to_left_pages_only() -> None:
+    """In an Arabic line an English value stays one run (U+2068 … U+2069); elsewhere it is
+    left as it is."""
+    page = (
+        "{{ text|isolate }} · {{ day|format_date|upper_first }}"
+        " · {{ month|format_month|upper_first }}"
+    )
+    context = {"text": Markup("350,0000 Syrians."), "day": date(2020, 1, 17)}
+    context["month"] = date(2020, 1, 1)
+    rendered = {}
+    for locale in ("ar", "fr", "es"):
+        env = Environment(autoescape=True)
+        install_i18n(env, locale)
+        rendered[locale] = env.from_string(page).render(context)
+    assert rendered == {
+        "ar": "\u2068350,0000 Syrians.\u2069 · 17 يناير 2020 · يناير 2020",
+        "fr": "350,0000 Syrians. · 17 janvier 2020 · Janvier 2020",
+        "es": "350,0000 Syrians. · 17 de enero de 2020 · Enero de 2020",
+    }
+
+
+def test_mkdocs_labels_are_translated_into_the_sites_language() -> None:
+    config: dict[str, Any] = {
+        "site_name": "digest — news briefing",
+        "theme": {
+            "language": "fr",
+            "palette": [
+                {"scheme": "default", "toggle": {"name": "Switch to dark mode"}},
+                {"scheme": "slate", "toggle": {"name": "Dark"}},
+                {"scheme": "other"},
+            ],
+        },
+        "nav": ["index.md", {"About": ["about/index.md", {"Grouping": "about/grouping.md"}]}],
+    }
+    translate_mkdocs_labels(config)
+    assert config["site_name"] == "digest — synthèse de l’actualité"
+    assert [p.get("toggle") for p in config["theme"]["palette"]] == [
+        {"name": "Passer en mode sombre"},
+        {"name": "Dark"},  # not a label of the catalog: as written
+        None,
+    ]
+    assert config["nav"] == [
+        "index.md",
+        {"À propos": ["about/index.md", {"Grouping": "about/grouping.md"}]},
+    ]
+
+
+def test_the_projects_mkdocs_labels_are_all_in_the_catalog() -> None:
+    """Change a label of mkdocs.yml, and MKDOCS_LABELS and the catalogs must follow."""
+    with (PROJECT_ROOT / "mkdocs.yml").open(encoding="utf-8") as file:
+        config = yaml.safe_load(file)
+    toggles = [p["toggle"]["name"] for p in config["theme"]["palette"] if "toggle" in p]
+    sections = [title for item in config["nav"] if isinstance(item, dict) for title in item]
+    assert {config["site_name"], *toggles, *sections} <= set(MKDOCS_LABELS)
+
+
+# --- The site's templates ---------------------------------------------------------------
+
+
+FULLWIDTH = {
+    letter: letter + 0xFEE0 for letter in range(ord("A"), ord("z") + 1) if chr(letter).isalpha()
+}
+_KEPT = re.compile(r"(%\(\w+\)s|%%|\]\((?:%\(\w+\)s|[^)])*\))")
+
+
+def pseudo(message: str) -> str:
+    """A message in "fullwidth English": every letter but those of placeholders and link
+    addresses, so the page keeps working while showing which text went through gettext."""
+    parts = _KEPT.split(message)
+    return "".join(part if i % 2 else part.translate(FULLWIDTH) for i, part in enumerate(parts))
+
+
+class PseudoTranslations(NullTranslations):
+    def gettext(self, message: str) -> str:
+        return pseudo(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return pseudo(singular if n == 1 else plural)
+
+
+@pytest.fixture
+def pseudo_catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every locale's catalog is the pseudo-translation (dates and numbers stay Babel's)."""
+    for module in (i18n, render):
+        monkeypatch.setattr(module, "load_translations", lambda _locale: PseudoTranslations())
+    render._environment.cache_clear()
+    yield
+    render._environment.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def seeds_and_bad_inputs() -> BuildResult:
+    """The seeds and the broken inputs: differences of most kinds, key figures, wire copies,
+    unknown sources, rejected and undated inputs."""
+    return run_pipeline(make_config([SEEDS, DATA / "bad"]))
+
+
+def article_strings(result: BuildResult) -> list[str]:
+    """Every text of the build that comes from the articles, as the pages may write it."""
+    texts: set[str] = {tag.name for tag in index_site(result).tags}
+    texts |= {s.title for s in result.storylines}
+    texts |= {text for r in result.rejected for text in (r.input, r.reason)}
+    for story in result.stories:
+        texts |= {story.event.title, story.event.id, *story.alternative_titles}
+        texts |= {sentence.text for sentence in story.sentences}
+        texts |= {fact.text for fact in story.unique}
+        for difference in story.differences:
+            texts |= {difference.subject, difference.note or ""}
+            texts |= {v.text for v in difference.values} | {
+                v.normalized or "" for v in difference.values
+            }
+        for figure in story.key_figures:
+            texts |= {figure.subject, *(value.text for value in figure.values)}
+        for segment in story.event.segments:
+            article = segment.article
+            texts |= {article.article.id, article.source or "", article.url or ""}
+            texts |= {segment.title or "", article.title or "", *segment.text.split("\n\n")}
+    texts |= {str(md_inline(text)) for text in texts}
+    texts |= {paragraph for text in list(texts) for paragraph in str(md_block(text)).split("\n\n")}
+    return sorted((text for text in texts if text.strip()), key=len, reverse=True)
+
+
+_NOT_TEXT = re.compile(
+    r"\A---\n.*?\n---\n"  # the front matter (its title is the page's heading too)
+    r"|\]\([^)]*\)"  # link addresses and titles
+    r"|\{:? [^}]*\}"  # attribute lists
+    r"|^(?:!!! warning|\?\?\? note|!!! note) "  # admonition markers
+    r"|&nbsp;|&amp;|&lt;|&gt;|&#34;|&#39;",
+    re.DOTALL | re.MULTILINE,
+)
+
+
+@pytest.mark.usefixtures("pseudo_catalog")
+@pytest.mark.parametrize("build", ["seeds and bad inputs", "render sample", "empty"])
+def test_every_interface_string_goes_through_gettext(
+    build: str, seeds_and_bad_inputs: BuildResult
+) -> None:
+    """Pseudo-translated, a page holds no English but the articles' own text: an English word
+    left is a template string (or a Python one) that no catalog can translate."""
+    result = {
+        "seeds and bad inputs": seeds_and_bad_inputs,
+        "render sample": sample_result(),  # an address that is not a web link
+        "empty": BuildResult(stories=(), storylines=(), rejected=(), articles=()),
+    }[build]
+    pages = render.render_pages(result, templates_dir=PROJECT_ROOT / "templates", locale="ar")
+    strings = article_strings(result)
+    leftovers = {}
+    for name, page in sorted(pages.items()):
+        if not name.endswith(".md"):
+            continue  # events.json is data; the feeds' XML is checked below
+        text = page
+        for string in strings:
+            text = text.replace(string, " ")
+        text = _NOT_TEXT.sub(" ", text)
+        words = sorted(set(re.findall(r"[A-Za-z]{2,}", text)))
+        if words:
+            leftovers[name] = words
+    assert leftovers == {}
+    for feed in ("feed.xml", "atom.xml"):
+        assert pseudo("News briefing") in pages[feed]
+
+
+def test_every_difference_kind_has_its_own_title() -> None:
+    """A kind added to the model needs its title in event.md.j2 (and the catalogs)."""
+    template = (PROJECT_ROOT / "templates" / "event.md.j2").read_text(encoding="utf-8")
+    titled = set(re.findall(r'kind == "(\w+)"', template))
+    assert titled | {"internal"} == {str(kind) for kind in DifferenceKind}
+    assert "internal" not in titled  # the last branch: "One source contradicts itself"
+
+
+# --- The seeds in French ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def french_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`digest build seeds --locale fr --no-site`."""
+    docs = tmp_path_factory.mktemp("seeds-fr") / "docs"
+    result = CliRunner().invoke(
+        main, ["build", str(SEEDS), "--docs", str(docs), "--no-site", "--locale", "fr"]
+    )
+    assert result.exit_code == 0, result.output
+    return docs
+
+
+@pytest.mark.parametrize("page", ["index.md", EVENT_A, "sources/index.md"])
+def test_french_seed_pages_match_their_golden_files(
+    french_docs: Path, page: str, golden: Callable[[str, str], None]
+) -> None:
+    golden(f"seeds-fr/{page}", (french_docs / page).read_text(encoding="utf-8"))
+
+
+def test_the_french_seeds_read_in_french(french_docs: Path) -> None:
+    home = (french_docs / "index.md").read_text(encoding="utf-8")
+    event = (french_docs / EVENT_A).read_text(encoding="utf-8")
+    assert 'title: "L’essentiel"' in home
+    assert "3 événements rapportés par 2 sources." in home
+    assert "## Vendredi 17 janvier 2020" in home
+    assert "4 sources reprenant 3 articles indépendants · Dossier\u00a0: [" in home
+    assert "## Où les sources divergent" in event
+    assert '!!! warning "Chiffre\u00a0: how many Syrians"' in event  # the subject is English
+    assert "- «\u00a0350,0000 Syrians\u00a0» (3\u202f500\u202f000)\u00a0: Source inconnue" in event
+    assert "| Chiffre | Tel qu’écrit | Sources | Concordent |" in event
 
 
 # --- Catalog lookup and fallbacks -------------------------------------------------------

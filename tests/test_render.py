@@ -249,14 +249,46 @@ def test_site_pages_match_their_golden_files(
     golden(f"render/{name}", pages[page])
 
 
-def test_dates_follow_the_locale() -> None:
+def test_dates_and_numbers_follow_the_locale() -> None:
     pages = render_pages(sample_result(), templates_dir=TEMPLATES, locale="fr")
-    assert "## vendredi 17 janvier 2020" in pages["index.md"]
+    event = pages[f"events/{EVENT_A}.md"]
+    assert "## Vendredi 17 janvier 2020" in pages["index.md"]  # a heading starts with a capital
+    assert "[17 janvier 2020](../archive/2020-01-17.md) · 2 sources" in event
+    assert "# Janvier 2020" in pages["archive/2020-01.md"]
+    assert "| [Décembre 2019](2019-12.md) | 1 | 1 |" in pages["archive/index.md"]
     assert (
-        "[17 janvier 2020](../archive/2020-01-17.md) · 2 sources" in pages[f"events/{EVENT_A}.md"]
+        "**17 janvier 2020** · 3\u00a0semaines plus tard · 2 sources\n"
+        in (pages["storylines/idlib-offensive.md"])
     )
-    assert "# janvier 2020" in pages["archive/2020-01.md"]
-    assert "**17 janvier 2020** · 3 semaines later" in pages["storylines/idlib-offensive.md"]
+    # what a value means, as the reader's language writes a day and a figure
+    assert "- «\u00a0on Thursday\u00a0» (16 janvier 2020)\u00a0: The Moscow Times" in event
+    assert "- «\u00a0350,0000\u00a0» (3\u202f500\u202f000)\u00a0: Enab Baladi" in event
+    assert "- «\u00a0350,000\u00a0» (350\u202f000)\u00a0: The Moscow Times" in event
+
+
+@pytest.mark.parametrize("locale", ["fr", "ar"])
+@pytest.mark.parametrize(
+    ("page", "name"),
+    [
+        ("index.md", "index.md"),
+        (f"events/{EVENT_A}.md", "event.md"),
+        ("sources/index.md", "sources.md"),
+    ],
+)
+def test_translated_pages_match_their_golden_files(
+    golden: Callable[[str, str], None], locale: str, page: str, name: str
+) -> None:
+    pages = render_pages(sample_result(), templates_dir=TEMPLATES, locale=locale)
+    golden(f"render-{locale}/{name}", pages[page])
+
+
+def test_a_value_shows_its_meaning_only_when_it_says_more() -> None:
+    event = render_pages(sample_result(), templates_dir=TEMPLATES, locale="en")[
+        f"events/{EVENT_A}.md"
+    ]
+    assert "- “350,000”: The Moscow Times" in event  # "350,000" means 350,000
+    assert "- “350,0000” (3,500,000): Enab Baladi" in event
+    assert "- “on Jan. 17” (January 17, 2020): Enab Baladi" in event
 
 
 def test_rendering_twice_gives_the_same_pages(pages: dict[str, str]) -> None:
@@ -298,7 +330,7 @@ def test_the_event_page_links_its_day_and_its_tags(pages: dict[str, str]) -> Non
     assert "[17 January 2020](../archive/2020-01-17.md) · 2 sources" in page
     assert (
         "People: [Michelle Bachelet](../tags/michelle-bachelet.md) · Organisations: "
-        "[UN](../tags/un.md), [United Nations](../tags/united-nations.md)\n{: .digest-tags }"
+        "[UN](../tags/un.md) and [United Nations](../tags/united-nations.md)\n{: .digest-tags }"
     ) in page
 
 

@@ -98,10 +98,6 @@ def test_the_french_site_declares_french(tab: Tab, french_site: Site) -> None:
     assert page.locator("input.md-search__input").get_attribute("placeholder") == "Rechercher"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the templates' interface strings are not yet translated (gettext catalogs)",
-)
 def test_the_french_briefing_speaks_french(tab: Tab, french_site: Site) -> None:
     """digest's own words are French; the articles' titles and text stay as written."""
     page = tab.open(french_site.url("index.html"))
