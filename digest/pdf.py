@@ -24,14 +24,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date as babel_format_date
-from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import escape
 
 from digest.config import BuildConfig
 from digest.errors import DigestError
+from digest.i18n import install_i18n, text_direction
 from digest.markdown_text import is_web_url
 from digest.model import BuildResult, Rejected, Segment, Story, Storyline
+from digest.text import writing_direction
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +216,8 @@ def render_html(edition: Edition, *, templates_dir: Path, locale: str) -> str:
         locale: Babel locale of dates and numbers, e.g. `en`, `fr`.
     """
     env = _environment((templates_dir / PDF_TEMPLATES).resolve(), locale)
-    return env.get_template(TEMPLATE).render(edition=edition, locale=locale)
+    template = env.get_template(TEMPLATE)
+    return template.render(edition=edition, locale=locale, direction=text_direction(locale))
 
 
 def read_stylesheet(templates_dir: Path) -> str:
@@ -233,21 +235,10 @@ def _environment(templates_dir: Path, locale: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        format_date=functools.partial(_format_date, locale=locale),
-        format_number=functools.partial(_format_number, locale=locale),
-    )
+    install_i18n(env, locale, markup=escape)
+    env.filters["direction"] = writing_direction  # WeasyPrint has no `unicode-bidi: plaintext`
     env.tests["web_url"] = is_web_url
     return env
-
-
-def _format_date(day: date, style: str = "long", *, locale: str) -> str:
-    """`17 January 2020`, `17 janvier 2020`; `full` adds the weekday."""
-    return babel_format_date(day, format=style, locale=locale)
-
-
-def _format_number(number: int, *, locale: str) -> str:
-    return format_decimal(number, locale=locale)
 
 
 # --- PDF --------------------------------------------------------------------------------

@@ -97,6 +97,22 @@ def strip_control_characters(text: str) -> str:
     return CONTROL_CHARACTERS.sub("", text)
 
 
+def writing_direction(text: str) -> str:
+    """`rtl` or `ltr`, from the first letter with a strong direction (Unicode's rule for
+    plain text, which CSS `unicode-bidi: plaintext` applies where it is supported).
+
+    >>> writing_direction("350 Syrians fled."), writing_direction("350 ألف نازح")
+    ('ltr', 'rtl')
+    """
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents, for comparisons that should not care about either.
 

@@ -125,7 +125,7 @@ def test_the_350_0000_typo_is_shown_where_sources_differ(
         for d in s.differences
         if d.kind == DifferenceKind.NUMBER and any("350,0000" in v.text for v in d.values)
     ]
-    box = body[body.index(f"Figures: {typo.subject}") :]
+    box = body[body.index(f"Number: {typo.subject}") :]
     for value in typo.values:
         assert f"“{value.text}” ({value.normalized})" in box
     assert "350,0000" in box
@@ -160,11 +160,12 @@ def test_a_day_edition_holds_only_that_days_events_in_the_locale(tmp_path: Path)
     summary = write_pdf(config, target, day=date(2019, 12, 27))
     assert summary.events == 1
     text = "\n".join(page_texts(target))
-    assert outline_titles(target) == (["Contents", "vendredi 27 décembre 2019"], [EVENT_C])
+    assert outline_titles(target) == (["Sommaire", "Vendredi 27 décembre 2019"], [EVENT_C])
     assert EVENT_B not in text
     assert "350,0000" not in text  # event A's typo; its title is still there, naming the storyline
-    assert "vendredi 27 décembre 2019" in text
+    assert "Vendredi 27 décembre 2019" in text
     assert "27 décembre 2019 · 1 source" in text
+    assert "Page 4 sur 4" in text  # the interface is French too
 
 
 def test_select_edition_ranks_by_day_then_independent_reports_then_sources() -> None:
