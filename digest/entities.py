@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from babel import Locale
+from rapidfuzz.distance import Levenshtein
 
 from digest.normalize import MONTHS, WEEKDAYS
 from digest.quotes import ROLE_SYNONYMS, speaker_of
@@ -145,6 +147,54 @@ def find_entities(sentences: Iterable[str]) -> tuple[Entity, ...]:
             for run in _runs(sentence):
                 found.update(_classify(run, sentence))
     return tuple(sorted(found))
+
+
+SPELLING_MIN_LETTERS = 8
+"""Shorter names are too close to other names to merge on spelling (Iran, Iraq)."""
+
+
+def merge_spellings(events_naming: Mapping[str, int]) -> dict[str, str]:
+    """Map each name to the spelling most events use among its variants.
+
+    Sources transliterate names differently (`Maarat al-Numan`, `Maaret Al Numan`): one
+    tag should gather them. Two names are variants when their letters (folded, without
+    spaces and hyphens) differ by at most one edit in six; a name that only extends the
+    other (`Michelle`, `Michelle Bachelet`) is not a variant, nor are two country names.
+
+    >>> merge_spellings({"Maarat al-Numan": 3, "Maaret Al Numan": 1, "Iraq": 2, "Iran": 1})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'Maarat al-Numan': 'Maarat al-Numan', 'Iraq': 'Iraq', 'Iran': 'Iran',
+     'Maaret Al Numan': 'Maarat al-Numan'}
+    """
+    countries = set(_places().values())
+    chosen: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    spelling: dict[str, str] = {}
+    for name in sorted(events_naming, key=lambda n: (-events_naming[n], n)):
+        key = _letters(name)
+        block = chosen[key[:2]]
+        spelling[name] = next(
+            (
+                other
+                for other, other_key in block
+                if _is_variant(key, other_key, name, other, countries)
+            ),
+            name,
+        )
+        if spelling[name] == name:
+            block.append((name, key))
+    return spelling
+
+
+def _letters(name: str) -> str:
+    return "".join(char for char in fold(name) if char.isalnum())
+
+
+def _is_variant(key: str, other_key: str, name: str, other: str, countries: set[str]) -> bool:
+    if min(len(key), len(other_key)) < SPELLING_MIN_LETTERS or {name, other} <= countries:
+        return False
+    if key.startswith(other_key) or other_key.startswith(key):
+        return False
+    return bool(Levenshtein.distance(key, other_key) <= min(len(key), len(other_key)) // 6)
 
 
 def _runs(sentence: str) -> Iterator[_Run]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from digest.entities import Entity, EntityKind, find_entities
+from digest.entities import Entity, EntityKind, find_entities, merge_spellings
 from digest.model import BuildResult, Difference, Event, Story, Storyline
 from digest.slugs import page_slug, source_slug, unique_slugs
 
@@ -337,13 +337,16 @@ _KIND_ORDER = {kind: n for n, kind in enumerate(EntityKind)}
 
 
 def _tags(found: Iterable[tuple[Entity, ...]]) -> dict[str, Tag]:
-    """One tag per name; a name read as two kinds takes the kind most events gave it."""
+    """One tag per name, spelling variants under the most used spelling; a name read as two
+    kinds takes the kind most events gave it. Keyed by every name found."""
+    found = list(found)
+    spelling = merge_spellings(Counter(entity.name for entities in found for entity in entities))
     kinds: dict[str, Counter[EntityKind]] = defaultdict(Counter)
     for entities in found:
         for entity in entities:
-            kinds[entity.name][entity.kind] += 1
+            kinds[spelling[entity.name]][entity.kind] += 1
     slugs = unique_slugs(kinds, lambda name: page_slug(name, kind="tag"), order=str)
-    return {
+    tags = {
         name: Tag(
             name=name,
             kind=min(counts, key=lambda k: (-counts[k], _KIND_ORDER[k])),
@@ -351,6 +354,7 @@ def _tags(found: Iterable[tuple[Entity, ...]]) -> dict[str, Tag]:
         )
         for name, counts in kinds.items()
     }
+    return {name: tags[canonical] for name, canonical in spelling.items()}
 
 
 def by_kind(tags: Iterable[Tag]) -> list[tuple[EntityKind, list[Tag]]]:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.entities import Entity, EntityKind, find_entities
+from digest.entities import Entity, EntityKind, find_entities, merge_spellings
 
 PERSON, PLACE, ORGANISATION = EntityKind.PERSON, EntityKind.PLACE, EntityKind.ORGANISATION
 
@@ -130,3 +130,20 @@ def test_any_text_gives_sorted_unique_non_empty_names(texts: list[str]) -> None:
     assert all(e.name.strip() == e.name and e.name for e in entities)
     # as written, or a place a demonym names, or an acronym written without its dots
     assert all(e.name in " ".join(texts) or e.kind == PLACE or e.name.isupper() for e in entities)
+
+
+def test_spelling_variants_share_one_tag_and_close_but_different_names_do_not() -> None:
+    spelling = merge_spellings(
+        {
+            "Maaret Al Numan": 1,
+            "Maarat al-Numan": 2,
+            "Slovakia": 1,
+            "Slovenia": 1,
+            "Michelle": 1,
+            "Michelle Bachelet": 3,
+        }
+    )
+    assert spelling["Maaret Al Numan"] == "Maarat al-Numan"
+    assert spelling["Slovakia"] == "Slovakia"  # two countries, never one tag
+    assert spelling["Slovenia"] == "Slovenia"
+    assert spelling["Michelle"] == "Michelle"  # a part of a name is not a spelling of it
