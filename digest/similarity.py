@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from digest.text import fold, words
 
@@ -64,21 +65,58 @@ def terms(text: str) -> list[str]:
     result: list[str] = []
     sentence_start = True
     for word in words(text):
-        folded = fold(word)
-        if folded[:1].isdigit():
-            result.append(normalize_number(folded))
-        elif folded not in STOP_WORDS and len(folded) > 1:
-            is_name = word[:1].isupper() and not sentence_start
-            result.append((NAME_MARK if is_name else "") + stem(folded))
+        term, capitalised = _content_term(word)
+        if term is not None:
+            result.append(NAME_MARK + term if capitalised and not sentence_start else term)
         sentence_start = word[-1:] in ".!?"
     return result
+
+
+@lru_cache(maxsize=1 << 18)
+def _content_term(word: str) -> tuple[str | None, bool]:
+    """A word's term (None for a stop word) and whether it may be a name (capitalised).
+
+    Cached: a build meets the same words over and over, and folding each occurrence
+    anew was most of the grouping's time (about 40 s of 86 s at 10k articles, profiled).
+    """
+    folded = fold(word)
+    if folded[:1].isdigit():
+        return normalize_number(folded), False
+    if folded in STOP_WORDS or len(folded) <= 1:
+        return None, False
+    return stem(folded), word[:1].isupper()
 
 
 def term_counts(texts: Iterable[str]) -> Counter[str]:
     """Count the terms of several texts (a title and a body, say) together."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(terms(text))
+        counts.update(counted_terms(text))
+    return counts
+
+
+def counted_terms(text: str) -> Counter[str]:
+    """`Counter(terms(text))`, computed once per distinct word rather than per word.
+
+    A word is a name (marked) when capitalised and not at a sentence start. Only the
+    text's first word starts a sentence unless a word ends in `.`, `!` or `?`; then the
+    count falls back to walking the words in order.
+    """
+    found = list(words(text))
+    counts: Counter[str] = Counter()
+    for word, n in Counter(found).items():
+        if word[-1:] in ".!?":
+            return Counter(terms(text))
+        term, capitalised = _content_term(word)
+        if term is not None:
+            counts[NAME_MARK + term if capitalised else term] += n
+    if found:
+        term, capitalised = _content_term(found[0])
+        if term is not None and capitalised:  # the first word starts a sentence
+            counts[NAME_MARK + term] -= 1
+            counts[term] += 1
+            if not counts[NAME_MARK + term]:
+                del counts[NAME_MARK + term]
     return counts
 
 
