@@ -143,12 +143,13 @@ def _links(segments: Sequence[Segment], words: _TermMatrix) -> Pairs:
 
 
 def _candidate_pairs(
-    segments: Sequence[Segment], words: csr_matrix, short: NDArray[np.bool_]
+    segments: Sequence[Segment], words: csr_matrix, short: NDArray[np.bool_], block: int = 2048
 ) -> NDArray[np.int64]:
     """Pairs `(i, j)`, `i < j`, sharing heavy terms and within the date window, sorted.
 
     The inverted index is a sparse product: `heavy @ heavy.T` counts, for every pair of
-    segments, the heavy terms they share, without listing any pair twice. Two headlines
+    segments, the heavy terms they share (a block of rows at a time, to bound memory).
+    Two headlines
     need one shared term; any other pair two, or one rare one (`RARE_POSTING`): at 10k
     articles, pairs sharing a single common term were 64% of the candidates and held
     0.5% of the links.
@@ -159,16 +160,21 @@ def _candidate_pairs(
     weight[(postings < 2) | (postings > MAX_POSTING)] = 0.0
     heavy.data = weight[heavy.indices]
     heavy.eliminate_zeros()
-    shared = triu(heavy @ heavy.T, k=1).tocoo()
-    left, right = shared.row.astype(np.int64), shared.col.astype(np.int64)
-    enough = (shared.data >= 1.5) | (short[left] & short[right])
     ordinals = np.array([s.published.toordinal() if s.published else 0 for s in segments])
-    near = (ordinals[left] == 0) | (ordinals[right] == 0)
-    near |= np.abs(ordinals[left] - ordinals[right]) <= EVENT_WINDOW_DAYS
-    kept = enough & near
-    left, right = left[kept], right[kept]
-    order = np.lexsort((right, left))
-    return np.stack([left[order], right[order]], axis=1).reshape(-1, 2)
+    transposed = heavy.T.tocsr()
+    parts = [np.zeros((0, 2), dtype=np.int64)]
+    for start in range(0, len(segments), block):
+        shared = (heavy[start : start + block] @ transposed).tocoo()
+        left, right = shared.row.astype(np.int64) + start, shared.col.astype(np.int64)
+        later = right > left
+        enough = (shared.data >= 1.5) | (short[left] & short[right])
+        near = (ordinals[left] == 0) | (ordinals[right] == 0)
+        near |= np.abs(ordinals[left] - ordinals[right]) <= EVENT_WINDOW_DAYS
+        kept = later & enough & near
+        left, right = left[kept], right[kept]
+        order = np.lexsort((right, left))
+        parts.append(np.stack([left[order], right[order]], axis=1))
+    return np.concatenate(parts)
 
 
 def _heaviest_columns(rows: csr_matrix, count: int) -> csr_matrix:
@@ -197,19 +203,20 @@ def _tfidf_matrix(counts: Sequence[dict[str, float]]) -> _TermMatrix:
 def _weigh(
     indptr: NDArray[np.int64],
     indices: NDArray[np.int64],
-    frequency: NDArray[np.float64],
+    frequency: NDArray[np.float64] | NDArray[np.int32],
     width: int,
 ) -> csr_matrix:
     """TF-IDF (`(1 + ln tf) * (ln((1 + N) / (1 + df)) + 1)`) rows scaled to unit length."""
     total = len(indptr) - 1
-    document_frequency = np.bincount(indices, minlength=width)
-    weights = (1.0 + np.log(frequency)) * (
-        np.log((1 + total) / (1 + document_frequency[indices])) + 1.0
-    )
-    row_of = np.repeat(np.arange(total), np.diff(indptr))
-    length = np.sqrt(np.bincount(row_of, weights=weights * weights, minlength=total))
+    idf = np.log((1 + total) / (1 + np.bincount(indices, minlength=width))) + 1.0
+    weights = np.log(frequency, dtype=float)
+    weights += 1.0
+    weights *= idf[indices]
+    row_of = np.repeat(np.arange(total, dtype=np.int32), np.diff(indptr))
+    length = np.sqrt(np.bincount(row_of, weights=np.square(weights), minlength=total))
     weights /= np.where(length > 0, length, 1.0)[row_of]
-    matrix = csr_matrix((weights, indices, indptr), shape=(total, width))
+    del row_of
+    matrix = csr_matrix((weights, indices.astype(np.int32), indptr), shape=(total, width))
     matrix.sort_indices()
     return matrix
 
@@ -230,16 +237,18 @@ def _char_matrix(segments: Sequence[Segment], block: int = 512) -> csr_matrix:
         counts.append(block_counts)
         sizes.append(block_sizes)
     all_keys = np.concatenate([np.zeros(0, dtype=np.uint64), *keys])
+    del keys
     vocabulary = np.unique(all_keys)
-    columns = np.searchsorted(vocabulary, all_keys).astype(np.int64)
+    columns = np.searchsorted(vocabulary, all_keys)
+    del all_keys
     indptr = np.cumsum(np.concatenate([[0], *sizes])).astype(np.int64)
-    frequency = np.concatenate([np.zeros(0), *counts])
+    frequency = np.concatenate([np.zeros(0, dtype=np.int32), *counts])
     return _weigh(indptr, columns, frequency, len(vocabulary))
 
 
 def _count_grams(
     leads: Sequence[str],
-) -> tuple[NDArray[np.uint64], NDArray[np.float64], NDArray[np.int64]]:
+) -> tuple[NDArray[np.uint64], NDArray[np.int32], NDArray[np.int64]]:
     """Each text's distinct character 4-gram keys (sorted) and counts, and how many it has."""
     text = "".join(f" {lead} " for lead in leads)
     codes = np.minimum(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), 0xFFFF)
@@ -254,12 +263,12 @@ def _count_grams(
     first = np.ones(len(keys), dtype=bool)
     first[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
     starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, len(keys))).astype(float)
+    counts = np.diff(np.append(starts, len(keys))).astype(np.int32)
     return keys[starts], counts, np.bincount(owners[starts], minlength=len(leads))
 
 
 def _pair_similarity(
-    pairs: NDArray[np.int64], words: csr_matrix, grams: csr_matrix, chunk: int = 4096
+    pairs: NDArray[np.int64], words: csr_matrix, grams: csr_matrix, chunk: int = 2048
 ) -> NDArray[np.float64]:
     """Mean of the word and the character cosine of each pair, computed in chunks.
 
