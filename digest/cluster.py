@@ -49,9 +49,12 @@ NEIGHBOUR_FLOOR = 0.1  # below this a candidate is no neighbour (unrelated artic
 LEAD_CHARS = 1000  # character n-grams are taken from the title and this much of the text
 CHAR_GRAM = 4
 SHORT_TERMS = 15  # fewer content terms than this: a headline-only item (at most 14 words)
-LONG_PAIR_WEIGHT = 1.0  # an article pair links at most by its cosine (small builds)
+LONG_PAIR_WEIGHT = 1.0  # an article pair links at most by its cosine
+MIN_CANDIDATES = NEIGHBOURS + 1  # fewer candidates: neighbours are not chosen, just all there
+SPARSE_COSINE = 0.25  # then a pair needs this plain cosine (69% → 80% same-event on ECB+ pairs)
 SHORT_PAIR_WEIGHT = 4.0  # two headlines link at cosine 0.05 (tuned on uci-headlines)
 DEFAULT_THRESHOLD = 0.17  # mean link to merge: one shared neighbour in 1 + NEIGHBOURS (1/6)
+SPARSE_PAIR_WEIGHT = DEFAULT_THRESHOLD / SPARSE_COSINE  # such a pair links at the threshold
 STORYLINE_WINDOW_DAYS = 45  # a developing story: the December and January displacements
 STORYLINE_THRESHOLD = 0.25  # lower than the event threshold: same story, other happening
 
@@ -133,10 +136,15 @@ def _links(segments: Sequence[Segment], words: _TermMatrix) -> Pairs:
     similarity = _pair_similarity(pairs, words.rows, _char_matrix(segments))
     shares = _lookup(_shared_neighbours(len(segments), pairs, similarity), pairs)
     both_short = short[pairs[:, 0]] & short[pairs[:, 1]]
+    sparse = _few_candidates(len(segments), pairs, similarity)
     links = np.where(
         both_short,
         np.minimum(1.0, similarity * SHORT_PAIR_WEIGHT),
-        np.minimum(shares, similarity * LONG_PAIR_WEIGHT),
+        np.where(
+            sparse[pairs[:, 0]] | sparse[pairs[:, 1]],
+            similarity * SPARSE_PAIR_WEIGHT,
+            np.minimum(shares, similarity * LONG_PAIR_WEIGHT),
+        ),
     )
     linked = links > 0  # a missing link counts as 0 in the linkage anyway
     return dict(zip(map(tuple, pairs[linked].tolist()), links[linked].tolist(), strict=True))
@@ -309,6 +317,22 @@ def _shared_neighbours(
     shared: csr_matrix = triu(held @ held.T, k=1).tocsr()
     shared.data /= 1 + NEIGHBOURS
     return shared
+
+
+def _few_candidates(
+    count: int, pairs: NDArray[np.int64], similarity: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Which segments have too few candidates for their nearest neighbours to mean much.
+
+    A neighbourhood says something when its `NEIGHBOURS` were chosen among many: with
+    fewer than `MIN_CANDIDATES` candidates above `NEIGHBOUR_FLOOR` (a build of a handful
+    of articles, or a story nothing else resembles) every candidate is a neighbour, and
+    any two segments would share most of theirs.
+    """
+    above = pairs[similarity >= NEIGHBOUR_FLOOR]
+    candidates = np.bincount(above.ravel(), minlength=count)
+    few: NDArray[np.bool_] = candidates < MIN_CANDIDATES
+    return few
 
 
 def _lookup(matrix: csr_matrix, pairs: NDArray[np.int64]) -> NDArray[np.float64]:

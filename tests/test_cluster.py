@@ -168,3 +168,30 @@ def test_shared_neighbours_count_each_other_and_common_neighbours() -> None:
     shares = _shared_neighbours(4, pairs, np.array([0.9, 0.5, 0.5, 0.3]))
     assert shares[(0, 1)] == 3 / 6  # each other, and 2 in both neighbourhoods
     assert shares[(0, 3)] == 1 / 6  # no direct link, but 2 is a neighbour of both
+
+
+def test_a_two_article_build_keeps_look_alike_stories_apart() -> None:
+    # Each article is the other's only candidate, so they would share every neighbour:
+    # the pair is judged by its plain cosine against the stricter SPARSE_COSINE.
+    different = [
+        segment("a.txt", QUAKE_A, title="Earthquake kills 12 in Iran"),
+        segment("b.txt", QUAKE_B, title="Earthquake injures 30 in Iran"),
+    ]
+    assert _events(different) == [["a.txt"], ["b.txt"]]
+    same = [
+        segment("a.txt", QUAKE_A, title="Earthquake kills 12 in Iran"),
+        segment("c.txt", QUAKE_A2, title="Earthquake in Ardakul, Iran, kills 12"),
+    ]
+    assert _events(same) == [["a.txt", "c.txt"]]
+
+
+def test_segments_with_few_candidates_are_marked_sparse() -> None:
+    import numpy as np
+
+    from digest.cluster import NEIGHBOURS, _few_candidates
+
+    hub = [[0, j] for j in range(1, NEIGHBOURS + 2)]  # 0 has NEIGHBOURS + 1 candidates
+    pairs = np.array([*hub, [1, 2]])
+    similarity = np.array([0.5] * len(hub) + [0.05])  # the last pair is below the floor
+    few = _few_candidates(NEIGHBOURS + 2, pairs, similarity)
+    assert few.tolist() == [False] + [True] * (NEIGHBOURS + 1)
