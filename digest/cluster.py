@@ -414,16 +414,6 @@ def _visit_key(segment: Segment) -> tuple[date, str]:
     return (segment.published or date.max, segment.id)
 
 
-def _heaviest(vector: Vector, count: int) -> list[str]:
-    return [t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]
-
-
-def _tfidf_vectors(segments: Sequence[Segment]) -> list[Vector]:
-    """Weigh each segment's terms by TF-IDF, then scale to unit length."""
-    matrix = _tfidf_matrix([_weighted_counts(s) for s in segments])
-    return [matrix.vector(i) for i in range(len(segments))]
-
-
 def _weighted_counts(segment: Segment) -> dict[str, float]:
     """Term counts of title and text, the title counted twice and names weighed up."""
     counts: dict[str, float] = {}
@@ -484,7 +474,7 @@ def link_storylines(events: Sequence[Event]) -> tuple[tuple[Event, ...], tuple[S
         The events with `storyline` set where they belong to one, and the storylines
         (two or more events each), their events in date order.
     """
-    vectors = _tfidf_vectors([_as_segment(e) for e in events])
+    matrix = _tfidf_matrix([_weighted_counts(_as_segment(e)) for e in events])
     parent = list(range(len(events)))
 
     def find(i: int) -> int:
@@ -493,36 +483,33 @@ def link_storylines(events: Sequence[Event]) -> tuple[tuple[Event, ...], tuple[S
             i = parent[i]
         return i
 
-    for i, j in _storyline_pairs(events, vectors):
+    for i, j in _storyline_pairs(events, matrix.rows).tolist():
         parent[find(i)] = find(j)
     components: defaultdict[int, list[int]] = defaultdict(list)
     for i in range(len(events)):
         components[find(i)].append(i)
-    return _apply_storylines(events, vectors, [c for c in components.values() if len(c) > 1])
+    linked = [c for c in components.values() if len(c) > 1]
+    vectors = {i: matrix.vector(i) for c in linked for i in c}
+    return _apply_storylines(events, vectors, linked)
 
 
-def _storyline_pairs(events: Sequence[Event], vectors: list[Vector]) -> list[tuple[int, int]]:
-    """Pairs of events similar enough to share a storyline, found through shared heavy terms."""
-    index: defaultdict[str, list[int]] = defaultdict(list)
-    for i, vector in enumerate(vectors):
-        for term in _heaviest(vector, INDEX_TERMS):
-            index[term].append(i)
-    pairs: list[tuple[int, int]] = []
-    for i, vector in enumerate(vectors):
-        candidates = {j for t in _heaviest(vector, INDEX_TERMS) for j in index[t] if j > i}
-        pairs.extend(
-            (i, j)
-            for j in sorted(candidates)
-            if _may_share_storyline(events[i], events[j])
-            and cosine(vector, vectors[j]) >= STORYLINE_THRESHOLD
-        )
-    return pairs
+def _storyline_pairs(events: Sequence[Event], rows: csr_matrix) -> NDArray[np.int64]:
+    """Pairs of events similar enough to share a storyline, found through shared heavy terms.
 
-
-def _may_share_storyline(a: Event, b: Event) -> bool:
-    if a.date is None or b.date is None:
-        return False
-    return a.date != b.date and abs((a.date - b.date).days) <= STORYLINE_WINDOW_DAYS
+    Two events on different days at most `STORYLINE_WINDOW_DAYS` apart that share one of
+    their `INDEX_TERMS` heaviest terms are compared; they share a storyline when their
+    cosine reaches `STORYLINE_THRESHOLD`.
+    """
+    heavy = _heaviest_columns(rows, INDEX_TERMS)
+    shared = triu(heavy @ heavy.T, k=1).tocoo()
+    left, right = shared.row.astype(np.int64), shared.col.astype(np.int64)
+    days = np.array([e.date.toordinal() if e.date else 0 for e in events], dtype=np.int64)
+    gap = np.abs(days[left] - days[right])
+    dated = (days[left] > 0) & (days[right] > 0)
+    pairs = np.stack([left, right], axis=1)[dated & (gap > 0) & (gap <= STORYLINE_WINDOW_DAYS)]
+    cosines = np.asarray(rows[pairs[:, 0]].multiply(rows[pairs[:, 1]]).sum(axis=1)).ravel()
+    similar: NDArray[np.int64] = pairs[cosines >= STORYLINE_THRESHOLD]
+    return similar
 
 
 def _as_segment(event: Event) -> Segment:
@@ -533,7 +520,7 @@ def _as_segment(event: Event) -> Segment:
 
 
 def _apply_storylines(
-    events: Sequence[Event], vectors: list[Vector], components: list[list[int]]
+    events: Sequence[Event], vectors: dict[int, Vector], components: list[list[int]]
 ) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
     by_event: dict[str, str] = {}
     storylines = []
