@@ -195,3 +195,16 @@ def test_segments_with_few_candidates_are_marked_sparse() -> None:
     similarity = np.array([0.5] * len(hub) + [0.05])  # the last pair is below the floor
     few = _few_candidates(NEIGHBOURS + 2, pairs, similarity)
     assert few.tolist() == [False] + [True] * (NEIGHBOURS + 1)
+
+
+def test_candidate_search_looks_only_at_later_rows_within_the_date_window() -> None:
+    import numpy as np
+
+    from digest.cluster import EVENT_WINDOW_DAYS, _window_ranges
+
+    days = np.array([1, 2, 3, 3 + EVENT_WINDOW_DAYS, 4 + EVENT_WINDOW_DAYS, 0, 0])
+    assert _window_ranges(days, 0, 2) == [(0, 3), (5, 7)]  # day 2 reaches day 2 + window
+    assert _window_ranges(days, 0, 3) == [(0, 4), (5, 7)]
+    assert _window_ranges(days, 4, 5) == [(4, 5), (5, 7)]
+    assert _window_ranges(days, 4, 6) == [(4, 7)]  # an undated row pairs with any later one
+    assert _window_ranges(np.array([0, 0]), 0, 1) == [(0, 2)]
