@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -62,27 +63,6 @@ Vector = dict[str, float]
 Pairs = dict[tuple[int, int], float]
 
 
-@dataclass(slots=True)
-class _Group:
-    """An event being formed: its members, centroid and date span."""
-
-    members: list[int] = field(default_factory=list)
-    centroid: Vector = field(default_factory=dict)
-    first: date | None = None
-    last: date | None = None
-
-    def add(self, index: int, vector: Vector, published: date | None) -> None:
-        self.members.append(index)
-        for term, weight in vector.items():
-            self.centroid[term] = self.centroid.get(term, 0.0) + weight
-        if len(self.centroid) > 2 * CENTROID_TERMS:
-            heaviest = sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))
-            self.centroid = dict(heaviest[:CENTROID_TERMS])
-        if published is not None:
-            self.first = min(self.first or published, published)
-            self.last = max(self.last or published, published)
-
-
 def group_events(
     segments: Sequence[Segment], *, threshold: float = DEFAULT_THRESHOLD
 ) -> tuple[Event, ...]:
@@ -96,19 +76,31 @@ def group_events(
         Events newest first; each segment is in exactly one event.
     """
     ordered = sorted(segments, key=_visit_key)
-    words = _tfidf_matrix([_weighted_counts(s) for s in ordered])
+    words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
     days = [s.published.toordinal() if s.published else None for s in ordered]
-    groups = []
-    for members in _average_linkage(_links(ordered, words), threshold, days):
-        group = _Group()
-        for i in members:
-            group.add(i, words.vector(i), ordered[i].published)
-        groups.append(group)
+    groups = _average_linkage(_links(ordered, words), threshold, days)
     sibling_dates = _sibling_dates(ordered, groups)
     events = [
-        _make_event([ordered[i] for i in g.members], g.centroid, sibling_dates) for g in groups
+        _make_event([ordered[i] for i in members], _centroid(members, words), sibling_dates)
+        for members in groups
     ]
     return _newest_first(_unique_ids(events))
+
+
+def _centroid(members: list[int], words: _TermMatrix) -> Vector:
+    """The sum of the members' vectors, keeping its `CENTROID_TERMS` heaviest terms.
+
+    Trimmed as it grows (whenever it holds twice as many), in member order; made one
+    event at a time so that only one centroid is held at once.
+    """
+    centroid: Vector = {}
+    for i in members:
+        for term, weight in words.vector(i).items():
+            centroid[term] = centroid.get(term, 0.0) + weight
+        if len(centroid) > 2 * CENTROID_TERMS:
+            heaviest = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))
+            centroid = dict(heaviest[:CENTROID_TERMS])
+    return centroid
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,15 +216,27 @@ def _heaviest_columns(rows: csr_matrix, count: int) -> csr_matrix:
     )
 
 
-def _tfidf_matrix(counts: Sequence[dict[str, float]]) -> _TermMatrix:
-    """Weigh each row's terms by sublinear TF times smoothed IDF, rows of unit length."""
-    vocabulary = sorted({t for c in counts for t in c})
-    column = {t: k for k, t in enumerate(vocabulary)}
-    indptr = np.cumsum([0] + [len(c) for c in counts])
-    size = int(indptr[-1])
-    indices = np.fromiter((column[t] for c in counts for t in c), dtype=np.int64, count=size)
-    frequency = np.fromiter((w for c in counts for w in c.values()), dtype=float, count=size)
-    return _TermMatrix(vocabulary, _weigh(indptr, indices, frequency, len(vocabulary)))
+def _tfidf_matrix(counts: Iterable[dict[str, float]]) -> _TermMatrix:
+    """Weigh each row's terms by sublinear TF times smoothed IDF, rows of unit length.
+
+    The rows are read one at a time into flat arrays (100,000 dicts of term counts held
+    at once took over a gigabyte).
+    """
+    column: dict[str, int] = {}
+    indices, frequency, sizes = array("q"), array("d"), array("q")
+    for row in counts:
+        sizes.append(len(row))
+        indices.extend(column.setdefault(term, len(column)) for term in row)
+        frequency.extend(row.values())
+    vocabulary = sorted(column)
+    rank = np.empty(len(column), dtype=np.int64)
+    rank[np.fromiter((column[t] for t in vocabulary), dtype=np.int64, count=len(column))] = (
+        np.arange(len(column))
+    )
+    indptr = np.concatenate([[0], np.cumsum(np.frombuffer(sizes, dtype=np.int64))])
+    columns = rank[np.frombuffer(indices, dtype=np.int64)]
+    weights = np.frombuffer(frequency, dtype=float)
+    return _TermMatrix(vocabulary, _weigh(indptr.astype(np.int64), columns, weights, len(column)))
 
 
 def _weigh(
@@ -418,20 +422,21 @@ def _joined_span(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[
     return (min(a[0], b[0]), max(a[1], b[1]))
 
 
-def _sibling_dates(segments: Sequence[Segment], groups: list[_Group]) -> dict[str, date]:
+def _sibling_dates(segments: Sequence[Segment], groups: list[list[int]]) -> dict[str, date]:
     """Date the sections of an undated roundup by the events their dated siblings joined.
 
     Sections of one page are published together: when an undated roundup's other
     sections sit in dated events, the earliest of those dates stands for the page.
     """
-    group_of = {i: g for g, group in enumerate(groups) for i in group.members}
+    group_of = {i: g for g, members in enumerate(groups) for i in members}
+    first = [min((d for i in m if (d := segments[i].published)), default=None) for m in groups]
     sections: defaultdict[str, list[int]] = defaultdict(list)
     for i, segment in enumerate(segments):
         if segment.published is None:
             sections[segment.article.id].append(i)
     inferred: dict[str, date] = {}
     for members in sections.values():
-        dates = [d for i in members if (d := groups[group_of[i]].first) is not None]
+        dates = [d for i in members if (d := first[group_of[i]]) is not None]
         if dates:
             inferred.update({segments[i].id: min(dates) for i in members})
     return inferred
@@ -501,7 +506,7 @@ def link_storylines(events: Sequence[Event]) -> tuple[tuple[Event, ...], tuple[S
         The events with `storyline` set where they belong to one, and the storylines
         (two or more events each), their events in date order.
     """
-    matrix = _tfidf_matrix([_weighted_counts(_as_segment(e)) for e in events])
+    matrix = _tfidf_matrix(_weighted_counts(_as_segment(e)) for e in events)
     parent = list(range(len(events)))
 
     def find(i: int) -> int:
