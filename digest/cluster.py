@@ -241,20 +241,29 @@ def _tfidf_matrix(counts: Iterable[dict[str, float]]) -> _TermMatrix:
 
 def _weigh(
     indptr: NDArray[np.int64],
-    indices: NDArray[np.int64],
+    indices: NDArray[np.int64] | NDArray[np.int32],
     frequency: NDArray[np.float64] | NDArray[np.int32],
     width: int,
+    block: int = 4096,
 ) -> csr_matrix:
-    """TF-IDF (`(1 + ln tf) * (ln((1 + N) / (1 + df)) + 1)`) rows scaled to unit length."""
+    """TF-IDF (`(1 + ln tf) * (ln((1 + N) / (1 + df)) + 1)`) rows scaled to unit length.
+
+    Computed in place, a block of rows at a time, so that no temporary is as large as
+    the matrix (at 100k articles the character matrix has 40 million entries).
+    """
     total = len(indptr) - 1
     idf = np.log((1 + total) / (1 + np.bincount(indices, minlength=width))) + 1.0
-    weights = np.log(frequency, dtype=float)
-    weights += 1.0
-    weights *= idf[indices]
-    row_of = np.repeat(np.arange(total, dtype=np.int32), np.diff(indptr))
-    length = np.sqrt(np.bincount(row_of, weights=np.square(weights), minlength=total))
-    weights /= np.where(length > 0, length, 1.0)[row_of]
-    del row_of
+    weights = np.asarray(frequency, dtype=float).copy()
+    for start in range(0, total, block):
+        stop = min(start + block, total)
+        low, high = indptr[start], indptr[stop]
+        part = weights[low:high]
+        np.log(part, out=part)
+        part += 1.0
+        part *= idf[indices[low:high]]
+        row_of = np.repeat(np.arange(stop - start), np.diff(indptr[start : stop + 1]))
+        length = np.sqrt(np.bincount(row_of, weights=np.square(part), minlength=stop - start))
+        part /= np.where(length > 0, length, 1.0)[row_of]
     matrix = csr_matrix((weights, indices.astype(np.int32), indptr), shape=(total, width))
     matrix.sort_indices()
     return matrix
@@ -268,21 +277,24 @@ def _char_matrix(segments: Sequence[Segment], block: int = 512) -> csr_matrix:
     gram is packed into one 64-bit key (16 bits a character; the rare characters past
     U+FFFF count as one), and grams are counted with numpy, a block of segments at a time.
     """
-    leads = [" ".join(fold(f"{s.title or ''} {s.text[:LEAD_CHARS]}").split()) for s in segments]
     keys, counts, sizes = [], [], []
-    for start in range(0, len(leads), block):
-        block_keys, block_counts, block_sizes = _count_grams(leads[start : start + block])
+    for start in range(0, len(segments), block):
+        leads = [
+            " ".join(fold(f"{s.title or ''} {s.text[:LEAD_CHARS]}").split())
+            for s in segments[start : start + block]
+        ]
+        block_keys, block_counts, block_sizes = _count_grams(leads)
         keys.append(block_keys)
         counts.append(block_counts)
         sizes.append(block_sizes)
-    all_keys = np.concatenate([np.zeros(0, dtype=np.uint64), *keys])
-    del keys
-    vocabulary = np.unique(all_keys)
-    columns = np.searchsorted(vocabulary, all_keys)
-    del all_keys
+    vocabulary = np.unique(np.concatenate([np.zeros(0, dtype=np.uint64), *map(np.unique, keys)]))
+    columns = [np.searchsorted(vocabulary, keys.pop(0)).astype(np.int32) for _ in range(len(keys))]
     indptr = np.cumsum(np.concatenate([[0], *sizes])).astype(np.int64)
     frequency = np.concatenate([np.zeros(0, dtype=np.int32), *counts])
-    return _weigh(indptr, columns, frequency, len(vocabulary))
+    del counts
+    all_columns = np.concatenate([np.zeros(0, dtype=np.int32), *columns])
+    del columns
+    return _weigh(indptr, all_columns, frequency, len(vocabulary))
 
 
 def _count_grams(
