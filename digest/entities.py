@@ -17,17 +17,17 @@ Anything else is dropped: a lone capitalised word (`Rescuers`, a surname alone, 
 word alone), function words (`The`, `In`), weekdays and months, a common word opening a
 sentence before `of` (`Officials of the UN` gives `UN`). The limits are those of
 capitalisation: English text only, no city without a cue, a person named only by
-surname or with one word after a title (`President Erdogan`) is missed, the same name
-written two ways (`UN`, `United Nations`) is two tags, a sentence in capitals reads as
-acronyms, and a name that fits two rules (a person called `Jordan`) takes the first
-(organisation, then place, then person).
+surname or with one word after a title (`President Erdogan`) is missed, an acronym
+shares its full name's tag only where some story writes both (`expand_acronyms`), a
+sentence in capitals reads as acronyms, and a name that fits two rules (a person
+called `Jordan`) takes the first (organisation, then place, then person).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -183,6 +183,39 @@ def merge_spellings(events_naming: Mapping[str, int]) -> dict[str, str]:
         if spelling[name] == name:
             block.append((name, key))
     return spelling
+
+
+def expand_acronyms(found: Iterable[Iterable[Entity]]) -> dict[str, str]:
+    """Map an acronym to the organisation it abbreviates, where one story names both.
+
+    `UN` is `United Nations` only where a story says so: an acronym joins the name
+    whose initials it spells (connectors such as `for`, `the` left out) when both are in
+    one story's entities; if stories disagree, the name most stories pair it with wins.
+
+    >>> org = EntityKind.ORGANISATION
+    >>> un, united = (Entity(kind=org, name=n) for n in ("UN", "United Nations"))
+    >>> expand_acronyms([(un, united), (un,)])
+    {'UN': 'United Nations'}
+    """
+    pairs: Counter[tuple[str, str]] = Counter()
+    for entities in found:
+        names = {e.name for e in entities if e.kind is EntityKind.ORGANISATION}
+        for name in names:
+            for acronym in _initials(name) & names:
+                pairs[acronym, name] += 1
+    expansion: dict[str, str] = {}
+    for (acronym, name), _ in sorted(pairs.items(), key=lambda item: (-item[1], item[0])):
+        expansion.setdefault(acronym, name)
+    return expansion
+
+
+def _initials(name: str) -> set[str]:
+    """`United Nations` → `UN`; `U.N. Office for the Coordination of Humanitarian Affairs`
+    → `UOCHA` and, without the parent body's acronym, `OCHA`; a one-word name has none."""
+    words = [w for w in name.split() if w not in CONNECTORS]
+    if len(words) > 1 and _is_acronym(words[0]):
+        return {"".join(w[0] for w in words), *_initials(" ".join(words[1:]))}
+    return {"".join(w[0] for w in words)} if len(words) > 1 else set()
 
 
 def _letters(name: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from digest.entities import Entity, EntityKind, find_entities, merge_spellings
+from digest.entities import Entity, EntityKind, expand_acronyms, find_entities, merge_spellings
 from digest.model import BuildResult, Difference, Event, Story, Storyline
 from digest.slugs import page_slug, source_slug, unique_slugs
 
@@ -337,10 +337,17 @@ _KIND_ORDER = {kind: n for n, kind in enumerate(EntityKind)}
 
 
 def _tags(found: Iterable[tuple[Entity, ...]]) -> dict[str, Tag]:
-    """One tag per name, spelling variants under the most used spelling; a name read as two
-    kinds takes the kind most events gave it. Keyed by every name found."""
+    """One tag per name, an acronym under the name it abbreviates, spelling variants under
+    the most used spelling; a name read as two kinds takes the kind most events gave it.
+    Keyed by every name found."""
     found = list(found)
-    spelling = merge_spellings(Counter(entity.name for entities in found for entity in entities))
+    expansion = expand_acronyms(found)
+    spelling = merge_spellings(
+        Counter(
+            expansion.get(entity.name, entity.name) for entities in found for entity in entities
+        )
+    )
+    spelling.update({acronym: spelling[name] for acronym, name in expansion.items()})
     kinds: dict[str, Counter[EntityKind]] = defaultdict(Counter)
     for entities in found:
         for entity in entities:

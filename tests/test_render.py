@@ -210,7 +210,6 @@ def test_pages_cover_every_part_of_the_site(pages: dict[str, str]) -> None:
         "tags/index.md",
         "tags/michelle-bachelet.md",
         "tags/ocha.md",
-        "tags/un.md",
         "tags/united-nations.md",
     ]
 
@@ -238,7 +237,7 @@ def test_event_page_matches_golden(
         ("sources/index.md", "sources.md"),
         ("sources/enab-baladi.md", "source.md"),
         ("tags/index.md", "tags.md"),
-        ("tags/un.md", "tag.md"),
+        ("tags/united-nations.md", "tag.md"),
         ("feed.xml", "feed.xml"),
         ("atom.xml", "atom.xml"),
     ],
@@ -330,7 +329,7 @@ def test_the_event_page_links_its_day_and_its_tags(pages: dict[str, str]) -> Non
     assert "[17 January 2020](../archive/2020-01-17.md) · 2 sources" in page
     assert (
         "People: [Michelle Bachelet](../tags/michelle-bachelet.md) · Organisations: "
-        "[UN](../tags/un.md) and [United Nations](../tags/united-nations.md)\n{: .digest-tags }"
+        "[United Nations](../tags/united-nations.md)\n{: .digest-tags }"
     ) in page
 
 
@@ -542,10 +541,10 @@ def test_write_docs_manages_the_archive_tags_and_feeds_too(
     fewer = {
         path: text
         for path, text in pages.items()
-        if path not in {"tags/un.md", "atom.xml", "archive/2019-12.md"}
+        if path not in {"tags/united-nations.md", "atom.xml", "archive/2019-12.md"}
     }
     assert write_docs(fewer, docs) == []
-    assert not (docs / "tags" / "un.md").exists()
+    assert not (docs / "tags" / "united-nations.md").exists()
     assert not (docs / "atom.xml").exists()
     assert not (docs / "archive" / "2019-12.md").exists()
     assert (docs / "tags" / "ocha.md").exists()

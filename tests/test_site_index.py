@@ -189,6 +189,40 @@ def test_a_name_read_two_ways_takes_the_kind_most_events_gave_it() -> None:
     assert len(site.tagged[tag.slug]) == 3
 
 
+def test_an_acronym_shares_the_tag_of_the_name_a_story_spells_out() -> None:
+    site = index(
+        story("a", DAY, ["A"], text="The United Nations (UN) said aid was stuck."),
+        story("b", DAY, ["A"], text="The UN asked for a ceasefire."),
+        story("c", DAY, ["A"], text="The United Nations met in Geneva."),
+    )
+    organisations = [t for t in site.tags if t.kind is EntityKind.ORGANISATION]
+    assert [t.name for t in organisations] == ["United Nations"]
+    assert [e.id for e in site.tagged[organisations[0].slug]] == ["a", "b", "c"]
+
+
+def test_an_acronym_may_leave_out_the_parent_body_of_the_name() -> None:
+    site = index(
+        story(
+            "a",
+            DAY,
+            ["A"],
+            text="The U.N. Office for the Coordination of Humanitarian Affairs (OCHA) said so.",
+        ),
+        story("b", DAY, ["A"], text="OCHA said aid was stuck."),
+    )
+    assert [t.name for t in site.tags if t.kind is EntityKind.ORGANISATION] == [
+        "U.N. Office for the Coordination of Humanitarian Affairs"
+    ]
+
+
+def test_an_acronym_no_story_spells_out_keeps_a_tag_of_its_own() -> None:
+    site = index(
+        story("a", DAY, ["A"], text="The UN asked for a ceasefire."),
+        story("b", DAY, ["A"], text="The United Nations met in Geneva."),
+    )
+    assert {"UN", "United Nations"} <= {t.name for t in site.tags}
+
+
 def test_names_with_one_slug_get_distinct_tag_pages() -> None:
     site = index(story("a", DAY, ["A"], text="Envoys met in Geneva and in GENEVA."))
     assert sorted(t.slug for t in site.tags)[0] == "geneva"
