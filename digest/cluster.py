@@ -7,14 +7,18 @@ How it decides (the full account, with measured figures, is in docs/about/groupi
    (spelling variants: `MtGox` and `Mt. Gox`). A pair's similarity is the mean of the
    two cosines.
 2. Candidate pairs share one of their heaviest words (an inverted index, not all pairs)
-   and lie within `EVENT_WINDOW_DAYS` of each other when both are dated.
+   and lie within `EVENT_WINDOW_DAYS` (a week) of each other when both are dated.
 3. Each segment's `NEIGHBOURS` most similar candidates are its nearest neighbours. Two
    articles are linked by the share of nearest neighbours they have in common (shared
    nearest neighbours): two earthquakes in one country share vocabulary but not
    neighbours. A headline-only item has too few words for neighbours to mean much; its
-   pairs are linked by their cosine, scaled by `SHORT_PAIR_WEIGHT`.
+   pairs are linked by their cosine, scaled by `SHORT_PAIR_WEIGHT`. With sentence
+   embeddings (`embed`, the optional `digest[embeddings]`), a headline pair's link is
+   the geometric mean of that and of how far its embedding cosine agrees (a ramp from
+   `EMBEDDING_FLOOR` over `EMBEDDING_SPAN`): both signals must agree.
 4. Average linkage: the two groups with the highest mean link over all their member
-   pairs (missing pairs count as 0) merge, while that mean reaches the threshold.
+   pairs (missing pairs count as 0) merge, while that mean reaches the threshold and
+   the merged group's dates span at most `EVENT_WINDOW_DAYS`.
 5. Events whose whole texts are similar at a lower threshold, within
    `STORYLINE_WINDOW_DAYS`, form a storyline.
 """
@@ -44,7 +48,7 @@ RARE_POSTING = 50  # a heavy term of at most this many segments is a candidate o
 INDEX_TERMS = 12  # heaviest terms of an event that find candidate storyline links
 MAX_POSTING = 2000  # a heavy term shared by more segments than this finds no candidates
 CENTROID_TERMS = 300  # an event's centroid keeps its heaviest terms only (speed, noise)
-EVENT_WINDOW_DAYS = 4  # wire copy and rewrites of one event appear within days
+EVENT_WINDOW_DAYS = 7  # reports of one event come within a week; three weeks on is an update
 NEIGHBOURS = 5  # nearest neighbours per segment: fewer than the reports of a small event
 NEIGHBOUR_FLOOR = 0.1  # below this a candidate is no neighbour (unrelated articles: < 0.09)
 LEAD_CHARS = 1000  # character n-grams are taken from the title and this much of the text
