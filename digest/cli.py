@@ -66,6 +66,11 @@ def main(verbose: bool) -> None:
     "(default: site_url of mkdocs.yml).",
 )
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected.")
+@click.option(
+    "--embeddings",
+    is_flag=True,
+    help="Also group headlines by sentence embeddings (needs the 'embeddings' extra).",
+)
 def build(
     inputs: tuple[Path, ...],
     docs_dir: Path,
@@ -74,6 +79,7 @@ def build(
     locale: str,
     site_url: str | None,
     strict: bool,
+    embeddings: bool,
 ) -> None:
     """Build the digest of INPUT folders or files (default: seeds/)."""
     from digest.config import make_config
@@ -88,6 +94,7 @@ def build(
             build_site=not no_site,
             locale=locale,
             site_url=site_url or configured_site_url(),
+            embeddings=embeddings,
         )
         result = run_build(config)
     except DigestError as error:

@@ -7,14 +7,18 @@ How it decides (the full account, with measured figures, is in docs/about/groupi
    (spelling variants: `MtGox` and `Mt. Gox`). A pair's similarity is the mean of the
    two cosines.
 2. Candidate pairs share one of their heaviest words (an inverted index, not all pairs)
-   and lie within `EVENT_WINDOW_DAYS` of each other when both are dated.
+   and lie within `EVENT_WINDOW_DAYS` (a week) of each other when both are dated.
 3. Each segment's `NEIGHBOURS` most similar candidates are its nearest neighbours. Two
    articles are linked by the share of nearest neighbours they have in common (shared
    nearest neighbours): two earthquakes in one country share vocabulary but not
    neighbours. A headline-only item has too few words for neighbours to mean much; its
-   pairs are linked by their cosine, scaled by `SHORT_PAIR_WEIGHT`.
+   pairs are linked by their cosine, scaled by `SHORT_PAIR_WEIGHT`. With sentence
+   embeddings (`embed`, the optional `digest[embeddings]`), a headline pair's link is
+   the geometric mean of that and of how far its embedding cosine agrees (a ramp from
+   `EMBEDDING_FLOOR` over `EMBEDDING_SPAN`): both signals must agree.
 4. Average linkage: the two groups with the highest mean link over all their member
-   pairs (missing pairs count as 0) merge, while that mean reaches the threshold.
+   pairs (missing pairs count as 0) merge, while that mean reaches the threshold and
+   the merged group's dates span at most `EVENT_WINDOW_DAYS`.
 5. Events whose whole texts are similar at a lower threshold, within
    `STORYLINE_WINDOW_DAYS`, form a storyline.
 """
@@ -25,7 +29,7 @@ import heapq
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -44,7 +48,7 @@ RARE_POSTING = 50  # a heavy term of at most this many segments is a candidate o
 INDEX_TERMS = 12  # heaviest terms of an event that find candidate storyline links
 MAX_POSTING = 2000  # a heavy term shared by more segments than this finds no candidates
 CENTROID_TERMS = 300  # an event's centroid keeps its heaviest terms only (speed, noise)
-EVENT_WINDOW_DAYS = 4  # wire copy and rewrites of one event appear within days
+EVENT_WINDOW_DAYS = 7  # reports of one event come within a week; three weeks on is an update
 NEIGHBOURS = 5  # nearest neighbours per segment: fewer than the reports of a small event
 NEIGHBOUR_FLOOR = 0.1  # below this a candidate is no neighbour (unrelated articles: < 0.09)
 LEAD_CHARS = 1000  # character n-grams are taken from the title and this much of the text
@@ -56,21 +60,29 @@ SPARSE_COSINE = 0.25  # then a pair needs this plain cosine (69% → 80% same-ev
 SHORT_PAIR_WEIGHT = 4.0  # two headlines link at cosine 0.05 (tuned on uci-headlines)
 DEFAULT_THRESHOLD = 0.17  # mean link to merge: one shared neighbour in 1 + NEIGHBOURS (1/6)
 SPARSE_PAIR_WEIGHT = DEFAULT_THRESHOLD / SPARSE_COSINE  # such a pair links at the threshold
+EMBEDDING_FLOOR = 0.2  # with --embeddings: two headlines' cosine that adds nothing (unrelated)
+EMBEDDING_SPAN = 0.3  # … and that above the floor which agrees fully (0.5: one story)
 STORYLINE_WINDOW_DAYS = 45  # a developing story: the December and January displacements
 STORYLINE_THRESHOLD = 0.25  # lower than the event threshold: same story, other happening
 
 Vector = dict[str, float]
 Pairs = dict[tuple[int, int], float]
+Embedder = Callable[[Sequence[Segment]], NDArray[np.float32]]
+"""Unit-length sentence embeddings of segments, one row each (`digest.embeddings`)."""
 
 
 def group_events(
-    segments: Sequence[Segment], *, threshold: float = DEFAULT_THRESHOLD
+    segments: Sequence[Segment],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    embed: Embedder | None = None,
 ) -> tuple[Event, ...]:
     """Group segments that report the same happening into events.
 
     Args:
         segments: every segment of the build, in any order.
         threshold: mean link between two groups needed to merge them (see the module doc).
+        embed: sentence embeddings, used for pairs of headline-only items; None: lexical only.
 
     Returns:
         Events newest first; each segment is in exactly one event.
@@ -78,7 +90,7 @@ def group_events(
     ordered = sorted(segments, key=_visit_key)
     words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
     days = [s.published.toordinal() if s.published else None for s in ordered]
-    groups = _average_linkage(_links(ordered, words), threshold, days)
+    groups = _average_linkage(_links(ordered, words, embed), threshold, days)
     sibling_dates = _sibling_dates(ordered, groups)
     events = [
         _make_event([ordered[i] for i in members], _centroid(members, words), sibling_dates)
@@ -121,7 +133,7 @@ class _TermMatrix:
         return sizes
 
 
-def _links(segments: Sequence[Segment], words: _TermMatrix) -> Pairs:
+def _links(segments: Sequence[Segment], words: _TermMatrix, embed: Embedder | None = None) -> Pairs:
     """How strongly each linked pair `(i, j)`, `i < j`, belongs together; absent: 0."""
     short = words.sizes() < SHORT_TERMS
     pairs = _candidate_pairs(segments, words.rows, short)
@@ -129,9 +141,12 @@ def _links(segments: Sequence[Segment], words: _TermMatrix) -> Pairs:
     shares = _lookup(_shared_neighbours(len(segments), pairs, similarity), pairs)
     both_short = short[pairs[:, 0]] & short[pairs[:, 1]]
     sparse = _few_candidates(len(segments), pairs, similarity)
+    short_links = np.minimum(1.0, similarity * SHORT_PAIR_WEIGHT)
+    if embed is not None and both_short.any():
+        short_links = np.sqrt(short_links * _embedding_agreement(segments, short, pairs, embed))
     links = np.where(
         both_short,
-        np.minimum(1.0, similarity * SHORT_PAIR_WEIGHT),
+        short_links,
         np.where(
             sparse[pairs[:, 0]] | sparse[pairs[:, 1]],
             similarity * SPARSE_PAIR_WEIGHT,
@@ -140,6 +155,29 @@ def _links(segments: Sequence[Segment], words: _TermMatrix) -> Pairs:
     )
     linked = links > 0  # a missing link counts as 0 in the linkage anyway
     return dict(zip(map(tuple, pairs[linked].tolist()), links[linked].tolist(), strict=True))
+
+
+def _embedding_agreement(
+    segments: Sequence[Segment],
+    short: NDArray[np.bool_],
+    pairs: NDArray[np.int64],
+    embed: Embedder,
+) -> NDArray[np.float64]:
+    """How far each pair's embedding cosine agrees, 0 to 1: a ramp over `EMBEDDING_SPAN`.
+
+    Only headline-only items are embedded: on articles (ecbplus-dev) the embeddings
+    did not tell look-alike events apart any better than the words. Pairs with a long
+    side get 0; the caller only reads the pairs of two short items.
+    """
+    rows = np.full(len(segments), -1, dtype=np.int64)
+    rows[short] = np.arange(int(short.sum()))
+    vectors = embed([s for s, is_short in zip(segments, short, strict=True) if is_short])
+    left, right = rows[pairs[:, 0]], rows[pairs[:, 1]]
+    both = (left >= 0) & (right >= 0)
+    cosines = np.zeros(len(pairs))
+    cosines[both] = np.einsum("ij,ij->i", vectors[left[both]], vectors[right[both]])
+    agreement: NDArray[np.float64] = np.clip((cosines - EMBEDDING_FLOOR) / EMBEDDING_SPAN, 0.0, 1.0)
+    return agreement
 
 
 def _candidate_pairs(

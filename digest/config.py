@@ -29,6 +29,8 @@ class BuildConfig:
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
     cluster_threshold: float = 0.17
     """Similarity above which two segments are taken to report the same event."""
+    embeddings: bool = False
+    """Also compare headlines by sentence embeddings (the `embeddings` extra)."""
     site_url: str | None = None
     """The published site's address (`site_url` of mkdocs.yml), for absolute links in the
     feeds; None leaves them relative to the feed's own address."""
@@ -66,6 +68,11 @@ def _find_problems(config: BuildConfig) -> list[str]:
         problems.append(
             f"cluster threshold must be between 0 and 1, not {config.cluster_threshold}"
         )
+    if config.embeddings:
+        from digest import embeddings
+
+        if not embeddings.available():
+            problems.append(embeddings.MISSING)
     if not (config.templates_dir / "event.md.j2").is_file():
         problems.append(f"templates not found in {config.templates_dir}")
     if config.site_url is not None and not is_web_url(config.site_url):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from digest.align import align_claims
 from digest.clean import clean
-from digest.cluster import group_events, link_storylines
+from digest.cluster import Embedder, group_events, link_storylines
 from digest.compare import find_differences, find_key_figures
 from digest.config import BuildConfig
 from digest.ingest import read_inputs
@@ -32,7 +32,7 @@ def run_pipeline(config: BuildConfig) -> BuildResult:
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
     cleaned = tuple(clean(a) for a in ingested.articles)
     segments = [s for a in cleaned for s in split_segments(a)]
-    events = group_events(segments, threshold=config.cluster_threshold)
+    events = group_events(segments, threshold=config.cluster_threshold, embed=_embedder(config))
     events, storylines = link_storylines(events)
     log.info("%d segments in %d events, %d storylines", len(segments), len(events), len(storylines))
     check_accounting(ingested, events)
@@ -42,6 +42,14 @@ def run_pipeline(config: BuildConfig) -> BuildResult:
         rejected=ingested.rejected,
         articles=cleaned,
     )
+
+
+def _embedder(config: BuildConfig) -> Embedder | None:
+    if not config.embeddings:
+        return None
+    from digest.embeddings import embed_segments  # imports nothing heavy until called
+
+    return embed_segments
 
 
 def tell_story(event: Event) -> Story:
