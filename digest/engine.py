@@ -21,6 +21,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import partial
 from itertools import chain
@@ -70,7 +71,7 @@ def open_engine(config: BuildConfig) -> Iterator[Engine]:
     if config.engine == "dask":
         engine = DaskEngine(config.scheduler, workers=config.workers)
     else:
-        engine = LocalEngine(config.workers or available_cores())
+        engine = LocalEngine(config.workers)
     try:
         yield engine
     finally:
@@ -90,8 +91,14 @@ class LocalEngine:
             return [fn(item) for item in items]
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers)
-        # Executor.map yields the results in the order of the items
-        return list(self._pool.map(fn, items, chunksize=chunksize))
+        try:
+            # Executor.map yields the results in the order of the items
+            return list(self._pool.map(fn, items, chunksize=chunksize))
+        except BrokenProcessPool as error:
+            raise DigestError(
+                "a worker process stopped abruptly (killed, or out of memory?); "
+                "fewer --workers need less memory"
+            ) from error
 
     def close(self) -> None:
         if self._pool is not None:
@@ -122,6 +129,7 @@ class DaskEngine:
         # stopped): make them follow the level the application gave digest's own logs
         logging.getLogger("distributed").setLevel(logging.getLogger("digest").getEffectiveLevel())
         self._cluster: Any = None
+        self._client: Any = None
         if scheduler is None:
             self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers or available_cores(),
@@ -130,7 +138,7 @@ class DaskEngine:
                 dashboard_address=":0",  # any free port: builds at once do not fight over 8787
             )
         try:
-            self._client: Any = Client(scheduler or self._cluster)  # type: ignore[no-untyped-call]
+            self._client = Client(scheduler or self._cluster)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError) as error:  # ValueError: a malformed address
             self.close()
             raise DigestError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from error
@@ -146,9 +154,8 @@ class DaskEngine:
         return list(chain.from_iterable(results))
 
     def close(self) -> None:
-        client = getattr(self, "_client", None)
-        if client is not None:
-            client.close()
+        if self._client is not None:
+            self._client.close()
         if self._cluster is not None:
             self._cluster.close()
 

@@ -64,6 +64,19 @@ def test_one_worker_or_one_chunk_runs_in_this_process() -> None:
         engine.close()
 
 
+def _stop_abruptly(_: int) -> int:
+    os._exit(1)  # as the OOM killer would
+
+
+def test_a_worker_that_dies_is_one_clear_error() -> None:
+    engine = LocalEngine(2)
+    try:
+        with pytest.raises(DigestError, match="worker process stopped abruptly"):
+            engine.map(_stop_abruptly, range(4), chunksize=1)
+    finally:
+        engine.close()
+
+
 def test_reading_on_two_workers_gives_what_read_inputs_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
