@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import partial
@@ -147,10 +147,16 @@ class DaskEngine:
         chunks = [items[start : start + chunksize] for start in range(0, len(items), chunksize)]
         if not chunks:
             return []
-        # scattered, the items go straight to the workers instead of through the scheduler
+        # scattered, the items go straight to the workers instead of through the scheduler;
+        # the price: a worker lost takes its chunks with it (Dask cannot recompute them)
         scattered = self._client.scatter(chunks, hash=False)
         futures = self._client.map(partial(_map_chunk, fn), scattered, pure=False)
-        results: list[list[R]] = self._client.gather(futures)  # in the order of `futures`
+        try:
+            results: list[list[R]] = self._client.gather(futures)  # in the order of `futures`
+        except CancelledError as error:
+            raise DigestError(
+                f"a Dask worker was lost with the items sent to it ({error}); run the build again"
+            ) from error
         return list(chain.from_iterable(results))
 
     def close(self) -> None:
