@@ -71,6 +71,27 @@ def main(verbose: bool) -> None:
     is_flag=True,
     help="Also group headlines by sentence embeddings (needs the 'embeddings' extra).",
 )
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Processes for reading and telling the stories (default: all available cores; "
+    "1: no worker processes).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the parallel stages run: local processes, or a Dask cluster (the `dask` extra).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="The Dask scheduler to use (tcp://host:8786); without it --engine dask starts a "
+    "LocalCluster of --workers processes.",
+)
 def build(
     inputs: tuple[Path, ...],
     docs_dir: Path,
@@ -80,6 +101,9 @@ def build(
     site_url: str | None,
     strict: bool,
     embeddings: bool,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Build the digest of INPUT folders or files (default: seeds/)."""
     from digest.config import make_config
@@ -95,6 +119,9 @@ def build(
             locale=locale,
             site_url=site_url or configured_site_url(),
             embeddings=embeddings,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
         )
         result = run_build(config)
     except DigestError as error:
@@ -181,7 +208,12 @@ def check(inputs: tuple[Path, ...]) -> None:
     help="Print one day's edition: the events dated YYYY-MM-DD.",
 )
 @click.option("--locale", default="en", show_default=True, help="Language of dates, numbers.")
-def pdf(inputs: tuple[Path, ...], output: Path, day: datetime | None, locale: str) -> None:
+@click.option(
+    "--workers", type=int, default=None, help="Processes for the digest (default: all cores)."
+)
+def pdf(
+    inputs: tuple[Path, ...], output: Path, day: datetime | None, locale: str, workers: int | None
+) -> None:
     """Write the briefing of INPUT (default: seeds/) as a PDF.
 
     A cover with the dates covered, a table of contents, then each event with its
@@ -191,7 +223,7 @@ def pdf(inputs: tuple[Path, ...], output: Path, day: datetime | None, locale: st
     from digest.pdf import write_pdf
 
     try:
-        config = make_config(inputs or ("seeds",), build_site=False, locale=locale)
+        config = make_config(inputs or ("seeds",), build_site=False, locale=locale, workers=workers)
         written = write_pdf(config, output, day=day.date() if day else None)
     except DigestError as error:
         raise click.ClickException(str(error)) from error

@@ -9,6 +9,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
+from digest.engine import ENGINES
 from digest.errors import ConfigError
 from digest.markdown_text import is_web_url
 
@@ -34,6 +35,15 @@ class BuildConfig:
     site_url: str | None = None
     """The published site's address (`site_url` of mkdocs.yml), for absolute links in the
     feeds; None leaves them relative to the feed's own address."""
+    workers: int | None = None
+    """Processes for the parallel stages (reading, telling the stories); None: all the
+    available cores, or the size of the Dask `LocalCluster`. 1 runs everything in this
+    process."""
+    engine: str = "local"
+    """Where the parallel stages run: `local` (a process pool) or `dask` (`digest.engine`)."""
+    scheduler: str | None = None
+    """The Dask scheduler's address (`tcp://host:8786`), for the `dask` engine; None starts a
+    `LocalCluster` on this machine."""
 
 
 def make_config(inputs: Sequence[str | Path] = ("seeds",), **options: Any) -> BuildConfig:
@@ -79,4 +89,17 @@ def _find_problems(config: BuildConfig) -> list[str]:
         problems.append(f"site URL must be an http(s) address, not {config.site_url!r}")
     if config.docs_dir.resolve() == config.site_dir.resolve():
         problems.append("the docs and site directories must differ")
+    return problems + _engine_problems(config)
+
+
+def _engine_problems(config: BuildConfig) -> list[str]:
+    problems = []
+    if config.workers is not None and config.workers < 1:
+        problems.append(f"workers must be at least 1, not {config.workers}")
+    if config.engine not in ENGINES:
+        problems.append(f"unknown engine {config.engine!r} (choose from {', '.join(ENGINES)})")
+    if config.scheduler is not None and config.engine != "dask":
+        problems.append("a scheduler address needs the dask engine (--engine dask)")
+    if config.scheduler is not None and config.workers is not None:
+        problems.append("a Dask scheduler has its own workers: give --workers or --scheduler")
     return problems

@@ -14,6 +14,11 @@ class InputError(DigestError):
         super().__init__(f"{path}:{line}: {reason}" if line else f"{path}: {reason}")
         self.path, self.line, self.reason = path, line, reason
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, int | None, str]]:
+        """Pickle with the constructor's arguments: rejections come back from the workers
+        of `digest.engine` (the default would call `InputError(message)`)."""
+        return (InputError, (self.path, self.line, self.reason))
+
 
 class ConfigError(DigestError):
     """The build's configuration is wrong; all problems are collected into one message."""

@@ -6,6 +6,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -14,9 +15,16 @@ from digest.clean import clean
 from digest.cluster import Embedder, group_events, link_storylines
 from digest.compare import find_differences, find_key_figures
 from digest.config import BuildConfig
-from digest.ingest import read_inputs
+from digest.engine import Engine, open_engine
+from digest.ingest import (
+    FoundFile,
+    Outcome,
+    collect_outcomes,
+    find_input_files,
+    read_input_file,
+)
 from digest.merge import merge_event
-from digest.model import BuildResult, Event, IngestResult, Story
+from digest.model import Article, BuildResult, CleanArticle, Event, IngestResult, Segment, Story
 from digest.segment import split_segments
 
 log = logging.getLogger("digest")
@@ -27,21 +35,99 @@ class AccountingError(RuntimeError):
 
 
 def run_pipeline(config: BuildConfig) -> BuildResult:
-    """Read, clean, segment, group, align, compare and merge: everything but the output."""
-    ingested = read_inputs(config.inputs)
-    log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
-    cleaned = tuple(clean(a) for a in ingested.articles)
-    segments = [s for a in cleaned for s in split_segments(a)]
-    events = group_events(segments, threshold=config.cluster_threshold, embed=_embedder(config))
-    events, storylines = link_storylines(events)
-    log.info("%d segments in %d events, %d storylines", len(segments), len(events), len(storylines))
-    check_accounting(ingested, events)
+    """Read, clean, segment, group, align, compare and merge: everything but the output.
+
+    Reading to segmenting (per file) and telling the stories (per event) run on the
+    engine of `config` (`digest.engine`); grouping runs here, on everything at once.
+    """
+    with open_engine(config) as engine:
+        read = read_articles(config.inputs, engine)
+        ingested = read.ingested
+        log.info(
+            "read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected)
+        )
+        events = group_events(
+            read.segments, threshold=config.cluster_threshold, embed=_embedder(config)
+        )
+        events, storylines = link_storylines(events)
+        log.info(
+            "%d segments in %d events, %d storylines",
+            len(read.segments),
+            len(events),
+            len(storylines),
+        )
+        check_accounting(ingested, events)
+        stories = tell_stories(events, engine)
     return BuildResult(
-        stories=tuple(tell_story(e) for e in events),
-        storylines=storylines,
-        rejected=ingested.rejected,
-        articles=cleaned,
+        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=read.cleaned
     )
+
+
+FILES_PER_TASK = 64
+"""Input files read, cleaned and segmented per task of the engine: a file takes well under
+a millisecond, so a task of 64 is worth its pickling and scheduling."""
+EVENTS_PER_TASK = 4
+"""Events told per task: an event costs from milliseconds to seconds (the square of its
+size), so small tasks keep the workers evenly busy to the end."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadArticles:
+    """The articles read, and each one cleaned and segmented, in article id order."""
+
+    ingested: IngestResult
+    cleaned: tuple[CleanArticle, ...]
+    segments: tuple[Segment, ...]
+
+
+SegmentedArticles = dict[str, tuple[CleanArticle, tuple[Segment, ...]]]
+"""Each article id read from a file, with the first article of that id cleaned and split."""
+
+
+def read_articles(paths: Sequence[Path], engine: Engine) -> ReadArticles:
+    """Read, clean and segment every input file under `paths`, files in parallel.
+
+    The same articles and rejections, in the same order, as `read_inputs` then `clean`
+    and `split_segments` on each article.
+    """
+    found = list(find_input_files(paths))
+    # absolute: the workers of a Dask cluster do not share this process's directory
+    files = [FoundFile(path=f.path.absolute(), name=f.name) for f in found]
+    read = engine.map(_read_file, files, chunksize=FILES_PER_TASK)
+    ingested = collect_outcomes(zip(found, (outcomes for outcomes, _ in read), strict=True))
+    segmented: SegmentedArticles = {}
+    for _, articles in read:  # the first file to hold an id is the one `collect_outcomes` kept
+        for article_id, prepared in articles.items():
+            segmented.setdefault(article_id, prepared)
+    kept = [segmented[article.id] for article in ingested.articles]
+    return ReadArticles(
+        ingested=ingested,
+        cleaned=tuple(cleaned for cleaned, _ in kept),
+        segments=tuple(segment for _, segments in kept for segment in segments),
+    )
+
+
+def _read_file(found: FoundFile) -> tuple[list[Outcome], SegmentedArticles]:
+    """Read one file, and clean and segment its articles (in a worker of the engine)."""
+    outcomes = read_input_file(found)
+    segmented: SegmentedArticles = {}
+    for outcome in outcomes:
+        if isinstance(outcome, Article) and outcome.id not in segmented:
+            cleaned = clean(outcome)
+            segmented[outcome.id] = (cleaned, split_segments(cleaned))
+    return outcomes, segmented
+
+
+def tell_stories(events: Sequence[Event], engine: Engine) -> tuple[Story, ...]:
+    """`tell_story` of each event, in parallel; the stories in the order of the events."""
+    told = engine.map(_tell_story_detached, events, chunksize=EVENTS_PER_TASK)
+    return tuple(replace(story, event=event) for story, event in zip(told, events, strict=True))
+
+
+def _tell_story_detached(event: Event) -> Story:
+    """`tell_story`, with the story's event emptied of its segments (in a worker of the
+    engine): the caller has them, and sending them back would double the pickling."""
+    return replace(tell_story(event), event=replace(event, segments=()))
 
 
 def _embedder(config: BuildConfig) -> Embedder | None:

@@ -4,6 +4,7 @@ Run it from the project root (`make bench` runs it with the defaults):
 
     python scripts/bench.py [--sizes 1000,10000] [--seed 7] [--site] [--pdf] [--keep DIR]
                             [--articles DIR] [--tracemalloc] [--profile STAGE]
+                            [--workers N] [--engine local|dask] [--scheduler ADDRESS]
 
 What it does, for each size N:
 
@@ -20,11 +21,14 @@ What it does, for each size N:
    sentence shapes but its own names and vocabulary). The same `--seed` gives the same
    corpus.
 2. Runs the stages the way `digest.pipeline` calls them, each timed on its own, in a
-   fresh process per size: ingest (`read_inputs`), clean, segment (`split_segments`),
-   cluster (`group_events` + `link_storylines` + `check_accounting`),
-   align+compare+merge (`tell_story`), render (`render_pages` + `write_docs`), and with
-   `--site` the MkDocs build (`build_site`), and with `--pdf` the whole briefing as a PDF
-   (what `digest pdf` does after the pipeline; pages/s in the table).
+   fresh process per size, on the engine of `--workers`, `--engine` and `--scheduler`
+   (as `digest build` takes them; `digest.engine`): engine start (a Dask `LocalCluster`
+   starts here; a local pool starts in the first stage that needs it),
+   ingest+clean+segment (`read_articles`, files in parallel), cluster (`group_events` +
+   `link_storylines` + `check_accounting`, in this process), align+compare+merge
+   (`tell_stories`, events in parallel), render (`render_pages` + `write_docs`), and
+   with `--site` the MkDocs build (`build_site`), and with `--pdf` the whole briefing as
+   a PDF (what `digest pdf` does after the pipeline; pages/s in the table).
 3. Runs the baseline of issue 6 on the same files, in another fresh process: read the
    files and do a datasketch MinHash (128 permutations, word 3-grams) + LSH
    (threshold 0.5) near-duplicate pass.
@@ -34,7 +38,9 @@ the end, each stage's growth exponent between consecutive sizes,
 log(t2/t1) / log(n2/n1): 1 is linear, 2 quadratic. Memory is the process's maximum
 resident set size after the stage (`ru_maxrss`, so it only grows within a size), or with
 `--tracemalloc` the peak of Python allocations during the stage (which slows the stages
-down). `--profile STAGE` prints the 25 functions with the most own time in that stage.
+down); both are of the main process only, not of the engine's workers. `--profile STAGE`
+prints the 25 functions with the most own time in that stage (in the main process: use
+`--workers 1` to profile the parallel stages).
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
@@ -62,16 +68,14 @@ from typing import TypeVar
 
 from datasketch import MinHash, MinHashLSH
 
-from digest.clean import clean
 from digest.cluster import group_events, link_storylines
 from digest.config import make_config
-from digest.ingest import read_inputs
+from digest.engine import ENGINES, open_engine
 from digest.model import BuildResult, Event, IngestResult, Segment, Storyline
 from digest.pdf import read_stylesheet, render_html, render_pdf, select_edition, write_atomically
-from digest.pipeline import check_accounting, tell_story
+from digest.pipeline import check_accounting, read_articles, tell_stories
 from digest.publish import build_site
 from digest.render import render_pages, write_docs
-from digest.segment import split_segments
 
 T = TypeVar("T")
 
@@ -79,7 +83,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ARTICLES = ROOT.parent / "shared" / "datasets" / "ecbplus-dev" / "articles"
 FALLBACK_ARTICLES = ROOT / "seeds"
 BASELINE = "baseline (MinHash + LSH)"
-STAGES = ("ingest", "clean", "segment", "cluster", "align+compare+merge", "render", "site", "pdf")
+STAGES = (
+    "engine start",
+    "ingest+clean+segment",
+    "cluster",
+    "align+compare+merge",
+    "render",
+    "site",
+    "pdf",
+)
 
 # --- Corpus ------------------------------------------------------------------------------
 
@@ -343,6 +355,9 @@ class Options:
     pdf: bool
     tracemalloc: bool
     profile: str | None
+    workers: int | None
+    engine: str
+    scheduler: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,23 +433,29 @@ class DigestRun:
 
 def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
     """Run digest's stages on `corpus` as `digest.pipeline.build` does, each measured."""
-    config = make_config([corpus], docs_dir=work / "docs", site_dir=work / "site")
-    meter = Meter(options)
-    ingested = meter.run("ingest", lambda: read_inputs(config.inputs))
-    articles = len(ingested.articles)
-    meter.count(articles, "articles")
-    cleaned = meter.run("clean", lambda: tuple(clean(a) for a in ingested.articles))
-    meter.count(articles, "articles")
-    segments = meter.run("segment", lambda: [s for a in cleaned for s in split_segments(a)])
-    meter.count(articles, "articles")
-    events, storylines = meter.run(
-        "cluster", lambda: _cluster(ingested, segments, config.cluster_threshold)
+    config = make_config(
+        [corpus],
+        docs_dir=work / "docs",
+        site_dir=work / "site",
+        workers=options.workers,
+        engine=options.engine,
+        scheduler=options.scheduler,
     )
-    meter.count(articles, "articles")
-    stories = meter.run("align+compare+merge", lambda: tuple(tell_story(e) for e in events))
-    meter.count(articles, "articles")
+    meter = Meter(options)
+    with ExitStack() as stack:
+        engine = meter.run("engine start", lambda: stack.enter_context(open_engine(config)))
+        read = meter.run("ingest+clean+segment", lambda: read_articles(config.inputs, engine))
+        ingested, segments = read.ingested, read.segments
+        articles = len(ingested.articles)
+        meter.count(articles, "articles")
+        events, storylines = meter.run(
+            "cluster", lambda: _cluster(ingested, segments, config.cluster_threshold)
+        )
+        meter.count(articles, "articles")
+        stories = meter.run("align+compare+merge", lambda: tell_stories(events, engine))
+        meter.count(articles, "articles")
     result = BuildResult(
-        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=cleaned
+        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=read.cleaned
     )
     pages = meter.run("render", lambda: _render(result, config.templates_dir, config.docs_dir))
     meter.count(pages, "pages")
@@ -554,7 +575,7 @@ def print_size(report: SizeReport, options: Options) -> None:
     print(f"| stage | seconds | rate | {memory} (MiB) |")
     print("|---|---:|---:|---:|")
     for row in _rows_with_total(report):
-        rate = f"{row.count / row.seconds:,.0f} {row.unit}/s" if row.seconds else "–"
+        rate = f"{row.count / row.seconds:,.0f} {row.unit}/s" if row.seconds and row.count else "–"
         print(f"| {row.stage} | {row.seconds:.2f} | {rate} | {row.mebibytes:,.1f} |")
 
 
@@ -604,7 +625,13 @@ def bench_size(
     corpus_dir = folder / str(size) / "articles"
     corpus = write_corpus(originals, size, args.seed, corpus_dir)
     options = Options(
-        site=args.site, pdf=args.pdf, tracemalloc=args.tracemalloc, profile=args.profile
+        site=args.site,
+        pdf=args.pdf,
+        tracemalloc=args.tracemalloc,
+        profile=args.profile,
+        workers=args.workers,
+        engine=args.engine,
+        scheduler=args.scheduler,
     )
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         digest_run = pool.submit(bench_digest, corpus_dir, folder / str(size), options).result()
@@ -627,6 +654,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES, help="real articles")
     parser.add_argument("--tracemalloc", action="store_true", help="per-stage Python peak")
     parser.add_argument("--profile", choices=[*STAGES, BASELINE], help="cProfile one stage")
+    parser.add_argument(
+        "--workers", type=int, help="digest build --workers (default: all available cores)"
+    )
+    parser.add_argument("--engine", choices=ENGINES, default="local", help="digest build --engine")
+    parser.add_argument("--scheduler", help="digest build --scheduler (the dask engine)")
     return parser.parse_args()
 
 

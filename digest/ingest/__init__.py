@@ -10,7 +10,7 @@ fails loudly instead of passing for a bad input.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from digest.errors import InputError
@@ -22,7 +22,16 @@ from digest.ingest.markdown import read_markdown
 from digest.ingest.txt import read_txt
 from digest.model import Article, IngestResult, Rejected
 
-__all__ = ["READERS", "Reader", "read_inputs"]
+__all__ = [
+    "READERS",
+    "FoundFile",
+    "Outcome",
+    "Reader",
+    "collect_outcomes",
+    "find_input_files",
+    "read_input_file",
+    "read_inputs",
+]
 
 LOGGER = logging.getLogger("digest.ingest")
 
@@ -62,7 +71,9 @@ def read_inputs(paths: Sequence[Path]) -> IngestResult:
 
     Folders are searched recursively in sorted order, skipping hidden files and
     folders; files are read as given. Each rejection is logged as a warning in
-    `path:line: reason` form.
+    `path:line: reason` form. The pipeline does the same in three steps, so that the
+    files can be read in parallel: `find_input_files`, `read_input_file` on each,
+    `collect_outcomes` of them all.
 
     Args:
         paths: folders and files to read.
@@ -73,10 +84,19 @@ def read_inputs(paths: Sequence[Path]) -> IngestResult:
         exactly one of the two; a record whose id was already read is rejected as a
         duplicate.
     """
+    return collect_outcomes((found, read_input_file(found)) for found in find_input_files(paths))
+
+
+def collect_outcomes(read: Iterable[tuple[FoundFile, Sequence[Outcome]]]) -> IngestResult:
+    """The articles and rejections of the files read, given in the order they were found.
+
+    The first article read with an id is kept; a later one with the same id is rejected
+    as a duplicate, so the order of `read` decides which.
+    """
     articles: dict[str, Article] = {}
     rejected: list[Rejected] = []
-    for found in find_input_files(paths):
-        for outcome in _read_found(found):
+    for found, outcomes in read:
+        for outcome in outcomes:
             if isinstance(outcome, Article) and outcome.id not in articles:
                 articles[outcome.id] = outcome
             elif isinstance(outcome, Article):
@@ -89,7 +109,7 @@ def read_inputs(paths: Sequence[Path]) -> IngestResult:
     )
 
 
-def _read_found(found: FoundFile) -> list[Outcome]:
+def read_input_file(found: FoundFile) -> list[Outcome]:
     """The outcomes of one file; a whole-file error is its one outcome."""
     suffix = found.path.suffix.lower()
     reader = READERS.get(suffix)

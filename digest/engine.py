@@ -1,0 +1,170 @@
+"""Where the heavy, parallel stages run: in this process, on the local cores, or on Dask.
+
+The pipeline hands an engine a function and a list of items (input files, events) and
+gets the results back **in the order of the items**, never in the order they finished,
+so the output is byte-identical whatever the engine and the number of workers. The
+function must be a module-level function (it is pickled by reference) and its items
+and results picklable. Chunks of `chunksize` items travel together, so that the cost of
+pickling and scheduling stays small next to the work.
+
+- `LocalEngine(workers)`: a process pool over the local cores (`concurrent.futures`,
+  Python's default start method). With one worker, or when everything fits in one
+  chunk, it runs in this process with no pool: a small build pays no process start-up.
+- `DaskEngine(scheduler)`: the chunks are tasks on a `dask.distributed` cluster, the
+  one at `scheduler` or a `LocalCluster` started for the build. Dask is imported only
+  here, from the optional `dask` extra.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from functools import partial
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+
+from digest.errors import DigestError
+
+if TYPE_CHECKING:
+    from digest.config import BuildConfig
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+EngineName = Literal["local", "dask"]
+ENGINES: tuple[EngineName, ...] = ("local", "dask")
+DASK_EXTRA_HINT = "pip install 'digest[dask]'"
+
+
+class Engine(Protocol):
+    """Runs one function over many items, with the results in the order of the items."""
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, chunksize: int = 1) -> list[R]:
+        """`[fn(item) for item in items]`, computed `chunksize` items to a task."""
+        ...
+
+    def close(self) -> None:
+        """Stop the workers this engine started (a pool, a `LocalCluster`)."""
+        ...
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def open_engine(config: BuildConfig) -> Iterator[Engine]:
+    """The engine `config` asks for, closed (its workers stopped) when the block ends.
+
+    Raises:
+        DigestError: the Dask engine was asked for but Dask is not installed, or its
+            scheduler cannot be reached.
+    """
+    engine: Engine
+    if config.engine == "dask":
+        engine = DaskEngine(config.scheduler, workers=config.workers)
+    else:
+        engine = LocalEngine(config.workers)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+class LocalEngine:
+    """A pool of `workers` processes, started at the first map that needs more than one
+    chunk and kept for the next ones until `close`."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or available_cores()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, chunksize: int = 1) -> list[R]:
+        if self.workers == 1 or len(items) <= chunksize:
+            return [fn(item) for item in items]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers)
+        try:
+            # Executor.map yields the results in the order of the items
+            return list(self._pool.map(fn, items, chunksize=chunksize))
+        except BrokenProcessPool as error:
+            raise DigestError(
+                "a worker process stopped abruptly (killed, or out of memory?); "
+                "fewer --workers need less memory"
+            ) from error
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+class DaskEngine:
+    """Chunks of items as tasks on a `dask.distributed` cluster.
+
+    Args:
+        scheduler: the address of a running scheduler (`tcp://host:8786`); None starts a
+            `LocalCluster` of `workers` single-threaded processes for this engine.
+        workers: the size of that `LocalCluster` (default: the available cores).
+
+    Raises:
+        DigestError: Dask is not installed, or the scheduler cannot be reached.
+    """
+
+    def __init__(self, scheduler: str | None = None, *, workers: int | None = None) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as error:
+            raise DigestError(
+                f"the Dask engine needs dask.distributed, from the `dask` extra: {DASK_EXTRA_HINT}"
+            ) from error
+        # importing dask.distributed sets its loggers to INFO (a line per worker started or
+        # stopped): make them follow the level the application gave digest's own logs
+        logging.getLogger("distributed").setLevel(logging.getLogger("digest").getEffectiveLevel())
+        self._cluster: Any = None
+        self._client: Any = None
+        if scheduler is None:
+            self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers or available_cores(),
+                threads_per_worker=1,  # the stages are pure Python: threads would share the GIL
+                processes=True,
+                dashboard_address=":0",  # any free port: builds at once do not fight over 8787
+            )
+        try:
+            self._client = Client(scheduler or self._cluster)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError, ValueError) as error:  # ValueError: a malformed address
+            self.close()
+            raise DigestError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from error
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, chunksize: int = 1) -> list[R]:
+        chunks = [items[start : start + chunksize] for start in range(0, len(items), chunksize)]
+        if not chunks:
+            return []
+        # scattered, the items go straight to the workers instead of through the scheduler;
+        # the price: a worker lost takes its chunks with it (Dask cannot recompute them)
+        scattered = self._client.scatter(chunks, hash=False)
+        futures = self._client.map(partial(_map_chunk, fn), scattered, pure=False)
+        try:
+            results: list[list[R]] = self._client.gather(futures)  # in the order of `futures`
+        except CancelledError as error:
+            raise DigestError(
+                f"a Dask worker was lost with the items sent to it ({error}); run the build again"
+            ) from error
+        return list(chain.from_iterable(results))
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def _map_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [fn(item) for item in chunk]
