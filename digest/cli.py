@@ -66,6 +66,20 @@ def main(verbose: bool) -> None:
     "(default: site_url of mkdocs.yml).",
 )
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any input was rejected.")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The build state, which keeps event ids stable and groups only new articles "
+    "(default: .digest/DOCS-NAME.sqlite beside the docs dir).",
+)
+@click.option("--no-state", is_flag=True, help="Build from scratch; read and write no state.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Group every article from scratch; ids stay stable through the state.",
+)
 def build(
     inputs: tuple[Path, ...],
     docs_dir: Path,
@@ -74,11 +88,15 @@ def build(
     locale: str,
     site_url: str | None,
     strict: bool,
+    state_path: Path | None,
+    no_state: bool,
+    rebuild: bool,
 ) -> None:
     """Build the digest of INPUT folders or files (default: seeds/)."""
     from digest.config import make_config
     from digest.pipeline import build as run_build
     from digest.publish import configured_site_url
+    from digest.state import default_state_path
 
     try:
         config = make_config(
@@ -88,6 +106,8 @@ def build(
             build_site=not no_site,
             locale=locale,
             site_url=site_url or configured_site_url(),
+            state_path=None if no_state else state_path or default_state_path(docs_dir),
+            rebuild=rebuild,
         )
         result = run_build(config)
     except DigestError as error:

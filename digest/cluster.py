@@ -593,3 +593,40 @@ def _storyline_id(vectors: list[Vector], earliest: Event) -> str:
     weight = {t: min(v[t] for v in vectors) for t in shared if not t[:1].isdigit()}
     top = [t for t, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
     return slugify("-".join(top)) if top else f"storyline-{earliest.id}"
+
+
+# --- Entry points for incremental grouping (digest/incremental.py) ------------------------
+
+
+def segment_terms(segment: Segment) -> dict[str, float]:
+    """A segment's weighted term counts, as the grouping counts them (title twice, names up)."""
+    return _weighted_counts(segment)
+
+
+def segment_links(segments: Sequence[Segment]) -> dict[tuple[str, str], float]:
+    """The links `group_events` computes among `segments` alone, keyed by segment ids.
+
+    Each pair is keyed once, `(earlier, later)` in visit order (date, then id).
+    """
+    ordered = sorted(segments, key=_visit_key)
+    words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
+    return {(ordered[i].id, ordered[j].id): v for (i, j), v in _links(ordered, words).items()}
+
+
+def make_events(groups: Sequence[Sequence[Segment]], context: Sequence[Segment]) -> list[Event]:
+    """Events of the given groups, titled and dated as `group_events` does.
+
+    Term weights come from `context`, which holds every grouped segment and may hold
+    more. The ids are not made unique (the caller decides them).
+    """
+    ordered = sorted(context, key=_visit_key)
+    index = {s.id: i for i, s in enumerate(ordered)}
+    members = [sorted(index[s.id] for s in group) for group in groups]
+    grouped = {i for group in members for i in group}
+    alone = [[i] for i in range(len(ordered)) if i not in grouped]
+    words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
+    sibling_dates = _sibling_dates(ordered, members + alone)
+    return [
+        _make_event([ordered[i] for i in group], _centroid(group, words), sibling_dates)
+        for group in members
+    ]

@@ -32,6 +32,12 @@ class BuildConfig:
     site_url: str | None = None
     """The published site's address (`site_url` of mkdocs.yml), for absolute links in the
     feeds; None leaves them relative to the feed's own address."""
+    state_path: Path | None = None
+    """The build state (digest/state.py): ids kept stable and only new articles grouped.
+    None builds from scratch and keeps nothing; the CLI's default is
+    `state.default_state_path(docs_dir)`."""
+    rebuild: bool = False
+    """With a state: group every article from scratch, still keeping ids stable."""
 
 
 def make_config(inputs: Sequence[str | Path] = ("seeds",), **options: Any) -> BuildConfig:

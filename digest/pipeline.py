@@ -18,6 +18,7 @@ from digest.ingest import read_inputs
 from digest.merge import merge_event
 from digest.model import BuildResult, Event, IngestResult, Story
 from digest.segment import split_segments
+from digest.state import Snapshot, fingerprint, load_state, save_state
 
 log = logging.getLogger("digest")
 
@@ -26,10 +27,16 @@ class AccountingError(RuntimeError):
     """An article went missing or was counted twice: a bug in digest, never bad input."""
 
 
-def run_pipeline(config: BuildConfig) -> BuildResult:
-    """Read, clean, segment, group, align, compare and merge: everything but the output."""
+def run_pipeline(config: BuildConfig, stored: Snapshot | None = None) -> BuildResult:
+    """Read, clean, segment, group, align, compare and merge: everything but the output.
+
+    With a `stored` state, only new and changed articles are grouped, ids stay stable
+    and unchanged events keep their stories (digest/incremental.py).
+    """
     ingested = read_inputs(config.inputs)
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
+    if stored is not None:
+        return _run_incremental(config, ingested, stored)
     cleaned = tuple(clean(a) for a in ingested.articles)
     segments = [s for a in cleaned for s in split_segments(a)]
     events = group_events(segments, threshold=config.cluster_threshold)
@@ -42,6 +49,20 @@ def run_pipeline(config: BuildConfig) -> BuildResult:
         rejected=ingested.rejected,
         articles=cleaned,
     )
+
+
+def _run_incremental(config: BuildConfig, ingested: IngestResult, stored: Snapshot) -> BuildResult:
+    from digest.incremental import Options, update_digest
+
+    options = Options(
+        threshold=config.cluster_threshold,
+        fingerprint=fingerprint(config.cluster_threshold),
+        rebuild=config.rebuild,
+    )
+    result = update_digest(ingested, stored, options, tell_story)
+    check_accounting(ingested, [s.event for s in result.stories])
+    log.info("%d events, %d redirects", len(result.stories), len(result.redirects))
+    return result
 
 
 def tell_story(event: Event) -> Story:
@@ -100,7 +121,8 @@ def build(config: BuildConfig) -> BuildResult:
     with exclusive_build(config.docs_dir):
         recover(config.docs_dir)
         recover(config.site_dir)
-        result = run_pipeline(config)
+        stored = _load_state(config)
+        result = run_pipeline(config, stored)
         with _staged(config.docs_dir, copy_current=True) as docs:
             _write_staged_docs(result, config, docs)
             if config.build_site:
@@ -110,7 +132,24 @@ def build(config: BuildConfig) -> BuildResult:
                     publish(site, config.site_dir)
             else:
                 publish(docs, config.docs_dir)
+        _save_state(config, stored, result)
     return result
+
+
+def _load_state(config: BuildConfig) -> Snapshot | None:
+    if config.state_path is None:
+        return None
+    return load_state(config.state_path, fingerprint(config.cluster_threshold))
+
+
+def _save_state(config: BuildConfig, stored: Snapshot | None, result: BuildResult) -> None:
+    """Save the state after publishing: a build killed before leaves the previous one."""
+    from digest.incremental import next_snapshot
+
+    if config.state_path is None or stored is None:
+        return
+    current = fingerprint(config.cluster_threshold)
+    save_state(config.state_path, stored, next_snapshot(result, stored, current))
 
 
 def _pages(result: BuildResult, config: BuildConfig) -> dict[str, str]:
