@@ -133,7 +133,10 @@ def load_state(path: Path, current: str) -> Snapshot:
         return Snapshot(fingerprint=current)
     try:
         with _connect(path) as connection:
-            return _read(connection, path, current)
+            snapshot = _read(connection, path, current)
+            connection.execute("BEGIN IMMEDIATE")  # fail now, not after publishing, if
+            connection.execute("ROLLBACK")  # another process holds the write lock
+            return snapshot
     except sqlite3.OperationalError as error:
         if _is_locked(error):
             raise _locked(path) from error
