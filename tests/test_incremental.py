@@ -60,7 +60,8 @@ def run(inputs: Path, out: Path, *, state: bool = True, **options: Any) -> dict[
 
 def event_of(document: dict[str, Any], article: str) -> dict[str, Any]:
     (event,) = [e for e in document["events"] if article in {m["article"] for m in e["members"]}]
-    return event
+    found: dict[str, Any] = event
+    return found
 
 
 def files(folder: Path) -> dict[str, tuple[bytes, int]]:
