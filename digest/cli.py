@@ -137,7 +137,15 @@ def build(
     help="Address to serve the preview on.",
 )
 @click.option("--locale", default="en", show_default=True, help="Language of the site.")
-def serve(inputs: tuple[Path, ...], dev_addr: str, locale: str) -> None:
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A build state to keep ids stable and group only new articles on each reload "
+    "(default: none, every reload builds from scratch).",
+)
+def serve(inputs: tuple[Path, ...], dev_addr: str, locale: str, state_path: Path | None) -> None:
     """Preview the digest of INPUT (default: seeds/) with live reload.
 
     Pages are regenerated when an input article is added or changed.
@@ -145,7 +153,9 @@ def serve(inputs: tuple[Path, ...], dev_addr: str, locale: str) -> None:
     from digest.publish import serve_site
 
     try:
-        serve_site(inputs or (Path("seeds"),), dev_addr=dev_addr, locale=locale)
+        serve_site(
+            inputs or (Path("seeds"),), dev_addr=dev_addr, locale=locale, state_path=state_path
+        )
     except DigestError as error:
         raise click.ClickException(str(error)) from error
 

@@ -98,9 +98,11 @@ def write_digest(config: BuildConfig) -> BuildResult:
     """
     from digest.render import write_docs
 
-    result = run_pipeline(config)
+    stored = _load_state(config)
+    result = run_pipeline(config, stored)
     written = write_docs(_pages(result, config), config.docs_dir)
     log.info("%d pages changed in %s", len(written), config.docs_dir)
+    _save_state(config, stored, result)
     return result
 
 

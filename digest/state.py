@@ -39,6 +39,12 @@ T = TypeVar("T")
 SCHEMA_VERSION = 1  # the `schema_version` table; bump on any incompatible change
 BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
 _PACKAGE = Path(__file__).resolve().parent
+OUTPUT_MODULES = frozenset(
+    "__init__.py __main__.py atomic.py cli.py config.py errors.py evaluate.py feeds.py "
+    "i18n.py markdown_text.py mkdocs_plugin.py pdf.py pipeline.py publish.py render.py "
+    "site_index.py slugs.py".split()
+)
+"""Modules of digest/ whose code the cached data does not depend on (nor `ingest/`)."""
 
 _SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -108,9 +114,16 @@ def default_state_path(docs_dir: Path) -> Path:
 
 
 def fingerprint(cluster_threshold: float) -> str:
-    """A hash of digest's own code and the grouping threshold: what the cache depends on."""
+    """A hash of the code that made what the state caches, and of the grouping threshold.
+
+    The cached cleaning, segments, events and stories come from the stage modules; the
+    modules that only read inputs (their articles are hashed), shape the output or run
+    the command line (`OUTPUT_MODULES`) can change without making the cache stale.
+    """
     digest = hashlib.sha256(f"{SCHEMA_VERSION}:{cluster_threshold!r}".encode())
-    for path in sorted(_PACKAGE.rglob("*.py")):
+    for path in sorted(_PACKAGE.glob("*.py")):
+        if path.name in OUTPUT_MODULES:
+            continue
         digest.update(path.relative_to(_PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
