@@ -25,7 +25,7 @@ import heapq
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -603,29 +603,32 @@ def segment_terms(segment: Segment) -> dict[str, float]:
     return _weighted_counts(segment)
 
 
-def segment_links(segments: Sequence[Segment]) -> dict[tuple[str, str], float]:
+def segment_links(
+    segments: Sequence[Segment], counts: Mapping[str, dict[str, float]]
+) -> dict[tuple[str, str], float]:
     """The links `group_events` computes among `segments` alone, keyed by segment ids.
 
+    `counts` holds each segment's `segment_terms` by id (computed once by the caller).
     Each pair is keyed once, `(earlier, later)` in visit order (date, then id).
     """
     ordered = sorted(segments, key=_visit_key)
-    words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
+    words = _tfidf_matrix(counts[s.id] for s in ordered)
     return {(ordered[i].id, ordered[j].id): v for (i, j), v in _links(ordered, words).items()}
 
 
-def make_events(groups: Sequence[Sequence[Segment]], context: Sequence[Segment]) -> list[Event]:
+def make_events(
+    groups: Sequence[Sequence[Segment]], counts: Mapping[str, dict[str, float]]
+) -> list[Event]:
     """Events of the given groups, titled and dated as `group_events` does.
 
-    Term weights come from `context`, which holds every grouped segment and may hold
-    more. The ids are not made unique (the caller decides them).
+    Term weights come from the grouped segments; `counts` holds their `segment_terms`
+    by id. The ids are not made unique (the caller decides them).
     """
-    ordered = sorted(context, key=_visit_key)
+    ordered = sorted((s for group in groups for s in group), key=_visit_key)
     index = {s.id: i for i, s in enumerate(ordered)}
     members = [sorted(index[s.id] for s in group) for group in groups]
-    grouped = {i for group in members for i in group}
-    alone = [[i] for i in range(len(ordered)) if i not in grouped]
-    words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
-    sibling_dates = _sibling_dates(ordered, members + alone)
+    words = _tfidf_matrix(counts[s.id] for s in ordered)
+    sibling_dates = _sibling_dates(ordered, members)
     return [
         _make_event([ordered[i] for i in group], _centroid(group, words), sibling_dates)
         for group in members

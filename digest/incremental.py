@@ -193,20 +193,35 @@ def _regroup(
     groups = {event_id: members for event_id, members in groups.items() if members}
     placed = {m for members in groups.values() for m in members}
     fresh = sorted((s for s in segments if s.id not in placed), key=_visit_key)
-    candidates = _candidate_events(fresh, groups, stored, by_id)
+    counts = _TermCounts()
+    candidates = _candidate_events(fresh, groups, stored, by_id, counts)
     context = [*fresh, *(by_id[m] for event_id in candidates for m in groups[event_id])]
     clusters = [groups[event_id] for event_id in candidates] + [[s.id] for s in fresh]
-    joined = _average_linkage(
-        clusters, len(candidates), segment_links(context), threshold, _days(by_id)
-    )
+    links = segment_links(context, counts.of(context))
+    joined = _average_linkage(clusters, len(candidates), links, threshold, _days(by_id))
     final = groups | dict(zip(candidates, joined[: len(candidates)], strict=True))
     same = {e for e, members in final.items() if tuple(members) == stored.events[e].members}
     changed = [[by_id[m] for m in final[e]] for e in sorted(final) if e not in same]
     new = [[by_id[m] for m in members] for members in joined[len(candidates) :]]
     unchanged = [_stored_story_event(stored.events[e]) for e in sorted(same)]
-    context_segments = {s.id: s for s in context} | {s.id: s for g in changed for s in g}
-    made = make_events([*changed, *new], list(context_segments.values()))
+    regrouped = [*changed, *new]
+    made = make_events(regrouped, counts.of(s for group in regrouped for s in group))
     return [*unchanged, *made]
+
+
+class _TermCounts:
+    """Each segment's `segment_terms`, computed once however often it is asked for."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, dict[str, float]] = {}
+
+    def __call__(self, segment: Segment) -> dict[str, float]:
+        if segment.id not in self._counts:
+            self._counts[segment.id] = segment_terms(segment)
+        return self._counts[segment.id]
+
+    def of(self, segments: Iterable[Segment]) -> dict[str, dict[str, float]]:
+        return {s.id: self(s) for s in segments}
 
 
 def _stored_story_event(event: StoredEvent) -> Event:
@@ -220,6 +235,7 @@ def _candidate_events(
     groups: Mapping[str, list[str]],
     stored: Snapshot,
     by_id: Mapping[str, Segment],
+    counts: Callable[[Segment], dict[str, float]],
 ) -> list[str]:
     """Stored events that may take some new segment: shared key terms, close in time."""
     postings: defaultdict[str, list[str]] = defaultdict(list)
@@ -231,7 +247,7 @@ def _candidate_events(
     for segment in fresh:
         weight: defaultdict[str, float] = defaultdict(float)
         shared: Counter[str] = Counter()
-        for term in segment_terms(segment):
+        for term in counts(segment):
             events = postings.get(term, ())
             if len(events) > MAX_EVENT_POSTING:
                 continue

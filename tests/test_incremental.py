@@ -22,7 +22,7 @@ from tests.conftest import SEEDS
 EVENT_A = "000_60d6ce56c795b58e.txt"  # seed of event A (the 350,000 displaced)
 EVENT_C = "003_74ca848829909573.txt"  # the only report of event C (235,000, December)
 
-NEW_HEADLINE = """UN: hundreds of thousands flee northwest Syria in weeks of fighting
+NEW_HEADLINE = """350,000 Syrians have fled Idlib, UN says
 Source: Example Wire
 Date: 2020-01-17
 
