@@ -45,7 +45,7 @@ NESTED = "of which: key terms of new and changed events"
 PARTS = (
     ("digest.pipeline", "load_state", "load the state"),
     ("digest.pipeline", "read_inputs", "read and parse every input"),
-    ("digest.incremental", "_clean_and_segment", "clean and segment (new only)"),
+    ("digest.incremental", "_clean_and_segment", "clean and segment (new and changed)"),
     ("digest.incremental", "group_events", "group every segment (first build)"),
     ("digest.incremental", "_regroup", "group the new segments"),
     ("digest.incremental", "link_storylines", "link storylines (all events)"),
