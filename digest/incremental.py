@@ -55,7 +55,7 @@ from digest.state import Snapshot, StoredArticle, StoredEvent, StoredStoryline
 KEY_TERMS = 40  # heaviest terms of an event kept to find it again (CANDIDATE_TERMS is 30)
 KEY_MEMBERS = 5  # members whose title and lead give an event's key terms
 KEY_LEAD_CHARS = 1000  # as the grouping's character n-grams (cluster.LEAD_CHARS)
-CANDIDATE_EVENTS = 10  # stored events a new segment is compared with, best overlap first
+CANDIDATE_EVENTS = 5  # stored events a new segment is compared with, best overlap first
 MIN_SHARED_TERMS = 2  # as the grouping's candidate pairs: one shared term is chance
 MAX_EVENT_POSTING = 500  # a key term of more stored events than this finds no candidates
 
