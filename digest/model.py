@@ -111,7 +111,8 @@ class Event:
     """Segments that report one happening."""
 
     id: str
-    """Content-derived: `YYYY-MM-DD-slug-of-the-title`, stable across builds."""
+    """`YYYY-MM-DD-slug-of-the-title` when first published; with a build state it stays
+    the same in later builds whatever the title becomes (digest/incremental.py)."""
     title: str
     date: date | None
     segments: tuple[Segment, ...]
