@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
-from digest.config import make_config
+from digest.config import BuildConfig, make_config
 from digest.pipeline import build
 from digest.state import (
     SCHEMA_VERSION,
@@ -29,6 +29,8 @@ from digest.state import (
 )
 from tests.conftest import ROOT, SEEDS
 from tests.test_faults import tree
+
+THRESHOLD = BuildConfig().cluster_threshold
 
 
 def cli_build(inputs: Path, out: Path, *extra: str) -> tuple[int, str]:
@@ -88,7 +90,7 @@ def test_a_corrupt_state_is_set_aside_with_a_warning_and_the_build_goes_on(
     assert str(state) in record.getMessage()
     assert "building from scratch" in record.getMessage()
     assert state.with_name("docs.sqlite.corrupt").read_bytes().startswith(b"this is not")
-    assert load_state(state, fingerprint(0.17)).build == 1  # a new state was written
+    assert load_state(state, fingerprint(THRESHOLD)).build == 1  # a new state was written
     assert tree(tmp_path / "docs") == tree(built / "docs")
 
 
@@ -146,11 +148,11 @@ def test_a_build_killed_while_writing_the_state_leaves_the_previous_one(
     )
 
     assert killed.returncode == -9
-    previous = load_state(state, fingerprint(0.17))
+    previous = load_state(state, fingerprint(THRESHOLD))
     assert previous.build == 1
     assert "003_74ca848829909573.txt" in previous.articles
     assert cli_build(inputs, tmp_path)[0] == 0
-    assert load_state(state, fingerprint(0.17)).build == 2
+    assert load_state(state, fingerprint(THRESHOLD)).build == 2
     expected = tmp_path / "expected"
     copy_build(built, expected)
     assert cli_build(inputs, expected)[0] == 0
@@ -162,7 +164,7 @@ def test_load_state_reports_a_newer_schema_as_a_state_error(built: Path, tmp_pat
     with sqlite3.connect(state) as connection:
         connection.execute("UPDATE schema_version SET version = 99")
     with pytest.raises(StateError, match=r"newer digest \(state schema 99"):
-        load_state(state, fingerprint(0.17))
+        load_state(state, fingerprint(THRESHOLD))
 
 
 def test_a_state_written_by_other_code_keeps_ids_but_no_cached_data(
@@ -179,7 +181,7 @@ def test_a_state_written_by_other_code_keeps_ids_but_no_cached_data(
             docs_dir=tmp_path / "docs",
             build_site=False,
             state_path=state,
-            cluster_threshold=0.18,  # another fingerprint: nothing cached is reused
+            cluster_threshold=THRESHOLD + 0.01,  # another fingerprint: nothing cached reused
         )
     )
-    assert set(load_state(state, fingerprint(0.18)).events) == set(stored.events)
+    assert set(load_state(state, fingerprint(THRESHOLD + 0.01)).events) == set(stored.events)
