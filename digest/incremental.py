@@ -32,6 +32,7 @@ from datetime import date
 from digest.clean import clean
 from digest.cluster import (
     EVENT_WINDOW_DAYS,
+    SHORT_TERMS,
     group_events,
     link_storylines,
     make_events,
@@ -56,7 +57,8 @@ KEY_TERMS = 40  # heaviest terms of an event kept to find it again (CANDIDATE_TE
 KEY_MEMBERS = 5  # members whose title and lead give an event's key terms
 KEY_LEAD_CHARS = 1000  # as the grouping's character n-grams (cluster.LEAD_CHARS)
 CANDIDATE_EVENTS = 5  # stored events a new segment is compared with, best overlap first
-MIN_SHARED_TERMS = 2  # as the grouping's candidate pairs: one shared term is chance
+MIN_SHARED_TERMS = 2  # as the grouping's candidate pairs: one shared term is chance,
+# except for a headline-only item (fewer than cluster.SHORT_TERMS terms), as there
 MAX_EVENT_POSTING = 500  # a key term of more stored events than this finds no candidates
 
 Members = dict[str, tuple[str, ...]]
@@ -256,10 +258,11 @@ def _candidate_events(
             for event_id in events:
                 weight[event_id] += math.log(1 + len(groups) / len(events))
                 shared[event_id] += 1
+        enough = 1 if len(counts(segment)) < SHORT_TERMS else MIN_SHARED_TERMS
         near = [
             (-weight[e], e)
             for e in weight
-            if shared[e] >= MIN_SHARED_TERMS and _fits(spans[e], segment.published)
+            if shared[e] >= enough and _fits(spans[e], segment.published)
         ]
         chosen.update(e for _, e in sorted(near)[:CANDIDATE_EVENTS])
     return sorted(chosen)
