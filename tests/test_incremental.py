@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from digest.config import make_config
-from digest.incremental import keep_ids
 from digest.pipeline import build
+from digest.stable_ids import keep_ids
 from digest.text import slugify
 from tests.conftest import SEEDS
 
