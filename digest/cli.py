@@ -92,6 +92,20 @@ def main(verbose: bool) -> None:
     help="The Dask scheduler to use (tcp://host:8786); without it --engine dask starts a "
     "LocalCluster of --workers processes.",
 )
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The build state, which keeps event ids stable and groups only new articles "
+    "(default: .digest/DOCS-NAME.sqlite beside the docs dir).",
+)
+@click.option("--no-state", is_flag=True, help="Build from scratch; read and write no state.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Group every article from scratch; ids stay stable through the state.",
+)
 def build(
     inputs: tuple[Path, ...],
     docs_dir: Path,
@@ -104,11 +118,15 @@ def build(
     workers: int | None,
     engine: str,
     scheduler: str | None,
+    state_path: Path | None,
+    no_state: bool,
+    rebuild: bool,
 ) -> None:
     """Build the digest of INPUT folders or files (default: seeds/)."""
     from digest.config import make_config
     from digest.pipeline import build as run_build
     from digest.publish import configured_site_url
+    from digest.state import default_state_path
 
     try:
         config = make_config(
@@ -122,6 +140,8 @@ def build(
             workers=workers,
             engine=engine,
             scheduler=scheduler,
+            state_path=None if no_state else state_path or default_state_path(docs_dir),
+            rebuild=rebuild,
         )
         result = run_build(config)
     except DigestError as error:
@@ -151,7 +171,15 @@ def build(
     help="Address to serve the preview on.",
 )
 @click.option("--locale", default="en", show_default=True, help="Language of the site.")
-def serve(inputs: tuple[Path, ...], dev_addr: str, locale: str) -> None:
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A build state to keep ids stable and group only new articles on each reload "
+    "(default: none, every reload builds from scratch).",
+)
+def serve(inputs: tuple[Path, ...], dev_addr: str, locale: str, state_path: Path | None) -> None:
     """Preview the digest of INPUT (default: seeds/) with live reload.
 
     Pages are regenerated when an input article is added or changed.
@@ -159,7 +187,9 @@ def serve(inputs: tuple[Path, ...], dev_addr: str, locale: str) -> None:
     from digest.publish import serve_site
 
     try:
-        serve_site(inputs or (Path("seeds"),), dev_addr=dev_addr, locale=locale)
+        serve_site(
+            inputs or (Path("seeds"),), dev_addr=dev_addr, locale=locale, state_path=state_path
+        )
     except DigestError as error:
         raise click.ClickException(str(error)) from error
 

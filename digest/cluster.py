@@ -29,7 +29,7 @@ import heapq
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -631,3 +631,43 @@ def _storyline_id(vectors: list[Vector], earliest: Event) -> str:
     weight = {t: min(v[t] for v in vectors) for t in shared if not t[:1].isdigit()}
     top = [t for t, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
     return slugify("-".join(top)) if top else f"storyline-{earliest.id}"
+
+
+# --- Entry points for incremental grouping (digest/incremental.py) ------------------------
+
+
+def segment_terms(segment: Segment) -> dict[str, float]:
+    """A segment's weighted term counts, as the grouping counts them (title twice, names up)."""
+    return _weighted_counts(segment)
+
+
+def segment_links(
+    segments: Sequence[Segment], counts: Mapping[str, dict[str, float]]
+) -> dict[tuple[str, str], float]:
+    """The links `group_events` computes among `segments` alone, keyed by segment ids.
+
+    `counts` holds each segment's `segment_terms` by id (computed once by the caller).
+    Each pair is keyed once, `(earlier, later)` in visit order (date, then id).
+    """
+    ordered = sorted(segments, key=_visit_key)
+    words = _tfidf_matrix(counts[s.id] for s in ordered)
+    return {(ordered[i].id, ordered[j].id): v for (i, j), v in _links(ordered, words).items()}
+
+
+def make_events(
+    groups: Sequence[Sequence[Segment]], counts: Mapping[str, dict[str, float]]
+) -> list[Event]:
+    """Events of the given groups, titled and dated as `group_events` does.
+
+    Term weights come from the grouped segments; `counts` holds their `segment_terms`
+    by id. The ids are not made unique (the caller decides them).
+    """
+    ordered = sorted((s for group in groups for s in group), key=_visit_key)
+    index = {s.id: i for i, s in enumerate(ordered)}
+    members = [sorted(index[s.id] for s in group) for group in groups]
+    words = _tfidf_matrix(counts[s.id] for s in ordered)
+    sibling_dates = _sibling_dates(ordered, members)
+    return [
+        _make_event([ordered[i] for i in group], _centroid(group, words), sibling_dates)
+        for group in members
+    ]

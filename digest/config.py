@@ -44,6 +44,12 @@ class BuildConfig:
     scheduler: str | None = None
     """The Dask scheduler's address (`tcp://host:8786`), for the `dask` engine; None starts a
     `LocalCluster` on this machine."""
+    state_path: Path | None = None
+    """The build state (digest/state.py): ids kept stable and only new articles grouped.
+    None builds from scratch and keeps nothing; the CLI's default is
+    `state.default_state_path(docs_dir)`."""
+    rebuild: bool = False
+    """With a state: group every article from scratch, still keeping ids stable."""
 
 
 def make_config(inputs: Sequence[str | Path] = ("seeds",), **options: Any) -> BuildConfig:

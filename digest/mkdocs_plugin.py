@@ -27,6 +27,9 @@ class DigestPluginConfig(base.Config):  # type: ignore[no-untyped-call]  # MkDoc
     inputs = c.ListOfItems(c.Type(str), default=["seeds"])
     """Folders or files to read, relative to mkdocs.yml."""
     locale = c.Type(str, default="en")
+    state = c.Optional(c.Type(str))
+    """The build state file (digest/state.py), relative to mkdocs.yml: ids stay stable and
+    only new articles are grouped; unset builds from scratch each time."""
 
 
 THEME_OVERRIDES = PROJECT_ROOT / "overrides"
@@ -57,6 +60,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):  # type: ignore[no-untyped-c
                     build_site=False,
                     locale=self.config.locale,
                     site_url=config.site_url or None,
+                    state_path=self._state(config),
                 )
             )
         except DigestError as error:
@@ -66,6 +70,10 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):  # type: ignore[no-untyped-c
         for path in self._inputs(config):
             server.watch(str(path))
         return server
+
+    def _state(self, config: MkDocsConfig) -> Path | None:
+        state: str | None = self.config.state
+        return Path(config.config_file_path).parent / state if state else None
 
     def _inputs(self, config: MkDocsConfig) -> list[Path]:
         root = Path(config.config_file_path).parent

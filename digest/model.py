@@ -111,7 +111,8 @@ class Event:
     """Segments that report one happening."""
 
     id: str
-    """Content-derived: `YYYY-MM-DD-slug-of-the-title`, stable across builds."""
+    """`YYYY-MM-DD-slug-of-the-title` when first published; with a build state it stays
+    the same in later builds whatever the title becomes (digest/incremental.py)."""
     title: str
     date: date | None
     segments: tuple[Segment, ...]
@@ -230,6 +231,23 @@ class Rejected:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Redirect:
+    """A page that no longer exists under its old id, and where its reports went.
+
+    Kept by the build state (digest/state.py) so that published links never break: an
+    event whose reports joined another event points there; one whose reports were all
+    deleted points nowhere (`target` None) and its page says so.
+    """
+
+    kind: str
+    """`event` or `storyline`."""
+    id: str
+    """The old id, whose page path must keep working."""
+    target: str | None
+    """The id of the same kind that holds its reports now, or None."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IngestResult:
     articles: tuple[Article, ...]
     rejected: tuple[Rejected, ...]
@@ -245,3 +263,5 @@ class BuildResult:
     rejected: tuple[Rejected, ...]
     articles: tuple[CleanArticle, ...]
     """Every article that was read, for source pages."""
+    redirects: tuple[Redirect, ...] = ()
+    """Old event and storyline ids that now redirect (only with a build state)."""

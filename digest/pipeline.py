@@ -22,10 +22,12 @@ from digest.ingest import (
     collect_outcomes,
     find_input_files,
     read_input_file,
+    read_inputs,
 )
 from digest.merge import merge_event
 from digest.model import Article, BuildResult, CleanArticle, Event, IngestResult, Segment, Story
 from digest.segment import split_segments
+from digest.state import Snapshot, fingerprint, load_state, save_state
 
 log = logging.getLogger("digest")
 
@@ -34,13 +36,17 @@ class AccountingError(RuntimeError):
     """An article went missing or was counted twice: a bug in digest, never bad input."""
 
 
-def run_pipeline(config: BuildConfig) -> BuildResult:
+def run_pipeline(config: BuildConfig, stored: Snapshot | None = None) -> BuildResult:
     """Read, clean, segment, group, align, compare and merge: everything but the output.
 
     Reading to segmenting (per file) and telling the stories (per event) run on the
     engine of `config` (`digest.engine`); grouping runs here, on everything at once.
+    With a `stored` state, only new and changed articles are grouped, ids stay stable
+    and unchanged events keep their stories (digest/incremental.py).
     """
     with open_engine(config) as engine:
+        if stored is not None:
+            return _run_incremental(config, stored, engine)
         read = read_articles(config.inputs, engine)
         ingested = read.ingested
         log.info(
@@ -138,6 +144,24 @@ def _embedder(config: BuildConfig) -> Embedder | None:
     return embed_segments
 
 
+def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> BuildResult:
+    """Read every input, but clean, group and tell only what changed since `stored`."""
+    from digest.incremental import Options, update_digest
+
+    ingested = read_inputs(config.inputs)
+    log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
+    options = Options(
+        threshold=config.cluster_threshold,
+        fingerprint=fingerprint(config.cluster_threshold),
+        rebuild=config.rebuild,
+        embed=_embedder(config),
+    )
+    result = update_digest(ingested, stored, options, lambda events: tell_stories(events, engine))
+    check_accounting(ingested, [s.event for s in result.stories])
+    log.info("%d events, %d redirects", len(result.stories), len(result.redirects))
+    return result
+
+
 def tell_story(event: Event) -> Story:
     """Align an event's sources, find where they differ, and merge them into one story."""
     claims = align_claims(event)
@@ -171,9 +195,11 @@ def write_digest(config: BuildConfig) -> BuildResult:
     """
     from digest.render import write_docs
 
-    result = run_pipeline(config)
+    stored = _load_state(config)
+    result = run_pipeline(config, stored)
     written = write_docs(_pages(result, config), config.docs_dir)
     log.info("%d pages changed in %s", len(written), config.docs_dir)
+    _save_state(config, stored, result)
     return result
 
 
@@ -194,7 +220,8 @@ def build(config: BuildConfig) -> BuildResult:
     with exclusive_build(config.docs_dir):
         recover(config.docs_dir)
         recover(config.site_dir)
-        result = run_pipeline(config)
+        stored = _load_state(config)
+        result = run_pipeline(config, stored)
         with _staged(config.docs_dir, copy_current=True) as docs:
             _write_staged_docs(result, config, docs)
             if config.build_site:
@@ -204,7 +231,24 @@ def build(config: BuildConfig) -> BuildResult:
                     publish(site, config.site_dir)
             else:
                 publish(docs, config.docs_dir)
+        _save_state(config, stored, result)
     return result
+
+
+def _load_state(config: BuildConfig) -> Snapshot | None:
+    if config.state_path is None:
+        return None
+    return load_state(config.state_path, fingerprint(config.cluster_threshold))
+
+
+def _save_state(config: BuildConfig, stored: Snapshot | None, result: BuildResult) -> None:
+    """Save the state after publishing: a build killed before leaves the previous one."""
+    from digest.incremental import next_snapshot
+
+    if config.state_path is None or stored is None:
+        return
+    current = fingerprint(config.cluster_threshold)
+    save_state(config.state_path, stored, next_snapshot(result, stored, current))
 
 
 def _pages(result: BuildResult, config: BuildConfig) -> dict[str, str]:

@@ -135,29 +135,42 @@ def serve_site(
     dev_addr: str = "127.0.0.1:8000",
     config_file: Path = PROJECT_ROOT / "mkdocs.yml",
     locale: str = "en",
+    state_path: Path | None = None,
 ) -> None:
     """Preview the site with live reload, regenerating pages when an input changes.
 
     Runs `mkdocs serve` on a configuration that inherits `config_file` and points the
-    digest plugin at `inputs`, in `locale`, until interrupted.
+    digest plugin at `inputs`, in `locale`, with the build state `state_path` (None:
+    none), until interrupted.
     """
     with tempfile.TemporaryDirectory(prefix="digest-serve-") as folder:
         preview = Path(folder) / "mkdocs.yml"
-        preview.write_text(preview_config(inputs, config_file, locale), encoding="utf-8")
+        settings = preview_config(inputs, config_file, locale, state_path)
+        preview.write_text(settings, encoding="utf-8")
         try:
             serve(config_file=str(preview), dev_addr=dev_addr)
         except MkDocsException as error:
             raise DigestError(_one_line(error, None)) from error
 
 
-def preview_config(inputs: Sequence[Path], config_file: Path, locale: str = "en") -> str:
+def preview_config(
+    inputs: Sequence[Path],
+    config_file: Path,
+    locale: str = "en",
+    state_path: Path | None = None,
+) -> str:
     """A configuration inheriting the project's, with absolute dirs, our inputs and locale.
 
     MkDocs deep-merges an inheriting file's settings, so `theme: {language: fr}` keeps
     the project's other theme options.
     """
     root = config_file.resolve().parent
-    digest_options = {"inputs": [str(p.resolve()) for p in inputs], "locale": locale}
+    digest_options: dict[str, Any] = {
+        "inputs": [str(p.resolve()) for p in inputs],
+        "locale": locale,
+    }
+    if state_path is not None:
+        digest_options["state"] = str(state_path.resolve())
     settings = {
         "INHERIT": str(config_file.resolve()),
         "docs_dir": str(root / "docs"),

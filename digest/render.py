@@ -12,6 +12,7 @@ import contextlib
 import functools
 import json
 import logging
+import posixpath
 import re
 import unicodedata
 from collections import Counter
@@ -29,7 +30,7 @@ from digest import feeds
 from digest.config import PROJECT_ROOT
 from digest.i18n import install_i18n, load_translations
 from digest.markdown_text import is_web_url, md_block, md_inline, md_url, yaml_str
-from digest.model import BuildResult, Difference, Rejected, Segment
+from digest.model import BuildResult, Difference, Redirect, Rejected, Segment
 from digest.site_index import (
     UNKNOWN_SOURCE,
     Entry,
@@ -96,6 +97,12 @@ def _check_ids(result: BuildResult) -> None:
         repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
         if unsafe or repeated:
             raise ValueError(f"{kind} ids unsafe {unsafe} or repeated {repeated}")
+    for kind, ids in (("event", event_ids), ("storyline", storyline_ids)):
+        moved = [r.id for r in result.redirects if r.kind == kind]
+        unsafe = sorted(i for i in moved if not _SAFE_ID.fullmatch(i))
+        live = sorted(set(moved) & set(ids))
+        if unsafe or live:
+            raise ValueError(f"{kind} redirects unsafe {unsafe} or from a live page {live}")
     named = {s.event.storyline for s in result.stories if s.event.storyline} - set(storyline_ids)
     listed = {i for storyline in result.storylines for i in storyline.event_ids} - set(event_ids)
     if named or listed:
@@ -131,6 +138,16 @@ def events_json(result: BuildResult, index: SiteIndex | None = None) -> str:
         "rejected": [
             {"input": r.input, "line": r.line, "reason": r.reason}
             for r in _sorted_rejected(result.rejected)
+        ],
+        "redirects": [
+            {
+                "kind": r.kind,
+                "id": r.id,
+                "page": _redirect_page(r),
+                "target": r.target,
+                "target_page": _target_page(r) if r.target else None,
+            }
+            for r in result.redirects
         ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -276,6 +293,7 @@ def render_pages(
     }
     for entry in site.entries:
         pages[f"events/{entry.id}.md"] = _render_event(env, entry, site)
+    pages.update(_redirect_pages(env, result))
     return pages
 
 
@@ -400,6 +418,40 @@ def _archive_pages(env: Environment, site: SiteIndex) -> dict[str, str]:
     if site.undated:
         pages[f"archive/{site.undated.name}.md"] = _render(
             env, "day.md.j2", day=site.undated, newer=None, older=None
+        )
+    return pages
+
+
+def _redirect_page(redirect: Redirect) -> str:
+    """Where an old event or storyline page was (docs-relative)."""
+    if redirect.kind == "event":
+        return f"events/{redirect.id}.md"
+    return f"storylines/{storyline_slug(redirect.id)}.md"
+
+
+def _target_page(redirect: Redirect) -> str:
+    """Where the reports of an old page are now (docs-relative): the live page that holds
+    them, or the briefing (the storylines index) when none does."""
+    if redirect.target is None:
+        return "index.md" if redirect.kind == "event" else "storylines/index.md"
+    if redirect.kind == "event":
+        return f"events/{redirect.target}.md"
+    return f"storylines/{storyline_slug(redirect.target)}.md"
+
+
+def _redirect_pages(env: Environment, result: BuildResult) -> dict[str, str]:
+    """A small page at each old address, linking (and refreshing) to where it went."""
+    titles = {("event", s.event.id): s.event.title for s in result.stories}
+    titles |= {("storyline", s.id): s.title for s in result.storylines}
+    pages = {}
+    for redirect in result.redirects:
+        target = _target_page(redirect)
+        pages[_redirect_page(redirect)] = _render(
+            env,
+            "redirect.md.j2",
+            target_title=titles.get((redirect.kind, redirect.target or "")),
+            target_page=posixpath.relpath(target, posixpath.dirname(_redirect_page(redirect))),
+            redirect=target.removesuffix(".md") + ".html",
         )
     return pages
 

@@ -19,6 +19,7 @@ from typing import Any
 import mkdocs.commands.build
 
 import digest.atomic
+import digest.state
 from digest.cli import main
 
 
@@ -61,6 +62,8 @@ POINTS: dict[str, Callable[[], None]] = {
     "between-publishes": lambda: kill_on_call(digest.atomic, "publish", 1, after=True),
     # the fallback swap moved the published docs aside and stopped there
     "mid-fallback-swap": without_exchange,
+    # the build state's transaction has written the articles, not yet the events
+    "writing-state": lambda: kill_on_call(digest.state, "_delete_missing", 2),
 }
 
 

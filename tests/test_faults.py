@@ -121,7 +121,12 @@ def test_a_killed_build_leaves_the_published_site_whole_and_the_next_build_right
     assert run_build(new, tmp_path) == 0
     assert tree(tmp_path / "docs") == expected["new"]["docs"]
     assert tree(tmp_path / "site") == expected["new"]["site"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".docs.digest-lock", "docs", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".digest",  # the build state (digest/state.py)
+        ".docs.digest-lock",
+        "docs",
+        "site",
+    ]
 
 
 def test_unchanged_pages_keep_their_file_across_builds(

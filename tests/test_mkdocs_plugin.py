@@ -52,3 +52,30 @@ def test_the_preview_in_another_language_sets_the_theme_language(tmp_path: Path)
     settings = yaml.safe_load(preview_config([tmp_path], ROOT / "mkdocs.yml", "fr_CA"))
     assert settings["theme"] == {"language": "fr"}
     assert settings["plugins"][1]["digest"]["locale"] == "fr_CA"
+
+
+def test_the_plugin_keeps_a_state_when_given_one(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["plugins"] = ["search", {"digest": {"inputs": ["seeds"], "state": ".digest/p.db"}}]
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (project / "seeds" / "003_74ca848829909573.txt").unlink()
+    for _ in range(2):  # the second build starts from the state the first one saved
+        completed = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "-q"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+    assert (project / ".digest" / "p.db").is_file()
+    events = json.loads((project / "site" / "events.json").read_text(encoding="utf-8"))
+    assert len(events["events"]) == 2
+
+
+def test_the_preview_passes_its_state_to_the_plugin(tmp_path: Path) -> None:
+    settings = yaml.safe_load(
+        preview_config([tmp_path], ROOT / "mkdocs.yml", "en", tmp_path / "state.sqlite")
+    )
+    assert settings["plugins"][1]["digest"]["state"] == str(tmp_path / "state.sqlite")

@@ -1,0 +1,425 @@
+"""Incremental builds: reuse what the last build decided, keep ids stable, group only what is new.
+
+Pure: the stored state comes in as a frozen `Snapshot` (digest/state.py reads and writes
+it) and the next one goes out. How it decides, and how its results can differ from a
+build from scratch, is in docs/about/incremental.md:
+
+1. An article whose content hash is unchanged keeps its cleaned text and segments, and
+   its segments stay in their stored event. New and changed articles are cleaned and
+   segmented again; a changed or deleted article leaves its event.
+2. The new segments are grouped against the stored events that share heavy terms with
+   them (within the date window) and among themselves, with the grouping's own links
+   (`cluster.segment_links`) and average linkage at the grouping's threshold; two stored
+   events never merge. A segment that matches nothing starts a new event.
+3. Every event keeps the id of the stored event it shares most members with
+   (digest/stable_ids.py); a stored event left with no event gets a `Redirect`.
+   Storylines the same way, by their events.
+4. An event whose members (and their content) and title are unchanged reuses its stored
+   story: align, compare and merge run only for the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from digest.clean import clean
+from digest.cluster import (
+    EVENT_WINDOW_DAYS,
+    SHORT_TERMS,
+    Embedder,
+    group_events,
+    link_storylines,
+    make_events,
+    segment_links,
+    segment_terms,
+)
+from digest.model import (
+    Article,
+    BuildResult,
+    CleanArticle,
+    Event,
+    IngestResult,
+    Segment,
+    Story,
+)
+from digest.segment import split_segments
+from digest.stable_ids import keep_event_ids, keep_storyline_ids, sorted_redirects
+from digest.state import Snapshot, StoredArticle, StoredEvent, StoredStoryline
+
+KEY_TERMS = 40  # heaviest terms of an event kept to find it again (CANDIDATE_TERMS is 30)
+KEY_MEMBERS = 5  # members whose title and lead give an event's key terms
+KEY_LEAD_CHARS = 1000  # as the grouping's character n-grams (cluster.LEAD_CHARS)
+CANDIDATE_EVENTS = 5  # stored events a new segment is compared with, best overlap first
+MIN_SHARED_TERMS = 2  # as the grouping's candidate pairs: one shared term is chance,
+# except for a headline-only item (fewer than cluster.SHORT_TERMS terms), as there
+MAX_EVENT_POSTING = 500  # a key term of more stored events than this finds no candidates
+
+Members = dict[str, tuple[str, ...]]
+"""Members (segment ids, or event ids for storylines) by id."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    """What the build asks of the incremental update."""
+
+    threshold: float
+    fingerprint: str
+    """Of this build's code and settings (`state.fingerprint`)."""
+    rebuild: bool = False
+    """Group every article from scratch (ids and cached stories are still kept)."""
+    embed: Embedder | None = None
+    """Sentence embeddings for the grouping from scratch (`cluster.group_events`)."""
+
+
+def hash_article(article: Article) -> str:
+    """A hash of everything read for an article: equal hashes, equal articles."""
+    return hashlib.sha256(repr(article).encode("utf-8")).hexdigest()
+
+
+def update_digest(
+    ingested: IngestResult,
+    stored: Snapshot,
+    options: Options,
+    tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
+) -> BuildResult:
+    """Build the result of `ingested` from the stored state, redoing only what changed.
+
+    With an empty state (a first build) the result is the same as a build without one.
+    """
+    reusable = stored.fingerprint == options.fingerprint
+    kept = _kept_articles(ingested.articles, stored if reusable else None)
+    cleaned, segments = _clean_and_segment(ingested.articles, kept)
+    if reusable and not options.rebuild and stored.events:
+        events = _regroup(segments, set(kept), stored, options.threshold)
+    else:
+        events = list(group_events(segments, threshold=options.threshold, embed=options.embed))
+    named, event_redirects = keep_event_ids(events, stored)
+    linked, found = link_storylines(_newest_first(named))
+    final, storylines, storyline_redirects = keep_storyline_ids(linked, found, stored)
+    hashes = {a.id: hash_article(a) for a in ingested.articles}
+    cached = {e.story_key: e.story for e in stored.events.values() if e.story} if reusable else {}
+    stories = _stories(final, hashes, cached, tell_stories)
+    return BuildResult(
+        stories=stories,
+        storylines=storylines,
+        rejected=ingested.rejected,
+        articles=cleaned,
+        redirects=sorted_redirects([*event_redirects, *storyline_redirects]),
+    )
+
+
+def next_snapshot(result: BuildResult, stored: Snapshot, fingerprint: str) -> Snapshot:
+    """The state to save after a build: its articles, events, storylines and redirects."""
+    build = stored.build + 1
+    segments: defaultdict[str, list[Segment]] = defaultdict(list)
+    for story in result.stories:
+        for segment in story.event.segments:
+            segments[segment.article.id].append(segment)
+    reusable = stored.fingerprint == fingerprint
+    hashes = {a.id: hash_article(a.article) for a in result.articles}
+    return Snapshot(
+        fingerprint=fingerprint,
+        build=build,
+        articles={
+            a.id: StoredArticle(
+                hash=hashes[a.id],
+                clean=a,
+                segments=tuple(sorted(segments[a.id], key=lambda s: s.number or 0)),
+            )
+            for a in result.articles
+        },
+        events={
+            story.event.id: _stored_event(story, stored, build, hashes, reusable=reusable)
+            for story in result.stories
+        },
+        storylines={
+            s.id: StoredStoryline(
+                created=stored.storylines[s.id].created if s.id in stored.storylines else build,
+                event_ids=s.event_ids,
+            )
+            for s in result.storylines
+        },
+        redirects=result.redirects,
+    )
+
+
+# --- Articles ---------------------------------------------------------------------------
+
+
+def _kept_articles(
+    articles: Sequence[Article], stored: Snapshot | None
+) -> dict[str, StoredArticle]:
+    """The stored articles whose content is unchanged (their cleaning and segments hold)."""
+    if stored is None:
+        return {}
+    kept = {}
+    for article in articles:
+        previous = stored.articles.get(article.id)
+        if previous and previous.clean and previous.hash == hash_article(article):
+            kept[article.id] = previous
+    return kept
+
+
+def _clean_and_segment(
+    articles: Sequence[Article], kept: Mapping[str, StoredArticle]
+) -> tuple[tuple[CleanArticle, ...], list[Segment]]:
+    cleaned: list[CleanArticle] = []
+    segments: list[Segment] = []
+    for article in articles:
+        previous = kept.get(article.id)
+        if previous and previous.clean:
+            cleaned.append(previous.clean)
+            segments.extend(previous.segments)
+        else:
+            fresh = clean(article)
+            cleaned.append(fresh)
+            segments.extend(split_segments(fresh))
+    return tuple(cleaned), segments
+
+
+# --- Grouping ---------------------------------------------------------------------------
+
+
+def _regroup(
+    segments: Sequence[Segment], kept: set[str], stored: Snapshot, threshold: float
+) -> list[Event]:
+    """Events: the stored ones with their unchanged members, joined by the new segments."""
+    by_id = {s.id: s for s in segments}
+    groups = {
+        event_id: [m for m in event.members if m in by_id and by_id[m].article.id in kept]
+        for event_id, event in sorted(stored.events.items())
+    }
+    groups = {event_id: members for event_id, members in groups.items() if members}
+    placed = {m for members in groups.values() for m in members}
+    fresh = sorted((s for s in segments if s.id not in placed), key=_visit_key)
+    counts = _TermCounts()
+    candidates = _candidate_events(fresh, groups, stored, by_id, counts)
+    context = [*fresh, *(by_id[m] for event_id in candidates for m in groups[event_id])]
+    clusters = [groups[event_id] for event_id in candidates] + [[s.id] for s in fresh]
+    links = segment_links(context, counts.of(context))
+    joined = _average_linkage(clusters, len(candidates), links, threshold, _days(by_id))
+    final = groups | dict(zip(candidates, joined[: len(candidates)], strict=True))
+    same = {e for e, members in final.items() if tuple(members) == stored.events[e].members}
+    changed = [[by_id[m] for m in final[e]] for e in sorted(final) if e not in same]
+    new = [[by_id[m] for m in members] for members in joined[len(candidates) :]]
+    unchanged = [_stored_story_event(stored.events[e]) for e in sorted(same)]
+    regrouped = [*changed, *new]
+    made = make_events(regrouped, counts.of(s for group in regrouped for s in group))
+    return [*unchanged, *made]
+
+
+class _TermCounts:
+    """Each segment's `segment_terms`, computed once however often it is asked for."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, dict[str, float]] = {}
+
+    def __call__(self, segment: Segment) -> dict[str, float]:
+        if segment.id not in self._counts:
+            self._counts[segment.id] = segment_terms(segment)
+        return self._counts[segment.id]
+
+    def of(self, segments: Iterable[Segment]) -> dict[str, dict[str, float]]:
+        return {s.id: self(s) for s in segments}
+
+
+def _stored_story_event(event: StoredEvent) -> Event:
+    if event.story is None:  # _regroup runs only on a state written by this code
+        raise ValueError("a stored event without its story")
+    return replace(event.story.event, storyline=None)
+
+
+def _candidate_events(
+    fresh: Sequence[Segment],
+    groups: Mapping[str, list[str]],
+    stored: Snapshot,
+    by_id: Mapping[str, Segment],
+    counts: Callable[[Segment], dict[str, float]],
+) -> list[str]:
+    """Stored events that may take some new segment: shared key terms, close in time."""
+    postings: defaultdict[str, list[str]] = defaultdict(list)
+    for event_id in groups:
+        for term in stored.events[event_id].terms:
+            postings[term].append(event_id)
+    spans = {event_id: _span(by_id[m] for m in members) for event_id, members in groups.items()}
+    chosen: set[str] = set()
+    for segment in fresh:
+        weight: defaultdict[str, float] = defaultdict(float)
+        shared: Counter[str] = Counter()
+        for term in counts(segment):
+            events = postings.get(term, ())
+            if len(events) > MAX_EVENT_POSTING:
+                continue
+            for event_id in events:
+                weight[event_id] += math.log(1 + len(groups) / len(events))
+                shared[event_id] += 1
+        enough = 1 if len(counts(segment)) < SHORT_TERMS else MIN_SHARED_TERMS
+        near = [
+            (-weight[e], e)
+            for e in weight
+            if shared[e] >= enough and _fits(spans[e], segment.published)
+        ]
+        chosen.update(e for _, e in sorted(near)[:CANDIDATE_EVENTS])
+    return sorted(chosen)
+
+
+def _span(segments: Iterable[Segment]) -> tuple[int, int] | None:
+    days = [s.published.toordinal() for s in segments if s.published]
+    return (min(days), max(days)) if days else None
+
+
+def _fits(span: tuple[int, int] | None, published: date | None) -> bool:
+    if span is None or published is None:
+        return True
+    day = published.toordinal()
+    return max(span[1], day) - min(span[0], day) <= EVENT_WINDOW_DAYS
+
+
+def _days(by_id: Mapping[str, Segment]) -> dict[str, int | None]:
+    return {i: s.published.toordinal() if s.published else None for i, s in by_id.items()}
+
+
+def _average_linkage(
+    clusters: list[list[str]],
+    locked: int,
+    links: Mapping[tuple[str, str], float],
+    threshold: float,
+    days: Mapping[str, int | None],
+) -> list[list[str]]:
+    """Average linkage from given clusters; the first `locked` (stored events) never merge
+    with each other, and keep their place in the result (grown or not).
+
+    The same rule as `cluster._average_linkage`: the two clusters with the highest mean
+    link over all their cross pairs (a missing link counts as 0) merge while it reaches
+    `threshold`, unless their dated members would span more than `EVENT_WINDOW_DAYS`.
+    """
+    owner = {m: c for c, members in enumerate(clusters) for m in members}
+    members = {c: list(m) for c, m in enumerate(clusters)}
+    spans = {c: _span_of(m, days) for c, m in members.items()}
+    stored = {c: c < locked for c in members}
+    total: dict[int, dict[int, float]] = {c: {} for c in members}
+    for (a, b), value in sorted(links.items()):
+        x, y = owner[a], owner[b]
+        if x != y:
+            total[x][y] = total[x].get(y, 0.0) + value
+            total[y][x] = total[y].get(x, 0.0) + value
+    heap = [
+        (-v / (len(members[x]) * len(members[y])), x, y)
+        for x in sorted(total)
+        for y, v in sorted(total[x].items())
+        if x < y and v / (len(members[x]) * len(members[y])) >= threshold
+    ]
+    heapq.heapify(heap)
+    slot = {c: c for c in members}  # result position of each live cluster
+    next_id = len(clusters)
+    while heap:
+        _, x, y = heapq.heappop(heap)
+        if x not in members or y not in members or (stored[x] and stored[y]):
+            continue
+        joined = _joined(spans[x], spans[y])
+        if joined and joined[1] - joined[0] > EVENT_WINDOW_DAYS:
+            continue
+        merged = sorted(members.pop(x) + members.pop(y))
+        neighbours = total.pop(x)
+        for other, value in total.pop(y).items():
+            neighbours[other] = neighbours.get(other, 0.0) + value
+        neighbours.pop(x, None)
+        neighbours.pop(y, None)
+        members[next_id], spans[next_id], total[next_id] = merged, joined, neighbours
+        stored[next_id] = stored.pop(x) or stored.pop(y)
+        slot[next_id] = min(slot.pop(x), slot.pop(y))
+        for other, value in sorted(neighbours.items()):
+            total[other].pop(x, None)
+            total[other].pop(y, None)
+            total[other][next_id] = value
+            mean = value / (len(merged) * len(members[other]))
+            if mean >= threshold:
+                heapq.heappush(heap, (-mean, other, next_id))
+        next_id += 1
+    placed = sorted((slot[c], members[c]) for c in members)
+    return [m for _, m in placed]
+
+
+def _span_of(members: Iterable[str], days: Mapping[str, int | None]) -> tuple[int, int] | None:
+    dated = [d for m in members if (d := days[m]) is not None]
+    return (min(dated), max(dated)) if dated else None
+
+
+def _joined(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[int, int] | None:
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), max(a[1], b[1]))
+
+
+# --- Stories ----------------------------------------------------------------------------
+
+
+def story_key(event: Event, hashes: Mapping[str, str]) -> str:
+    """What an event's story depends on: its title, date, members and their content."""
+    members = [[s.id, hashes[s.article.id]] for s in event.segments]
+    key = [event.title, event.date.isoformat() if event.date else None, members]
+    return hashlib.sha256(json.dumps(key).encode("utf-8")).hexdigest()
+
+
+def _stories(
+    events: Sequence[Event],
+    hashes: Mapping[str, str],
+    cached: Mapping[str, Story | None],
+    tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
+) -> tuple[Story, ...]:
+    """The cached story of each unchanged event; the others told together (in parallel)."""
+    found = [cached.get(story_key(event, hashes)) for event in events]
+    untold = [event for event, story in zip(events, found, strict=True) if story is None]
+    told = iter(tell_stories(untold))
+    return tuple(
+        replace(story, event=event) if story else next(told)
+        for event, story in zip(events, found, strict=True)
+    )
+
+
+def _stored_event(
+    story: Story, stored: Snapshot, build: int, hashes: Mapping[str, str], *, reusable: bool
+) -> StoredEvent:
+    event = story.event
+    members = tuple(s.id for s in event.segments)
+    previous = stored.events.get(event.id)
+    same = previous is not None and previous.members == members and reusable
+    return StoredEvent(
+        created=previous.created if previous else build,
+        members=members,
+        terms=previous.terms if same and previous else key_terms(event.segments),
+        story_key=story_key(event, hashes),
+        story=replace(story, event=replace(event, storyline=None)),
+    )
+
+
+def key_terms(segments: Sequence[Segment]) -> tuple[str, ...]:
+    """An event's `KEY_TERMS` heaviest terms (summed weighted counts), to find it again.
+
+    Counted in the title and lead of its first `KEY_MEMBERS` members only: what an event
+    is about is said there, and counting every word of every member was most of the
+    state's cost on a first build (17 s of 19 at 10,000 articles).
+    """
+    total: Counter[str] = Counter()
+    for segment in segments[:KEY_MEMBERS]:
+        total.update(segment_terms(replace(segment, text=segment.text[:KEY_LEAD_CHARS])))
+    heaviest = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
+    return tuple(sorted(term for term, _ in heaviest))
+
+
+# --- Order ------------------------------------------------------------------------------
+
+
+def _visit_key(segment: Segment) -> tuple[date, str]:
+    return (segment.published or date.max, segment.id)
+
+
+def _newest_first(events: Iterable[Event]) -> tuple[Event, ...]:
+    return tuple(sorted(events, key=lambda e: (-(e.date or date.min).toordinal(), e.id)))

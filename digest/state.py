@@ -1,0 +1,350 @@
+"""The build state: what the last build decided, kept in an embedded SQLite database.
+
+The only module that reads or writes the state file. `load_state` returns a frozen
+`Snapshot` of the last build (articles with their content hashes, events with their
+members, storylines, redirects, and the cached stories); `save_state` writes the next
+one in a single transaction. Everything in between (digest/incremental.py) is pure.
+
+Where it lives: by default `.digest/<docs dir name>.sqlite` beside the docs dir, not
+inside it. `digest build` stages the docs dir as a hard-linked copy and swaps it in
+whole (digest/atomic.py): a database inside would be hard-linked into the staging copy,
+and SQLite writes its file in place, so the published copy would change before the swap;
+its `-wal` and `-shm` companions would not follow the swap at all. Beside the docs it is
+also out of MkDocs' reach (MkDocs publishes only `docs_dir`).
+
+The stories and articles are stored pickled: the state is a cache written by digest
+itself beside the docs, trusted as the docs are; a state written by another version of
+digest's code (`fingerprint`) is never unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from digest.errors import DigestError
+from digest.model import CleanArticle, Redirect, Segment, Story
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1  # the `schema_version` table; bump on any incompatible change
+BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
+_PACKAGE = Path(__file__).resolve().parent
+OUTPUT_MODULES = frozenset(
+    "__init__.py __main__.py atomic.py cli.py config.py errors.py evaluate.py feeds.py "
+    "i18n.py markdown_text.py mkdocs_plugin.py pdf.py pipeline.py publish.py render.py "
+    "site_index.py slugs.py".split()
+)
+"""Modules of digest/ whose code the cached data does not depend on (nor `ingest/`)."""
+
+_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE articles (id TEXT PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE events (
+    id TEXT PRIMARY KEY, created INTEGER NOT NULL, members TEXT NOT NULL,
+    terms TEXT NOT NULL, story_key TEXT NOT NULL, story BLOB NOT NULL);
+CREATE TABLE storylines (id TEXT PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL);
+CREATE TABLE redirects (
+    kind TEXT NOT NULL, id TEXT NOT NULL, target TEXT, PRIMARY KEY (kind, id));
+"""
+
+
+class StateError(DigestError):
+    """The state file cannot be used: locked, or written by a newer digest."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredArticle:
+    """An article as the last build read it: its content hash, cleaned text and segments."""
+
+    hash: str
+    clean: CleanArticle | None
+    """None when the state was written by other code (nothing pickled is trusted then)."""
+    segments: tuple[Segment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredEvent:
+    """An event as the last build published it."""
+
+    created: int
+    """The build that first published it: older ids win ties."""
+    members: tuple[str, ...]
+    """Segment ids."""
+    terms: tuple[str, ...]
+    """Its heaviest terms, to find it as a candidate for new articles."""
+    story_key: str
+    story: Story | None
+    """The merged story, reused while `story_key` matches (None: other code wrote it)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredStoryline:
+    created: int
+    event_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """Everything a build needs of the last one; empty for a first build."""
+
+    fingerprint: str
+    """Of the code and settings that wrote it; the cached stories are valid only for it."""
+    build: int = 0
+    """How many builds wrote this state."""
+    articles: Mapping[str, StoredArticle] = field(default_factory=dict)
+    events: Mapping[str, StoredEvent] = field(default_factory=dict)
+    storylines: Mapping[str, StoredStoryline] = field(default_factory=dict)
+    redirects: tuple[Redirect, ...] = ()
+
+
+def default_state_path(docs_dir: Path) -> Path:
+    """`.digest/<docs name>.sqlite` beside the docs dir (see the module doc for why)."""
+    return docs_dir.parent / ".digest" / f"{docs_dir.name}.sqlite"
+
+
+def fingerprint(cluster_threshold: float) -> str:
+    """A hash of the code that made what the state caches, and of the grouping threshold.
+
+    The cached cleaning, segments, events and stories come from the stage modules; the
+    modules that only read inputs (their articles are hashed), shape the output or run
+    the command line (`OUTPUT_MODULES`) can change without making the cache stale.
+    """
+    digest = hashlib.sha256(f"{SCHEMA_VERSION}:{cluster_threshold!r}".encode())
+    for path in sorted(_PACKAGE.glob("*.py")):
+        if path.name in OUTPUT_MODULES:
+            continue
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_state(path: Path, current: str) -> Snapshot:
+    """Read the state file at `path`; an empty snapshot when there is none.
+
+    A corrupt file is moved aside (`<name>.corrupt`) with a warning naming it, and the
+    build starts from scratch: its ids are lost, but nothing else is.
+
+    Args:
+        path: the state file.
+        current: this build's `fingerprint`; cached data of another is not loaded.
+
+    Raises:
+        StateError: the file is locked by another process, or from a newer digest.
+    """
+    if not path.is_file():
+        return Snapshot(fingerprint=current)
+    try:
+        with _connect(path) as connection:
+            snapshot = _read(connection, path, current)
+            connection.execute("BEGIN IMMEDIATE")  # fail now, not after publishing, if
+            connection.execute("ROLLBACK")  # another process holds the write lock
+            return snapshot
+    except sqlite3.OperationalError as error:
+        if _is_locked(error):
+            raise _locked(path) from error
+        return _set_aside(path, error, current)
+    except (sqlite3.DatabaseError, pickle.UnpicklingError, ValueError, KeyError) as error:
+        return _set_aside(path, error, current)
+
+
+def save_state(path: Path, stored: Snapshot, new: Snapshot) -> None:
+    """Write `new` over `stored` in one transaction, touching only the rows that changed.
+
+    A process killed while writing leaves the previous state (SQLite's write-ahead log
+    commits all or nothing).
+
+    Raises:
+        StateError: the file is locked by another process or cannot be written.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _connect(path) as connection:
+            _create_schema(connection)
+            connection.execute("BEGIN IMMEDIATE")
+            _write(connection, stored, new)
+            connection.execute("COMMIT")
+    except sqlite3.OperationalError as error:
+        if _is_locked(error):
+            raise _locked(path) from error
+        raise StateError(f"cannot write the build state {path}: {error}") from error
+    except OSError as error:
+        raise StateError(f"cannot write the build state {path}: {error.strerror}") from error
+
+
+@contextmanager
+def _connect(path: Path) -> Iterator[sqlite3.Connection]:
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    with closing(connection):
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash never corrupts
+        yield connection
+
+
+def _create_schema(connection: sqlite3.Connection) -> None:
+    tables = connection.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+    if not tables:
+        connection.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
+        connection.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+
+
+def _read(connection: sqlite3.Connection, path: Path, current: str) -> Snapshot:
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    if "schema_version" not in tables:
+        raise sqlite3.DatabaseError("no schema_version table")
+    (version,) = connection.execute("SELECT version FROM schema_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise StateError(
+            f"the build state {path} was written by a newer digest (state schema {version}, "
+            f"this digest reads {SCHEMA_VERSION}); use that digest, or build with "
+            "--no-state or another --state file"
+        )
+    meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+    same_code = meta.get("fingerprint") == current
+    return Snapshot(
+        fingerprint=meta.get("fingerprint", ""),
+        build=int(meta.get("build", "0")),
+        articles={
+            article_id: _stored_article(digest, data if same_code else None)
+            for article_id, digest, data in connection.execute(
+                "SELECT id, hash, data FROM articles ORDER BY id"
+            )
+        },
+        events={
+            row[0]: StoredEvent(
+                created=row[1],
+                members=tuple(json.loads(row[2])),
+                terms=tuple(json.loads(row[3])),
+                story_key=row[4],
+                story=_unpickle(row[5], Story) if same_code else None,
+            )
+            for row in connection.execute("SELECT * FROM events ORDER BY id")
+        },
+        storylines={
+            storyline_id: StoredStoryline(created=created, event_ids=tuple(json.loads(events)))
+            for storyline_id, created, events in connection.execute(
+                "SELECT id, created, events FROM storylines ORDER BY id"
+            )
+        },
+        redirects=tuple(
+            Redirect(kind=kind, id=old, target=target)
+            for kind, old, target in connection.execute(
+                "SELECT kind, id, target FROM redirects ORDER BY kind, id"
+            )
+        ),
+    )
+
+
+def _stored_article(digest: str, data: bytes | None) -> StoredArticle:
+    if data is None:
+        return StoredArticle(hash=digest, clean=None)
+    clean, segments = _unpickle(data, tuple)
+    if not isinstance(clean, CleanArticle):
+        raise ValueError(f"expected a CleanArticle, found a {type(clean).__name__}")
+    return StoredArticle(hash=digest, clean=clean, segments=tuple(segments))
+
+
+def _unpickle(data: bytes, kind: type[T]) -> T:
+    value = pickle.loads(data)  # noqa: S301 written by digest itself (see the module doc)
+    if not isinstance(value, kind):
+        raise ValueError(f"expected a {kind.__name__}, found a {type(value).__name__}")
+    return value
+
+
+def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> None:
+    same_code = stored.fingerprint == new.fingerprint
+    connection.executemany(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        [("fingerprint", new.fingerprint), ("build", str(new.build))],
+    )
+    _delete_missing(connection, "articles", stored.articles, new.articles)
+    connection.executemany(
+        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
+        [
+            (article_id, article.hash, pickle.dumps((article.clean, article.segments)))
+            for article_id, article in sorted(new.articles.items())
+            if not same_code or _article_key(stored.articles.get(article_id)) != article.hash
+        ],
+    )
+    _delete_missing(connection, "events", stored.events, new.events)
+    connection.executemany(
+        "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                event_id,
+                event.created,
+                json.dumps(event.members),
+                json.dumps(event.terms),
+                event.story_key,
+                pickle.dumps(event.story),
+            )
+            for event_id, event in sorted(new.events.items())
+            if not same_code or _event_key(stored.events.get(event_id)) != _event_key(event)
+        ],
+    )
+    connection.execute("DELETE FROM storylines")
+    connection.executemany(
+        "INSERT INTO storylines VALUES (?, ?, ?)",
+        [(i, s.created, json.dumps(s.event_ids)) for i, s in sorted(new.storylines.items())],
+    )
+    connection.execute("DELETE FROM redirects")
+    connection.executemany(
+        "INSERT INTO redirects VALUES (?, ?, ?)",
+        [(r.kind, r.id, r.target) for r in new.redirects],
+    )
+
+
+def _article_key(article: StoredArticle | None) -> str | None:
+    return article.hash if article else None
+
+
+def _event_key(event: StoredEvent | None) -> tuple[object, ...] | None:
+    """What decides whether an event's row must be written again."""
+    return (event.created, event.members, event.terms, event.story_key) if event else None
+
+
+def _delete_missing(
+    connection: sqlite3.Connection,
+    table: str,
+    stored: Mapping[str, object],
+    new: Mapping[str, object],
+) -> None:
+    gone = sorted(set(stored) - set(new))
+    connection.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in gone])  # noqa: S608 a table name of ours
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _locked(path: Path) -> StateError:
+    return StateError(
+        f"the build state {path} is locked by another process; "
+        "run again when it has finished, or build with --no-state"
+    )
+
+
+def _set_aside(path: Path, error: Exception, current: str) -> Snapshot:
+    aside = path.with_name(f"{path.name}.corrupt")
+    log.warning(
+        "the build state %s is unreadable (%s); moved to %s, building from scratch "
+        "(event ids may change once)",
+        path,
+        error,
+        aside,
+    )
+    for suffix in ("", "-wal", "-shm"):
+        companion = Path(f"{path}{suffix}")
+        if companion.exists():
+            companion.replace(Path(f"{aside}{suffix}"))
+    return Snapshot(fingerprint=current)

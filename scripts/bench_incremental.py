@@ -1,0 +1,181 @@
+"""Time an incremental build against a full one, and say where the incremental time goes.
+
+Run it from the project root:
+
+    python scripts/bench_incremental.py [--size 10000] [--added 100] [--seed 7] [--keep DIR]
+
+What it does:
+
+1. Writes the benchmark corpus of `scripts/bench.py` for `size + added` articles (same
+   seed, same generator), and puts the first `size` files in an input folder.
+2. Builds them with a state (`digest build --no-site` as the CLI runs it: the
+   pipeline, the Markdown, `events.json`, the state), timed: the full build.
+3. Adds the last `added` files and builds again from the state, timed, with the time of
+   each part of the incremental build (each function wrapped from outside, as
+   tests/kill_at.py does; the parts run one after the other, so they add up).
+4. Builds the same `size + added` files from scratch without a state, for the time a
+   full build of them takes, and says how many event pages the incremental build
+   rewrote.
+
+Each build runs in a fresh process. Memory is the process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench  # type: ignore[import-not-found]  # scripts/bench.py: the corpus generator
+
+NESTED = "of which: key terms of new and changed events"
+"""A part timed inside another (`next_snapshot`): not added to the total twice."""
+PARTS = (
+    ("digest.pipeline", "load_state", "load the state"),
+    ("digest.pipeline", "read_inputs", "read and parse every input"),
+    ("digest.incremental", "_clean_and_segment", "clean and segment (new and changed)"),
+    ("digest.incremental", "group_events", "group every segment (first build)"),
+    ("digest.incremental", "_regroup", "group the new segments"),
+    ("digest.incremental", "link_storylines", "link storylines (all events)"),
+    ("digest.incremental", "_story", "stories (cached or merged)"),
+    ("digest.pipeline", "_pages", "render every page"),
+    ("digest.render", "write_docs", "write the changed pages"),
+    ("digest.incremental", "next_snapshot", "make the next state"),
+    ("digest.incremental", "key_terms", NESTED),
+    ("digest.pipeline", "save_state", "save the state"),
+)
+
+
+def timed_build(inputs: Path, docs: Path, state: Path | None) -> dict[str, Any]:
+    """Run one `digest build --no-site` in this process; seconds in total and per part."""
+    import importlib
+
+    from digest.config import make_config
+    from digest.pipeline import build
+
+    spent: defaultdict[str, float] = defaultdict(float)
+    for module_name, name, label in PARTS:
+        module = importlib.import_module(module_name)
+        setattr(module, name, _timer(getattr(module, name), label, spent))
+    started = time.perf_counter()
+    build(make_config([inputs], docs_dir=docs, build_site=False, state_path=state))
+    total = time.perf_counter() - started
+    return {
+        "total": total,
+        "parts": dict(spent),
+        "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _timer(function: Callable[..., Any], label: str, spent: dict[str, float]) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] += time.perf_counter() - started
+
+    return wrapper
+
+
+def in_fresh_process(inputs: Path, docs: Path, state: Path | None) -> dict[str, Any]:
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        result: dict[str, Any] = pool.submit(timed_build, inputs, docs, state).result()
+        return result
+
+
+def event_pages(docs: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (docs / "events").glob("*.md")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--added", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="work in DIR instead of a temporary folder")
+    args = parser.parse_args()
+    source = bench.DEFAULT_ARTICLES if bench.DEFAULT_ARTICLES.is_dir() else bench.FALLBACK_ARTICLES
+    with tempfile.TemporaryDirectory(prefix="digest-incremental-") as scratch:
+        work = args.keep or Path(scratch)
+        corpus = work / "corpus"
+        if not corpus.is_dir():
+            bench.write_corpus(
+                bench.read_originals(source), args.size + args.added, args.seed, corpus
+            )
+        files = sorted(corpus.iterdir())
+        inputs = work / "inputs"
+        shutil.rmtree(inputs, ignore_errors=True)
+        inputs.mkdir()
+        for path in files[: args.size]:
+            (inputs / path.name).write_bytes(path.read_bytes())
+        docs, state = work / "docs", work / "state.sqlite"
+        shutil.rmtree(docs, ignore_errors=True)
+        state.unlink(missing_ok=True)
+        first = in_fresh_process(inputs, docs, state)
+        before = event_pages(docs)
+        for path in files[args.size :]:
+            (inputs / path.name).write_bytes(path.read_bytes())
+        update = in_fresh_process(inputs, docs, state)
+        after = event_pages(docs)
+        scratch_docs = work / "scratch-docs"
+        shutil.rmtree(scratch_docs, ignore_errors=True)
+        full = in_fresh_process(inputs, scratch_docs, None)
+        report(args, first, update, full, before, after, docs, state)
+
+
+def report(
+    args: argparse.Namespace,
+    first: dict[str, Any],
+    update: dict[str, Any],
+    full: dict[str, Any],
+    before: dict[str, int],
+    after: dict[str, int],
+    docs: Path,
+    state: Path,
+) -> None:
+    rewritten = sum(1 for name, mtime in after.items() if before.get(name) != mtime)
+    events = len(json.loads((docs / "events.json").read_text("utf-8"))["events"])
+    total = args.size + args.added
+    print("| build | seconds | max RSS (MiB) |\n|---|---:|---:|")
+    print(
+        f"| first build of {args.size:,} with a state | {first['total']:.1f} | {first['rss']:.0f} |"
+    )
+    print(f"| {total:,} from scratch, no state | {full['total']:.1f} | {full['rss']:.0f} |")
+    share = 100 * update["total"] / full["total"]
+    print(
+        f"| {args.added} added, from the state | {update['total']:.1f} ({share:.1f} % of "
+        f"the full build) | {update['rss']:.0f} |"
+    )
+    print(
+        f"\nEvent pages rewritten: {rewritten} of {len(after)} ({events} events); "
+        f"state file {state.stat().st_size / 1e6:.1f} MB\n"
+    )
+    print("| part | first build | incremental build |\n|---|---:|---:|")
+    for _, _, label in PARTS:
+        print(f"| {label} | {_part(first, label)} | {_part(update, label)} |")
+    print(f"| other | {_other(first):.2f} | {_other(update):.2f} |")
+
+
+def _part(run: dict[str, Any], label: str) -> str:
+    return f"{run['parts'][label]:.2f}" if label in run["parts"] else "—"
+
+
+def _other(run: dict[str, Any]) -> float:
+    return float(run["total"] - sum(v for k, v in run["parts"].items() if k != NESTED))
+
+
+if __name__ == "__main__":
+    main()

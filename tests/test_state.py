@@ -1,0 +1,187 @@
+"""The build state file (digest/state.py): where it lives, and what happens when it is bad.
+
+Corrupt: a warning naming it, set aside, and the build goes on from scratch. Locked or
+written by a newer digest: the build stops with one line. Killed while writing: the
+previous state is still there and usable.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
+from digest.config import BuildConfig, make_config
+from digest.pipeline import build
+from digest.state import (
+    SCHEMA_VERSION,
+    StateError,
+    default_state_path,
+    fingerprint,
+    load_state,
+)
+from tests.conftest import ROOT, SEEDS
+from tests.test_faults import tree
+
+THRESHOLD = BuildConfig().cluster_threshold
+
+
+def cli_build(inputs: Path, out: Path, *extra: str) -> tuple[int, str]:
+    args = ["build", str(inputs), "--docs", str(out / "docs"), "--no-site", *extra]
+    result = CliRunner().invoke(main, args)
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished CLI build of the seeds, with its state in the default place."""
+    out = tmp_path_factory.mktemp("built")
+    assert cli_build(SEEDS, out)[0] == 0
+    return out
+
+
+def copy_build(built: Path, to: Path) -> Path:
+    shutil.copytree(built, to, dirs_exist_ok=True)
+    return to / ".digest" / "docs.sqlite"
+
+
+def test_the_state_lives_in_a_digest_folder_beside_the_docs(built: Path) -> None:
+    assert default_state_path(built / "docs") == built / ".digest" / "docs.sqlite"
+    assert (built / ".digest" / "docs.sqlite").is_file()
+    assert not any(p.name.startswith(".") for p in (built / "docs").iterdir())
+
+
+def test_no_state_builds_without_reading_or_writing_one(tmp_path: Path) -> None:
+    assert cli_build(SEEDS, tmp_path, "--no-state")[0] == 0
+    assert not (tmp_path / ".digest").exists()
+
+
+def test_the_state_path_can_be_chosen(tmp_path: Path) -> None:
+    assert cli_build(SEEDS, tmp_path, "--state", str(tmp_path / "elsewhere.db"))[0] == 0
+    assert (tmp_path / "elsewhere.db").is_file()
+    assert not (tmp_path / ".digest").exists()
+
+
+def test_the_state_holds_a_schema_version(built: Path) -> None:
+    with sqlite3.connect(built / ".digest" / "docs.sqlite") as connection:
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [
+            (SCHEMA_VERSION,)
+        ]
+
+
+def test_a_corrupt_state_is_set_aside_with_a_warning_and_the_build_goes_on(
+    built: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = copy_build(built, tmp_path)
+    state.write_bytes(b"this is not a database" * 100)
+
+    with caplog.at_level(logging.WARNING, logger="digest.state"):
+        code, _ = cli_build(SEEDS, tmp_path)
+
+    assert code == 0
+    (record,) = caplog.records
+    assert str(state) in record.getMessage()
+    assert "building from scratch" in record.getMessage()
+    assert state.with_name("docs.sqlite.corrupt").read_bytes().startswith(b"this is not")
+    assert load_state(state, fingerprint(THRESHOLD)).build == 1  # a new state was written
+    assert tree(tmp_path / "docs") == tree(built / "docs")
+
+
+def test_a_state_from_a_newer_digest_stops_the_build_with_one_line(
+    built: Path, tmp_path: Path
+) -> None:
+    state = copy_build(built, tmp_path)
+    with sqlite3.connect(state) as connection:
+        connection.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    before = state.read_bytes()
+
+    code, output = cli_build(SEEDS, tmp_path)
+
+    assert code == 1
+    assert output == (
+        f"Error: the build state {state} was written by a newer digest (state schema "
+        f"{SCHEMA_VERSION + 1}, this digest reads {SCHEMA_VERSION}); use that digest, or "
+        "build with --no-state or another --state file\n"
+    )
+    assert state.read_bytes() == before
+
+
+def test_a_locked_state_stops_the_build_with_one_line(built: Path, tmp_path: Path) -> None:
+    state = copy_build(built, tmp_path)
+    published = tree(tmp_path / "docs")
+    holder = sqlite3.connect(state, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        code, output = cli_build(SEEDS, tmp_path)
+    finally:
+        holder.close()
+
+    assert code == 1
+    assert output == (
+        f"Error: the build state {state} is locked by another process; run again when it "
+        "has finished, or build with --no-state\n"
+    )
+    assert tree(tmp_path / "docs") == published
+
+
+def test_a_build_killed_while_writing_the_state_leaves_the_previous_one(
+    built: Path, tmp_path: Path
+) -> None:
+    state = copy_build(built, tmp_path)
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SEEDS, inputs)
+    (inputs / "003_74ca848829909573.txt").unlink()  # changes events: rows to write
+    args = ["build", str(inputs), "--docs", str(tmp_path / "docs"), "--no-site"]
+
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.kill_at", "writing-state", *args],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+
+    assert killed.returncode == -9
+    previous = load_state(state, fingerprint(THRESHOLD))
+    assert previous.build == 1
+    assert "003_74ca848829909573.txt" in previous.articles
+    assert cli_build(inputs, tmp_path)[0] == 0
+    assert load_state(state, fingerprint(THRESHOLD)).build == 2
+    expected = tmp_path / "expected"
+    copy_build(built, expected)
+    assert cli_build(inputs, expected)[0] == 0
+    assert tree(tmp_path / "docs") == tree(expected / "docs")
+
+
+def test_load_state_reports_a_newer_schema_as_a_state_error(built: Path, tmp_path: Path) -> None:
+    state = copy_build(built, tmp_path)
+    with sqlite3.connect(state) as connection:
+        connection.execute("UPDATE schema_version SET version = 99")
+    with pytest.raises(StateError, match=r"newer digest \(state schema 99"):
+        load_state(state, fingerprint(THRESHOLD))
+
+
+def test_a_state_written_by_other_code_keeps_ids_but_no_cached_data(
+    built: Path, tmp_path: Path
+) -> None:
+    state = copy_build(built, tmp_path)
+    stored = load_state(state, "another version")
+    assert stored.events
+    assert all(e.story is None for e in stored.events.values())
+    assert all(a.clean is None for a in stored.articles.values())
+    build(
+        make_config(
+            [SEEDS],
+            docs_dir=tmp_path / "docs",
+            build_site=False,
+            state_path=state,
+            cluster_threshold=THRESHOLD + 0.01,  # another fingerprint: nothing cached reused
+        )
+    )
+    assert set(load_state(state, fingerprint(THRESHOLD + 0.01)).events) == set(stored.events)
