@@ -67,7 +67,7 @@ from digest.cluster import group_events, link_storylines
 from digest.config import make_config
 from digest.ingest import read_inputs
 from digest.model import BuildResult, Event, IngestResult, Segment, Storyline
-from digest.pdf import read_stylesheet, render_html, render_pdf, select_edition, write_atomically
+from digest.pdf import render_edition, select_edition, write_atomically
 from digest.pipeline import check_accounting, tell_story
 from digest.publish import build_site
 from digest.render import render_pages, write_docs
@@ -465,8 +465,8 @@ def _cluster(
 
 def _pdf(result: BuildResult, templates_dir: Path, work: Path) -> int:
     """Write the whole briefing as `work/briefing.pdf`, as `digest pdf` does; return its pages."""
-    html = render_html(select_edition(result), templates_dir=templates_dir, locale="en")
-    rendered = render_pdf(html, read_stylesheet(templates_dir))
+    edition = select_edition(result)
+    rendered = render_edition(edition, templates_dir=templates_dir, locale="en")
     write_atomically(work / "briefing.pdf", rendered.content)
     return rendered.pages
 
