@@ -336,10 +336,11 @@ def render_edition(
     """
     stylesheet = read_stylesheet(templates_dir)
     html = functools.partial(render_html, edition, templates_dir=templates_dir, locale=locale)
+    parts = split_parts(edition)
     sketch, *bodies = _lay_out_all(
         [
             html(part="front", event_pages=_placeholder_pages(edition)),
-            *(html(part="body", runs=runs) for runs in split_parts(edition)),
+            *(html(part="body", runs=runs) for runs in parts),
         ],
         stylesheet,
         workers or os.cpu_count() or 1,
@@ -349,7 +350,8 @@ def render_edition(
     frame = render_pdf(html(part="frame", page_count=total), stylesheet)
     if frame.pages != total:
         raise DigestError(f"the page footers took {frame.pages} pages for {total} pages")
-    content = merge_parts(front, blank_pages, bodies, frame)
+    continued = [runs[0].continued for runs in parts]
+    content = merge_parts(front, blank_pages, bodies, frame, continued=continued)
     return RenderedPdf(content=content, pages=total, anchors={})
 
 
@@ -448,9 +450,17 @@ FOOTER = NameObject("/DigestFooter")
 
 
 def merge_parts(
-    front: RenderedPdf, blank_pages: int, bodies: Sequence[RenderedPdf], frame: RenderedPdf
+    front: RenderedPdf,
+    blank_pages: int,
+    bodies: Sequence[RenderedPdf],
+    frame: RenderedPdf,
+    *,
+    continued: Sequence[bool],
 ) -> bytes:
     """One PDF of the front, blank pages, and the body's parts, with the frame's footers.
+
+    `continued` tells, for each part, whether it goes on with the previous part's last
+    day: its bookmarks (events) go under that day's.
 
     The body's parts go in first, so that their named destinations (the events' anchors)
     are known when the front's links to them are copied (pypdf drops a link to an unknown
@@ -467,8 +477,12 @@ def merge_parts(
     front_reader = PdfReader(BytesIO(front.content))
     writer.merge(0, front_reader, import_outline=False)
     first_pages = itertools.accumulate([front.pages + blank_pages, *(b.pages for b in bodies)])
-    for reader, first_page in zip([front_reader, *readers], [0, *first_pages], strict=False):
-        _copy_outline(writer, reader, reader.outline, first_page, parent=None)
+    day: IndirectObject | None = None
+    for reader, first_page, goes_on in zip(
+        [front_reader, *readers], [0, *first_pages], [False, *continued], strict=False
+    ):
+        parent = day if goes_on else None
+        day = _copy_outline(writer, reader, reader.outline, first_page, parent=parent) or day
     frame_reader = PdfReader(BytesIO(frame.content))
     prologue, epilogue = (
         writer._add_object(_stream(data))
@@ -491,8 +505,9 @@ def _copy_outline(
     items: Sequence[Any],
     first_page: int,
     parent: IndirectObject | None,
-) -> None:
-    """Append a part's bookmarks (WeasyPrint's: page, left, top) under `parent`.
+) -> IndirectObject | None:
+    """Append a part's bookmarks (WeasyPrint's: page, left, top) under `parent`; return
+    the last one appended at that level.
 
     pypdf's outline is a list of items, each followed by the list of its children.
     """
@@ -510,6 +525,7 @@ def _copy_outline(
             parent=parent,
             fit=Fit.xyz(left=item.left, top=item.top, zoom=0),
         )
+    return last
 
 
 def _stream(data: bytes) -> DecodedStreamObject:
