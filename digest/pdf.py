@@ -326,16 +326,18 @@ def render_edition(
     """Lay out the edition as one PDF, its body in parts on `workers` processes.
 
     WeasyPrint lays out about 10 pages a second on one core, so the body's parts
-    (`split_parts`) are laid out in parallel; then the front, whose contents give each
-    event's page; then the footers ("Page X of Y"), on empty pages of their own, stamped
-    onto every page. The bytes do not depend on `workers`.
+    (`split_parts`) are laid out in parallel, with a first contents (placeholder page
+    numbers) that tells how many pages the front takes; then, side by side, the front
+    with each event's page and the footers ("Page X of Y") on empty pages of their own,
+    stamped onto every page. The bytes do not depend on `workers`.
 
     Args:
-        workers: processes laying out the body; default: the machine's cores. One lays
-            it out in this process.
+        workers: processes laying out the parts; default: the machine's cores. One lays
+            them out in this process.
     """
     stylesheet = read_stylesheet(templates_dir)
     html = functools.partial(render_html, edition, templates_dir=templates_dir, locale=locale)
+    workers = workers or os.cpu_count() or 1
     parts = split_parts(edition)
     sketch, *bodies = _lay_out_all(
         [
@@ -343,15 +345,26 @@ def render_edition(
             *(html(part="body", runs=runs) for runs in parts),
         ],
         stylesheet,
-        workers or os.cpu_count() or 1,
+        workers,
     )
-    front, blank_pages = _lay_out_front(bodies, html, stylesheet, assumed=sketch.pages)
-    total = front.pages + blank_pages + sum(body.pages for body in bodies)
-    frame = render_pdf(html(part="frame", page_count=total), stylesheet)
+    body_pages = sum(body.pages for body in bodies)
+    assumed = sketch.pages
+    front, frame = _lay_out_all(
+        [
+            html(part="front", event_pages=_event_pages(bodies, assumed)),
+            html(part="frame", page_count=assumed + body_pages),
+        ],
+        stylesheet,
+        workers,
+    )
+    if front.pages > assumed:  # the real numbers made the contents longer
+        front, assumed = _lay_out_front(bodies, html, stylesheet, assumed=front.pages)
+        frame = render_pdf(html(part="frame", page_count=assumed + body_pages), stylesheet)
+    total = assumed + body_pages
     if frame.pages != total:
         raise DigestError(f"the page footers took {frame.pages} pages for {total} pages")
     continued = [runs[0].continued for runs in parts]
-    content = merge_parts(front, blank_pages, bodies, frame, continued=continued)
+    content = merge_parts(front, assumed - front.pages, bodies, frame, continued=continued)
     return RenderedPdf(content=content, pages=total, anchors={})
 
 
@@ -373,20 +386,19 @@ def _lay_out_all(htmls: Sequence[str], stylesheet: str, workers: int) -> list[Re
 def _lay_out_front(
     bodies: Sequence[RenderedPdf], html: Callable[..., str], stylesheet: str, *, assumed: int
 ) -> tuple[RenderedPdf, int]:
-    """Lay out the cover and contents, with each event's page; and the blank pages to add
-    after them, if any.
+    """Lay out the cover and contents with each event's page, assuming they take `assumed`
+    pages; return it and the pages it stands for (blank pages fill the difference).
 
-    The contents' length decides the events' pages, which are printed in the contents. It
-    was first laid out with placeholder numbers (`assumed` pages); lay it out again until
-    it takes no more pages than the numbers assumed (the first time, almost always). The
-    assumption only grows, so this ends; a contents shorter than assumed is followed by
-    blank pages.
+    The contents' length decides the events' pages, which are printed in the contents:
+    lay it out again until it takes no more pages than the numbers assumed. The
+    assumption only grows, so this ends.
     """
     while True:
-        event_pages = _event_pages(bodies, assumed)
-        front = render_pdf(html(part="front", event_pages=event_pages), stylesheet)
+        front = render_pdf(
+            html(part="front", event_pages=_event_pages(bodies, assumed)), stylesheet
+        )
         if front.pages <= assumed:
-            return front, assumed - front.pages
+            return front, assumed
         assumed = front.pages
 
 
