@@ -26,3 +26,7 @@ class ConfigError(DigestError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
         self.problems = problems
+
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[list[str]]]:
+        """Rebuilt from its problems when it crosses a process boundary."""
+        return (ConfigError, (self.problems,))

@@ -5,6 +5,7 @@ Run it from the project root (`make bench` runs it with the defaults):
     python scripts/bench.py [--sizes 1000,10000] [--seed 7] [--site] [--pdf] [--keep DIR]
                             [--articles DIR] [--tracemalloc] [--profile STAGE]
                             [--workers N] [--engine local|dask] [--scheduler ADDRESS]
+    python scripts/bench.py --sizes 7700 --site-events 1000,3000,10000
 
 What it does, for each size N:
 
@@ -33,6 +34,12 @@ What it does, for each size N:
    files and do a datasketch MinHash (128 permutations, word 3-grams) + LSH
    (threshold 0.5) near-duplicate pass.
 
+With `--site-events`, it runs the pipeline once on the last size's corpus and builds
+sites of that many events instead: the corpus's events, then copies of them 35 days
+later each round with their own ids (`synthetic_events`), each site rendered and built in
+a fresh process, with the build's wall and CPU time, the maximum RSS before and after
+it, and the sizes of the search index and of the HTML.
+
 It prints one Markdown table per size (seconds, articles/s or pages/s, memory) and, at
 the end, each stage's growth exponent between consecutive sizes,
 log(t2/t1) / log(n2/n1): 1 is linear, 2 quadratic. Memory is the process's maximum
@@ -49,6 +56,7 @@ import argparse
 import cProfile
 import hashlib
 import math
+import pickle
 import pstats
 import random
 import re
@@ -59,7 +67,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import pairwise
 from multiprocessing import get_context
@@ -71,9 +79,9 @@ from datasketch import MinHash, MinHashLSH
 from digest.cluster import group_events, link_storylines
 from digest.config import make_config
 from digest.engine import ENGINES, open_engine
-from digest.model import BuildResult, Event, IngestResult, Segment, Storyline
-from digest.pdf import read_stylesheet, render_html, render_pdf, select_edition, write_atomically
-from digest.pipeline import check_accounting, read_articles, tell_stories
+from digest.model import BuildResult, Event, IngestResult, Segment, Story, Storyline
+from digest.pdf import render_edition, select_edition, write_atomically
+from digest.pipeline import check_accounting, read_articles, run_pipeline, tell_stories
 from digest.publish import build_site
 from digest.render import render_pages, write_docs
 
@@ -486,8 +494,8 @@ def _cluster(
 
 def _pdf(result: BuildResult, templates_dir: Path, work: Path) -> int:
     """Write the whole briefing as `work/briefing.pdf`, as `digest pdf` does; return its pages."""
-    html = render_html(select_edition(result), templates_dir=templates_dir, locale="en")
-    rendered = render_pdf(html, read_stylesheet(templates_dir))
+    edition = select_edition(result)
+    rendered = render_edition(edition, templates_dir=templates_dir, locale="en")
     write_atomically(work / "briefing.pdf", rendered.content)
     return rendered.pages
 
@@ -615,6 +623,113 @@ def _exponent(stage: str, small: SizeReport, large: SizeReport) -> str:
     return f"{math.log(t2 / t1) / math.log(n2 / n1):.2f}"
 
 
+# --- The site at a given number of events ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRun:
+    events: int
+    pages: int
+    seconds: float
+    cpu_seconds: float
+    mebibytes_before: float
+    mebibytes: float
+    search_megabytes: float
+    html_megabytes: float
+
+
+def synthetic_events(result: BuildResult, count: int) -> BuildResult:
+    """`count` events: the result's events, then copies of them 35 days later each round,
+    with their own ids and storylines (the pages of real events, an archive that grows)."""
+    stories: list[Story] = []
+    storylines: list[Storyline] = []
+    for copy in range(math.ceil(count / len(result.stories))):
+        suffix, later = (f"-c{copy}" if copy else ""), timedelta(days=35 * copy)
+        for story in result.stories[: count - len(stories)]:
+            event = story.event
+            stories.append(
+                replace(
+                    story,
+                    event=replace(
+                        event,
+                        id=event.id + suffix,
+                        date=event.date + later if event.date else None,
+                        storyline=event.storyline + suffix if event.storyline else None,
+                    ),
+                )
+            )
+    ids = {story.event.id for story in stories}
+    for copy in range(math.ceil(count / len(result.stories))):
+        suffix = f"-c{copy}" if copy else ""
+        for storyline in result.storylines:
+            members = tuple(i + suffix for i in storyline.event_ids if i + suffix in ids)
+            if members:
+                storylines.append(replace(storyline, id=storyline.id + suffix, event_ids=members))
+    named = {story.event.storyline for story in stories}
+    return replace(
+        result,
+        stories=tuple(stories),
+        storylines=tuple(s for s in storylines if s.id in named),
+        rejected=(),
+    )
+
+
+def bench_site_events(pickled: Path, count: int, work: Path) -> SiteRun:
+    """Render `count` synthetic events and build the site, in this (fresh) process."""
+    result = synthetic_events(pickle.loads(pickled.read_bytes()), count)  # noqa: S301  # ours
+    config = make_config([pickled], docs_dir=work / "docs", site_dir=work / "site")
+    pages = _render(result, config.templates_dir, config.docs_dir)
+    before = max_rss_mebibytes()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    build_site(config.docs_dir, config.site_dir)
+    seconds = time.perf_counter() - started
+    html = sum(path.stat().st_size for path in config.site_dir.rglob("*.html"))
+    index = config.site_dir / "search" / "search_index.json"
+    return SiteRun(
+        events=count,
+        pages=pages,
+        seconds=seconds,
+        cpu_seconds=time.process_time() - cpu,
+        mebibytes_before=before,
+        mebibytes=max_rss_mebibytes(),
+        search_megabytes=index.stat().st_size / 1e6 if index.exists() else 0.0,
+        html_megabytes=html / 1e6,
+    )
+
+
+def bench_site_sizes(corpus_dir: Path, counts: Sequence[int], folder: Path) -> None:
+    """Run the pipeline on the corpus once, then build sites of `counts` events from its
+    events (`synthetic_events`), each in a fresh process; print a table and the growth."""
+    config = make_config([corpus_dir])
+    pickled = folder / "result.pickle"
+    pickled.write_bytes(pickle.dumps(run_pipeline(config)))
+    runs = []
+    for count in counts:
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            work = folder / f"site-{count}"
+            runs.append(pool.submit(bench_site_events, pickled, count, work).result())
+    print(
+        "\n| events | Markdown pages | build wall s | build CPU s | max RSS before → after "
+        "(MiB) | search index MB | HTML MB |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for run in runs:
+        print(
+            f"| {run.events:,} | {run.pages:,} | {run.seconds:.1f} | {run.cpu_seconds:.1f} | "
+            f"{run.mebibytes_before:,.0f} → {run.mebibytes:,.0f} | {run.search_megabytes:.1f} | "
+            f"{run.html_megabytes:.0f} |"
+        )
+    for small, large in pairwise(runs):
+        ratio = math.log(large.events / small.events)
+        cpu = math.log(large.cpu_seconds / small.cpu_seconds) / ratio
+        added = [max(1.0, run.mebibytes - run.mebibytes_before) for run in (small, large)]
+        memory = math.log(added[1] / added[0]) / ratio
+        print(
+            f"growth {small.events:,} → {large.events:,} events: CPU {cpu:.2f}, memory {memory:.2f}"
+        )
+
+
 # --- Main --------------------------------------------------------------------------------
 
 
@@ -659,6 +774,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--engine", choices=ENGINES, default="local", help="digest build --engine")
     parser.add_argument("--scheduler", help="digest build --scheduler (the dask engine)")
+    parser.add_argument(
+        "--site-events",
+        help="comma-separated event counts: build sites of that many events, copies of the "
+        "events of the last size's corpus (instead of the stage tables)",
+    )
     return parser.parse_args()
 
 
@@ -673,6 +793,12 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as scratch:
         folder = args.keep or Path(scratch)
+        if args.site_events:
+            corpus_dir = folder / str(sizes[-1]) / "articles"
+            write_corpus(originals, sizes[-1], args.seed, corpus_dir)
+            counts = [int(count) for count in args.site_events.split(",")]
+            bench_site_sizes(corpus_dir, counts, folder)
+            return
         reports = [bench_size(originals, size, args, folder) for size in sizes]
     print_growth(reports)
 

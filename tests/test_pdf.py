@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from digest import pdf
 from digest.cli import main
-from digest.config import make_config
+from digest.config import PROJECT_ROOT, make_config
 from digest.errors import DigestError
 from digest.model import BuildResult, DifferenceKind
 from digest.pdf import NoEventsError, render_pdf, select_edition, write_atomically, write_pdf
@@ -149,6 +150,57 @@ def test_the_pdf_is_dated_by_its_newest_event_not_the_clock(briefing: Path) -> N
     assert metadata.creation_date_raw == "D:20200117"
     assert metadata.modification_date_raw == "D:20200117"
     assert metadata.title == "News briefing"
+
+
+# --- Laid out in parts -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def one_event_parts(seeds_result: BuildResult) -> tuple[bytes, bytes]:
+    """The seeds' briefing laid out one event per part, in this process and on two workers."""
+    edition = select_edition(seeds_result)
+    templates = PROJECT_ROOT / "templates"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf, "PART_EVENTS", 1)
+        assert len(pdf.split_parts(edition)) == 3  # January 17 cut in two, December 27
+        return tuple(  # type: ignore[return-value]
+            pdf.render_edition(edition, templates_dir=templates, locale="en", workers=n).content
+            for n in (1, 2)
+        )
+
+
+def test_the_parts_give_the_same_bytes_whatever_the_workers(
+    one_event_parts: tuple[bytes, bytes],
+) -> None:
+    alone, two = one_event_parts
+    assert alone == two
+
+
+def test_parts_keep_the_numbers_bookmarks_and_links(
+    one_event_parts: tuple[bytes, bytes], tmp_path: Path
+) -> None:
+    path = tmp_path / "parts.pdf"
+    path.write_bytes(one_event_parts[0])
+    pages = page_texts(path)
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"Page {number} of {len(pages)}" in text
+    days, events = outline_titles(path)  # January 17 continued is not bookmarked again
+    assert days == ["Contents", "Friday, January 17, 2020", "Friday, December 27, 2019"]
+    assert events == [EVENT_A, EVENT_B, EVENT_C]
+    reader = PdfReader(path)
+    targets = {
+        name: reader.get_destination_page_number(dest)
+        for name, dest in reader.named_destinations.items()
+    }
+    links = [annotation.get_object() for annotation in reader.pages[1].get("/Annots", [])]
+    linked = [str(link["/Dest"]) for link in links]  # a link per box of an entry's text
+    assert sorted(set(linked), key=linked.index) == ["event-1", "event-2", "event-3"]
+    for number, title in enumerate((EVENT_A, EVENT_B, EVENT_C), start=1):
+        match = re.search(re.escape(title) + r".*?\.\s*(\d+)$", pages[1], re.MULTILINE)
+        assert match, title
+        assert targets[f"event-{number}"] == int(match[1]) - 1
+        assert title in pages[int(match[1]) - 1]
+        assert pages[int(match[1]) - 1].count("Friday, January 17, 2020") >= (number < 3)
 
 
 # --- One day, another language ----------------------------------------------------------
