@@ -8,7 +8,7 @@ from digest.errors import ConfigError, InputError
 
 
 def test_an_input_error_keeps_its_parts_through_pickling() -> None:
-    error = pickle.loads(pickle.dumps(InputError("a.txt", 3, "not UTF-8")))
+    error = pickle.loads(pickle.dumps(InputError("a.txt", 3, "not UTF-8")))  # noqa: S301 (our own bytes)
     assert (error.path, error.line, error.reason, str(error)) == (
         "a.txt",
         3,
@@ -19,6 +19,6 @@ def test_an_input_error_keeps_its_parts_through_pickling() -> None:
 
 def test_a_config_error_keeps_its_problems_through_pickling() -> None:
     original = ConfigError(["unknown locale: 'xx'", "no input given"])
-    error = pickle.loads(pickle.dumps(original))
+    error = pickle.loads(pickle.dumps(original))  # noqa: S301 (our own bytes)
     assert error.problems == original.problems
     assert str(error) == str(original)
