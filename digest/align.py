@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from digest.model import Event, Segment
@@ -72,7 +74,7 @@ def align_claims(event: Event) -> tuple[ClaimGroup, ...]:
     for segment in sorted(event.segments, key=_fullest_first):
         mentions = _mentions(segment)
         signatures = [claim_terms(m.text) for m in mentions]
-        matches = _best_first_matches(mentions, signatures, index)
+        matches = _best_first_matches(index.matches(mentions, signatures))
         for number, (mention, signature) in enumerate(zip(mentions, signatures, strict=True)):
             group = matches.get(number, len(groups))
             if group == len(groups):
@@ -90,33 +92,103 @@ class _SentenceIndex:
     no term with another cannot make one claim with it, so only those that share one
     are scored. Terms found in more than `COMMON_TERM_SHARE` of the sentences (the
     event's own topic words) do not open candidates alone.
+
+    A segment's sentences are scored together (`matches`): the shared terms of every
+    candidate pair are counted in C (`map`), the term scores computed with numpy, and
+    the character comparison run only where it can still decide (`claim_similarity`
+    gives the same scores one pair at a time).
     """
 
     def __init__(self) -> None:
-        self.entries: list[tuple[int, Mention, frozenset[str]]] = []
+        self.groups: list[int] = []
+        self.texts: list[str] = []
+        self.signatures: list[frozenset[str]] = []
+        self.sizes: list[int] = []
         self.postings: dict[str, list[int]] = {}
 
     def add(self, group: int, mention: Mention, signature: frozenset[str]) -> None:
+        entry = len(self.groups)
         for term in signature:
-            self.postings.setdefault(term, []).append(len(self.entries))
-        self.entries.append((group, mention, signature))
+            self.postings.setdefault(term, []).append(entry)
+        self.groups.append(group)
+        self.texts.append(mention.text)
+        self.signatures.append(signature)
+        self.sizes.append(len(signature))
 
-    def scores(self, mention: Mention, signature: frozenset[str]) -> dict[int, float]:
-        """The best similarity of the sentence to each group it may join."""
-        common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * len(self.entries))
-        candidates = {
-            entry
-            for term in signature
-            if len(posting := self.postings.get(term, ())) <= common
-            for entry in posting
-        }
-        best: dict[int, float] = {}
-        for entry in sorted(candidates):
-            group, other, other_signature = self.entries[entry]
-            score = claim_similarity(mention.text, signature, other.text, other_signature)
-            if score > best.get(group, 0.0):
-                best[group] = score
-        return best
+    def matches(
+        self, mentions: Sequence[Mention], signatures: Sequence[frozenset[str]]
+    ) -> list[tuple[float, int, int]]:
+        """`(-score, sentence, group)` for each sentence and each group it may join: the
+        sentence's best score against the group's sentences, where it reaches `SAME_CLAIM`.
+        """
+        sentences, entries, shared, sizes = self._candidates(signatures)
+        if not entries:
+            return []
+        by_terms = _term_scores(
+            np.array(shared, dtype=np.int64),
+            np.array(sizes, dtype=np.int64),
+            np.array(list(map(self.sizes.__getitem__, entries)), dtype=np.int64),
+        )
+        best: dict[tuple[int, int], float] = {}
+        for pair in np.flatnonzero(by_terms >= FUZZY_GATE).tolist():
+            sentence, entry = sentences[pair], entries[pair]
+            score = _with_fuzzy(float(by_terms[pair]), mentions[sentence].text, self.texts[entry])
+            key = (sentence, self.groups[entry])
+            if score >= SAME_CLAIM and score > best.get(key, 0.0):
+                best[key] = score
+        return [(-score, sentence, group) for (sentence, group), score in best.items()]
+
+    def _candidates(
+        self, signatures: Sequence[frozenset[str]]
+    ) -> tuple[list[int], list[int], list[int], list[int]]:
+        """Every (sentence, entry) pair sharing a term that is not the event's topic: the
+        sentence, the entry, how many terms they share, and the sentence's term count."""
+        common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * len(self.groups))
+        sentences: list[int] = []
+        entries: list[int] = []
+        shared: list[int] = []
+        sizes: list[int] = []
+        for sentence, signature in enumerate(signatures):
+            found: set[int] = set()
+            for term in signature:
+                posting = self.postings.get(term)
+                if posting is not None and len(posting) <= common:
+                    found.update(posting)
+            if not found:
+                continue
+            entries.extend(found)
+            shared.extend(
+                map(len, map(signature.intersection, map(self.signatures.__getitem__, found)))
+            )
+            sentences.extend([sentence] * len(found))
+            sizes.extend([len(signature)] * len(found))
+        return sentences, entries, shared, sizes
+
+
+def _term_scores(
+    shared: npt.NDArray[np.int64], a_sizes: npt.NDArray[np.int64], b_sizes: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """`claim_similarity`'s term score for many pairs at once, with the same arithmetic
+    (so the same floats): the mean of the overlap and the Dice coefficient."""
+    overlap = shared / np.minimum(a_sizes, b_sizes)
+    dice = 2 * shared / (a_sizes + b_sizes)
+    scores: npt.NDArray[np.float64] = (overlap + dice) / 2
+    return scores
+
+
+def _with_fuzzy(by_terms: float, a: str, b: str) -> float:
+    """`claim_similarity` from its term score, for a pair at or above `FUZZY_GATE`.
+
+    The character comparison only counts when it reaches both `FUZZY_FLOOR` and the
+    term score, so RapidFuzz is told so (`score_cutoff`, a little lower to be safe: it
+    returns 0 below the cutoff and the exact ratio above) and skipped when the terms
+    already agree fully.
+    """
+    if by_terms >= 1.0:
+        return by_terms
+    cutoff = max(FUZZY_FLOOR, by_terms) * 100 - 0.5
+    fuzzy = fuzz.token_sort_ratio(a, b, score_cutoff=cutoff) / 100
+    return max(by_terms, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)
 
 
 def _reading_order(claims: list[ClaimGroup]) -> tuple[ClaimGroup, ...]:
@@ -174,20 +246,12 @@ def _mentions(segment: Segment) -> list[Mention]:
     ]
 
 
-def _best_first_matches(
-    mentions: Sequence[Mention], signatures: Sequence[frozenset[str]], index: _SentenceIndex
-) -> dict[int, int]:
+def _best_first_matches(scored: list[tuple[float, int, int]]) -> dict[int, int]:
     """Match a segment's sentences to existing groups, surest pairs first.
 
     Each sentence joins at most one group and each group takes at most one sentence of
     the segment, so a loose early match cannot take the place of an exact later one.
     """
-    scored = [
-        (-score, i, group)
-        for i, (mention, signature) in enumerate(zip(mentions, signatures, strict=True))
-        for group, score in index.scores(mention, signature).items()
-        if score >= SAME_CLAIM
-    ]
     matches: dict[int, int] = {}
     taken: set[int] = set()
     for _, i, group in sorted(scored):
