@@ -88,6 +88,7 @@ class _TermIndex:
     def __init__(self, claims: Sequence[ClaimGroup], article_of: dict[str, str]) -> None:
         self.sentences: list[tuple[str, frozenset[str]]] = []
         self.postings: dict[str, list[int]] = {}
+        self.owners: dict[str, tuple[str, ...] | None] = {}
         for mention in (m for c in claims for m in c.mentions):
             signature = claim_terms(mention.text)
             for term in signature:
@@ -95,22 +96,35 @@ class _TermIndex:
             self.sentences.append((article_of[mention.segment], signature))
 
     def is_unique(self, clause: str, article: str) -> bool:
-        """Whether no other outlet's sentence shares more than a third of the clause's terms.
+        """Whether no other outlet's sentence shares more than a third of the clause's terms."""
+        if clause not in self.owners:
+            self.owners[clause] = self._sharing_outlets(clause)
+        owners = self.owners[clause]
+        return owners is not None and all(owner == article for owner in owners)
+
+    def _sharing_outlets(self, clause: str) -> tuple[str, ...] | None:
+        """The outlets whose sentences share more than a third of the clause's terms, the
+        first two found (two are enough to say no outlet has the clause alone), or None
+        for a clause too short to count. Found once per clause: republished copies ask
+        again with each outlet.
 
         A sentence sharing more than a third shares at least one of the clause's rarest
         `len - len // 3` terms, so only their postings need a look.
         """
         terms = claim_terms(clause)
         if len(terms) < CLAUSE_MIN_TERMS:
-            return False
+            return None
         rarest = sorted(terms, key=lambda t: (len(self.postings.get(t, ())), t))
         candidates = {
             n for t in rarest[: len(terms) - len(terms) // 3] for n in self.postings.get(t, ())
         }
-        return not any(
-            owner != article and len(terms & signature) > len(terms) / 3
-            for owner, signature in (self.sentences[n] for n in sorted(candidates))
-        )
+        owners: list[str] = []
+        for owner, signature in (self.sentences[n] for n in sorted(candidates)):
+            if owner not in owners and len(terms & signature) > len(terms) / 3:
+                owners.append(owner)
+                if len(owners) == 2:
+                    break
+        return tuple(owners)
 
 
 def _clauses(sentence: str) -> list[str]:
@@ -134,16 +148,33 @@ def representative(mentions: Sequence[Mention]) -> Mention:
     """
     if len(mentions) <= 2:
         return max(mentions, key=lambda m: (len(m.text), -mentions.index(m)))
-    signatures = [claim_terms(m.text) for m in mentions]
+    similarity = _text_similarities([m.text for m in mentions])
+    rows = [similarity[m.text] for m in mentions]
 
     def centrality(i: int) -> float:
-        return sum(
-            claim_similarity(mentions[i].text, signatures[i], mentions[j].text, signatures[j])
-            for j in range(len(mentions))
-            if j != i
-        )
+        row = rows[i]
+        return sum(row[mentions[j].text] for j in range(len(mentions)) if j != i)
 
     return mentions[max(range(len(mentions)), key=lambda i: (centrality(i), -i))]
+
+
+def _text_similarities(texts: Sequence[str]) -> dict[str, dict[str, float]]:
+    """`claim_similarity` between each two distinct texts, each pair scored once.
+
+    A wire sentence reprinted by many outlets is one text many times over, and the
+    score is symmetric (shared terms, Dice, RapidFuzz's Indel ratio), so a claim of n
+    mentions costs a score per pair of distinct wordings rather than n².
+    """
+    distinct = list(dict.fromkeys(texts))
+    signatures = [claim_terms(t) for t in distinct]
+    similarity: dict[str, dict[str, float]] = {t: {} for t in distinct}
+    for i, a in enumerate(distinct):
+        similarity[a][a] = claim_similarity(a, signatures[i], a, signatures[i])
+        for j in range(i + 1, len(distinct)):
+            b = distinct[j]
+            score = claim_similarity(a, signatures[i], b, signatures[j])
+            similarity[a][b] = similarity[b][a] = score
+    return similarity
 
 
 def find_origins(event: Event, claims: Sequence[ClaimGroup]) -> tuple[tuple[str, ...], ...]:

@@ -34,6 +34,7 @@ _SPEAKER_BEFORE = re.compile(rf"{_PERSON}(?:,[^,\"“”]{{0,100}},)?\s+(?:{_SPE
 _SPEAKER_AFTER = re.compile(rf"\b(?:{_SPEECH_VERBS})\s+{_PERSON}")
 _INNER_NAME = re.compile(r"(?<=[\s(])[A-Z][a-zA-Z'’-]{3,}")
 _ROLE = re.compile(rf"\b({'|'.join(ROLE_SYNONYMS)})\b", re.IGNORECASE)
+_WORD_RUN = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +126,8 @@ def role_words(sentence: str) -> dict[str, str]:
     >>> role_words("Paulo Pinheiro, chairman of the UN Commission of Inquiry")
     {'chair': 'chairman'}
     """
+    if sentence.isascii() and ROLE_SYNONYMS.keys().isdisjoint(_WORD_RUN.findall(sentence.lower())):
+        return {}  # no title stands whole in it: what `_ROLE` finds, much faster
     return {ROLE_SYNONYMS[m.group(1).lower()]: m.group(1) for m in _ROLE.finditer(sentence)}
 
 
