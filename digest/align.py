@@ -18,7 +18,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from digest.model import Event, Segment
-from digest.similarity import terms, unmarked
+from digest.similarity import unmarked_terms
 from digest.text import sentences_of
 
 SAME_CLAIM = 0.45
@@ -129,14 +129,18 @@ class _SentenceIndex:
             np.array(sizes, dtype=np.int64),
             np.array(list(map(self.sizes.__getitem__, entries)), dtype=np.int64),
         )
-        best: dict[tuple[int, int], float] = {}
-        for pair in np.flatnonzero(by_terms >= FUZZY_GATE).tolist():
-            sentence, entry = sentences[pair], entries[pair]
-            score = _with_fuzzy(float(by_terms[pair]), mentions[sentence].text, self.texts[entry])
-            key = (sentence, self.groups[entry])
-            if score >= SAME_CLAIM and score > best.get(key, 0.0):
-                best[key] = score
-        return [(-score, sentence, group) for (sentence, group), score in best.items()]
+        scores = by_terms.copy()
+        undecided = np.flatnonzero((by_terms >= FUZZY_GATE) & (by_terms < 1.0))
+        scores[undecided] = [
+            _with_fuzzy(score, mentions[sentences[pair]].text, self.texts[entries[pair]])
+            for pair, score in zip(undecided.tolist(), by_terms[undecided].tolist(), strict=True)
+        ]
+        found = np.flatnonzero(scores >= SAME_CLAIM)
+        return _best_per_group(
+            scores[found],
+            np.array(sentences, dtype=np.int64)[found],
+            np.array(list(map(self.groups.__getitem__, entries)), dtype=np.int64)[found],
+        )
 
     def _candidates(
         self, signatures: Sequence[frozenset[str]]
@@ -165,6 +169,23 @@ class _SentenceIndex:
         return sentences, entries, shared, sizes
 
 
+def _best_per_group(
+    scores: npt.NDArray[np.float64],
+    sentences: npt.NDArray[np.int64],
+    groups: npt.NDArray[np.int64],
+) -> list[tuple[float, int, int]]:
+    """`(-score, sentence, group)` with each sentence's best score against each group."""
+    order = np.lexsort((-scores, groups, sentences))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (sentences[order][1:] != sentences[order][:-1]) | (
+        groups[order][1:] != groups[order][:-1]
+    )
+    best = order[first]
+    return list(
+        zip((-scores[best]).tolist(), sentences[best].tolist(), groups[best].tolist(), strict=True)
+    )
+
+
 def _term_scores(
     shared: npt.NDArray[np.int64], a_sizes: npt.NDArray[np.int64], b_sizes: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float64]:
@@ -181,11 +202,9 @@ def _with_fuzzy(by_terms: float, a: str, b: str) -> float:
 
     The character comparison only counts when it reaches both `FUZZY_FLOOR` and the
     term score, so RapidFuzz is told so (`score_cutoff`, a little lower to be safe: it
-    returns 0 below the cutoff and the exact ratio above) and skipped when the terms
-    already agree fully.
+    returns 0 below the cutoff and the exact ratio above). It cannot raise a term
+    score of 1, so pairs whose terms agree fully are not asked.
     """
-    if by_terms >= 1.0:
-        return by_terms
     cutoff = max(FUZZY_FLOOR, by_terms) * 100 - 0.5
     fuzzy = fuzz.token_sort_ratio(a, b, score_cutoff=cutoff) / 100
     return max(by_terms, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)
@@ -265,7 +284,7 @@ def _best_first_matches(scored: list[tuple[float, int, int]]) -> dict[int, int]:
 def claim_terms(sentence: str) -> frozenset[str]:
     """The content terms of a sentence, as a set, names unmarked (cached: every stage
     after alignment asks again for the same sentences)."""
-    return frozenset(unmarked(t) for t in terms(sentence))
+    return unmarked_terms(sentence)
 
 
 def claim_similarity(a: str, a_terms: frozenset[str], b: str, b_terms: frozenset[str]) -> float:

@@ -83,17 +83,27 @@ def find_unique_facts(event: Event, claims: Sequence[ClaimGroup]) -> tuple[Uniqu
 
 
 class _TermIndex:
-    """Which outlets' sentences hold each term, to test a clause against all of them."""
+    """Which outlets' sentences hold each term, to test a clause against all of them.
+
+    Indexed by distinct wording, with the outlets that use it: wire copy is the same
+    sentence in many members.
+    """
 
     def __init__(self, claims: Sequence[ClaimGroup], article_of: dict[str, str]) -> None:
-        self.sentences: list[tuple[str, frozenset[str]]] = []
-        self.postings: dict[str, list[int]] = {}
-        self.owners: dict[str, tuple[str, ...] | None] = {}
+        self.sentences: dict[str, tuple[frozenset[str], list[str]]] = {}
+        self.postings: dict[str, list[str]] = {}
+        self.owners: dict[str, frozenset[str] | None] = {}
         for mention in (m for c in claims for m in c.mentions):
+            article = article_of[mention.segment]
+            if mention.text in self.sentences:
+                outlets = self.sentences[mention.text][1]
+                if article not in outlets:
+                    outlets.append(article)
+                continue
             signature = claim_terms(mention.text)
             for term in signature:
-                self.postings.setdefault(term, []).append(len(self.sentences))
-            self.sentences.append((article_of[mention.segment], signature))
+                self.postings.setdefault(term, []).append(mention.text)
+            self.sentences[mention.text] = (signature, [article])
 
     def is_unique(self, clause: str, article: str) -> bool:
         """Whether no other outlet's sentence shares more than a third of the clause's terms."""
@@ -102,11 +112,11 @@ class _TermIndex:
         owners = self.owners[clause]
         return owners is not None and all(owner == article for owner in owners)
 
-    def _sharing_outlets(self, clause: str) -> tuple[str, ...] | None:
-        """The outlets whose sentences share more than a third of the clause's terms, the
-        first two found (two are enough to say no outlet has the clause alone), or None
-        for a clause too short to count. Found once per clause: republished copies ask
-        again with each outlet.
+    def _sharing_outlets(self, clause: str) -> frozenset[str] | None:
+        """The outlets whose sentences share more than a third of the clause's terms (the
+        search stops at two: then no outlet has the clause alone), or None for a clause
+        too short to count. Found once per clause: republished copies ask again with
+        each outlet.
 
         A sentence sharing more than a third shares at least one of the clause's rarest
         `len - len // 3` terms, so only their postings need a look.
@@ -118,13 +128,14 @@ class _TermIndex:
         candidates = {
             n for t in rarest[: len(terms) - len(terms) // 3] for n in self.postings.get(t, ())
         }
-        owners: list[str] = []
-        for owner, signature in (self.sentences[n] for n in sorted(candidates)):
-            if owner not in owners and len(terms & signature) > len(terms) / 3:
-                owners.append(owner)
-                if len(owners) == 2:
+        owners: set[str] = set()
+        for sentence in candidates:
+            signature, outlets = self.sentences[sentence]
+            if len(terms & signature) > len(terms) / 3:
+                owners.update(outlets)
+                if len(owners) > 1:
                     break
-        return tuple(owners)
+        return frozenset(owners)
 
 
 def _clauses(sentence: str) -> list[str]:

@@ -70,6 +70,12 @@ NUMBER_PATTERN = re.compile(
     rf"(?:(?:\s+|-)(?P<unit>[A-Za-z][\w-]*))?",
     re.IGNORECASE,
 )
+_SCALE_ENDINGS = tuple(
+    (word, re.compile(rf"(?:\s|(?<=\d)){word}$", re.IGNORECASE), factor)
+    for word, factor in SCALES.items()
+)
+_SEPARATORS = re.compile(r"[,\u00a0\u202f ]")
+_YEAR = re.compile(r"(19|20)\d\d")
 _DIGIT = re.compile(r"\d")
 _WORD_RUN = re.compile(r"\w+")
 _MALFORMED_GROUPING = re.compile(r"\d,\d{4}|\d,\d{1,2}(?!\d)")
@@ -128,8 +134,8 @@ def parse_number(text: str) -> Decimal | None:
 def _value(number: str) -> Decimal | None:
     number = number.strip()
     scale = Decimal(1)
-    for word, factor in SCALES.items():
-        if re.search(rf"(?:\s|(?<=\d)){word}$", number, re.IGNORECASE):
+    for word, ending, factor in _SCALE_ENDINGS:
+        if ending.search(number):
             scale = factor
             number = number[: -len(word)].strip()
             break
@@ -140,7 +146,7 @@ def _value(number: str) -> Decimal | None:
             return None
         return Decimal(sum(SMALL_NUMBERS[p] for p in parts)) * scale
     try:
-        value = Decimal(re.sub(r"[,\u00a0\u202f ]", "", number)) * scale
+        value = Decimal(_SEPARATORS.sub("", number)) * scale
     except InvalidOperation:
         return None
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
@@ -237,7 +243,7 @@ def _date_matches(sentence: str) -> tuple[re.Match[str], ...]:
 
 
 def _is_year(number: str) -> bool:
-    return bool(re.fullmatch(r"(19|20)\d\d", number.strip()))
+    return bool(_YEAR.fullmatch(number.strip()))
 
 
 def numbers_agree(a: NumberMention, b: NumberMention) -> bool:
