@@ -8,7 +8,7 @@ still aligns, while a sentence that shares only its topic does not.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,12 +75,14 @@ def align_claims(event: Event) -> tuple[ClaimGroup, ...]:
         mentions = _mentions(segment)
         signatures = [claim_terms(m.text) for m in mentions]
         matches = _best_first_matches(index.matches(mentions, signatures))
-        for number, (mention, signature) in enumerate(zip(mentions, signatures, strict=True)):
+        joined = []
+        for number, mention in enumerate(mentions):
             group = matches.get(number, len(groups))
             if group == len(groups):
                 groups.append([])
             groups[group].append(mention)
-            index.add(group, mention, signature)
+            joined.append(group)
+        index.add(joined, mentions, signatures)
     return _reading_order([ClaimGroup(mentions=tuple(g)) for g in groups])
 
 
@@ -104,16 +106,23 @@ class _SentenceIndex:
         self.texts: list[str] = []
         self.signatures: list[frozenset[str]] = []
         self.sizes: list[int] = []
-        self.postings: dict[str, list[int]] = {}
+        self.postings: defaultdict[str, list[int]] = defaultdict(list)
 
-    def add(self, group: int, mention: Mention, signature: frozenset[str]) -> None:
-        entry = len(self.groups)
-        for term in signature:
-            self.postings.setdefault(term, []).append(entry)
-        self.groups.append(group)
-        self.texts.append(mention.text)
-        self.signatures.append(signature)
-        self.sizes.append(len(signature))
+    def add(
+        self,
+        groups: Sequence[int],
+        mentions: Sequence[Mention],
+        signatures: Sequence[frozenset[str]],
+    ) -> None:
+        """Add a segment's sentences, each with the group it joined."""
+        postings = self.postings
+        for entry, signature in enumerate(signatures, start=len(self.groups)):
+            for term in signature:
+                postings[term].append(entry)
+        self.groups.extend(groups)
+        self.texts.extend(m.text for m in mentions)
+        self.signatures.extend(signatures)
+        self.sizes.extend(map(len, signatures))
 
     def matches(
         self, mentions: Sequence[Mention], signatures: Sequence[frozenset[str]]
@@ -132,7 +141,11 @@ class _SentenceIndex:
         scores = by_terms.copy()
         undecided = np.flatnonzero((by_terms >= FUZZY_GATE) & (by_terms < 1.0))
         scores[undecided] = [
-            _with_fuzzy(score, mentions[sentences[pair]].text, self.texts[entries[pair]])
+            _with_fuzzy(
+                score,
+                _sorted_words(mentions[sentences[pair]].text),
+                _sorted_words(self.texts[entries[pair]]),
+            )
             for pair, score in zip(undecided.tolist(), by_terms[undecided].tolist(), strict=True)
         ]
         found = np.flatnonzero(scores >= SAME_CLAIM)
@@ -197,8 +210,9 @@ def _term_scores(
     return scores
 
 
-def _with_fuzzy(by_terms: float, a: str, b: str) -> float:
-    """`claim_similarity` from its term score, for a pair at or above `FUZZY_GATE`.
+def _with_fuzzy(by_terms: float, a_sorted: str, b_sorted: str) -> float:
+    """`claim_similarity` from its term score, for a pair at or above `FUZZY_GATE`, the
+    sentences given as `_sorted_words`.
 
     The character comparison only counts when it reaches both `FUZZY_FLOOR` and the
     term score, so RapidFuzz is told so (`score_cutoff`, a little lower to be safe: it
@@ -206,8 +220,16 @@ def _with_fuzzy(by_terms: float, a: str, b: str) -> float:
     score of 1, so pairs whose terms agree fully are not asked.
     """
     cutoff = max(FUZZY_FLOOR, by_terms) * 100 - 0.5
-    fuzzy = fuzz.token_sort_ratio(a, b, score_cutoff=cutoff) / 100
+    fuzzy = fuzz.ratio(a_sorted, b_sorted, score_cutoff=cutoff) / 100
     return max(by_terms, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)
+
+
+@lru_cache(maxsize=1 << 14)
+def _sorted_words(text: str) -> str:
+    """The words of a sentence sorted, as `fuzz.token_sort_ratio` sorts them before its
+    `fuzz.ratio` (split on whitespace as `str.split` does, joined by spaces): sorted once
+    per sentence rather than once per pair (cached)."""
+    return " ".join(sorted(text.split()))
 
 
 def _reading_order(claims: list[ClaimGroup]) -> tuple[ClaimGroup, ...]:

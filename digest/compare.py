@@ -117,8 +117,11 @@ def _figures_by_unit(claim: ClaimGroup) -> Iterable[list[tuple[Mention, NumberMe
     slots: defaultdict[tuple[str, int], list[tuple[Mention, NumberMention]]] = defaultdict(list)
     counts: defaultdict[str, set[int]] = defaultdict(set)
     for mention in claim.mentions:
+        numbers = find_numbers(mention.text)
+        if not numbers:
+            continue
         seen: Counter[str] = Counter()
-        for number in find_numbers(mention.text):
+        for number in numbers:
             if number.unit:
                 unit = stem(number.unit.lower())
                 slots[(unit, seen[unit])].append((mention, number))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -138,13 +139,15 @@ class _TermIndex:
         return frozenset(owners)
 
 
-def _clauses(sentence: str) -> list[str]:
-    """The clauses of a sentence that could carry a fact of their own."""
-    return [
+@lru_cache(maxsize=1 << 14)
+def _clauses(sentence: str) -> tuple[str, ...]:
+    """The clauses of a sentence that could carry a fact of their own (cached: wire copy
+    brings the same sentence in many members)."""
+    return tuple(
         clause.strip().rstrip(".")
         for clause in _CLAUSE_BREAK.split(sentence)
         if clause.strip() and not _is_attribution(clause)
-    ]
+    )
 
 
 def _is_attribution(clause: str) -> bool:
@@ -226,15 +229,32 @@ def _copies(claims: Sequence[ClaimGroup]) -> list[tuple[str, str]]:
     sentence_count: Counter[str] = Counter(m.segment for c in claims for m in c.mentions)
     verbatim: Counter[tuple[str, str]] = Counter()
     for claim in claims:
+        is_verbatim = _verbatim_test()
         for i, a in enumerate(claim.mentions):
             for b in claim.mentions[i + 1 :]:
-                if a.segment != b.segment and fuzz.ratio(a.text, b.text) >= VERBATIM:
+                if a.segment != b.segment and is_verbatim(a.text, b.text):
                     verbatim[min(a.segment, b.segment), max(a.segment, b.segment)] += 1
     return sorted(
         pair
         for pair, shared in verbatim.items()
         if shared >= COPY_SHARE * min(sentence_count[pair[0]], sentence_count[pair[1]])
     )
+
+
+def _verbatim_test() -> Callable[[str, str], bool]:
+    """`fuzz.ratio(a, b) >= VERBATIM`, remembered per pair of texts: a claim carried by
+    many members is mostly the same wire sentence, scored once (and not at all against
+    itself: the ratio of a text to itself is 100)."""
+    known: dict[tuple[str, str], bool] = {}
+
+    def is_verbatim(a: str, b: str) -> bool:
+        if a == b:
+            return True
+        if (a, b) not in known:
+            known[a, b] = known[b, a] = fuzz.ratio(a, b) >= VERBATIM
+        return known[a, b]
+
+    return is_verbatim
 
 
 def _same_page_or_agency(event: Event) -> dict[str, list[str]]:
