@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,8 @@ FUZZY_GATE = 0.25  # below this term score the character comparison is not worth
 FUZZY_FLOOR = 0.75
 """Character-level similarity counts only above this: unrelated English sentences of
 similar length already score about 0.5."""
+
+Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,56 +133,76 @@ class _SentenceIndex:
         """`(-score, sentence, group)` for each sentence and each group it may join: the
         sentence's best score against the group's sentences, where it reaches `SAME_CLAIM`.
         """
-        sentences, entries, shared, sizes = self._candidates(signatures)
-        if not entries:
+        sentences, entries, shared, uncounted = self._candidates(signatures)
+        if not len(entries):
             return []
-        by_terms = _term_scores(
-            np.array(shared, dtype=np.int64),
-            np.array(sizes, dtype=np.int64),
-            np.array(list(map(self.sizes.__getitem__, entries)), dtype=np.int64),
-        )
+        a_sizes = np.array([len(s) for s in signatures], dtype=np.int64)[sentences]
+        b_sizes = np.array(self.sizes, dtype=np.int64)[entries]
+        by_terms = _term_scores(shared + uncounted, a_sizes, b_sizes)  # at most
+        recount = np.flatnonzero((by_terms >= FUZZY_GATE) & (uncounted > 0))
+        shared[recount] = [
+            len(signatures[sentence] & self.signatures[entry])
+            for sentence, entry in zip(
+                sentences[recount].tolist(), entries[recount].tolist(), strict=True
+            )
+        ]
+        by_terms[recount] = _term_scores(shared[recount], a_sizes[recount], b_sizes[recount])
         scores = by_terms.copy()
         undecided = np.flatnonzero((by_terms >= FUZZY_GATE) & (by_terms < 1.0))
         scores[undecided] = [
             _with_fuzzy(
                 score,
-                _sorted_words(mentions[sentences[pair]].text),
-                _sorted_words(self.texts[entries[pair]]),
+                _sorted_words(mentions[sentence].text),
+                _sorted_words(self.texts[entry]),
             )
-            for pair, score in zip(undecided.tolist(), by_terms[undecided].tolist(), strict=True)
+            for sentence, entry, score in zip(
+                sentences[undecided].tolist(),
+                entries[undecided].tolist(),
+                by_terms[undecided].tolist(),
+                strict=True,
+            )
         ]
         found = np.flatnonzero(scores >= SAME_CLAIM)
-        return _best_per_group(
-            scores[found],
-            np.array(sentences, dtype=np.int64)[found],
-            np.array(list(map(self.groups.__getitem__, entries)), dtype=np.int64)[found],
-        )
+        groups = np.array(self.groups, dtype=np.int64)
+        return _best_per_group(scores[found], sentences[found], groups[entries[found]])
 
-    def _candidates(
-        self, signatures: Sequence[frozenset[str]]
-    ) -> tuple[list[int], list[int], list[int], list[int]]:
-        """Every (sentence, entry) pair sharing a term that is not the event's topic: the
-        sentence, the entry, how many terms they share, and the sentence's term count."""
+    def _candidates(self, signatures: Sequence[frozenset[str]]) -> tuple[Ints, Ints, Ints, Ints]:
+        """Every (sentence, entry) pair sharing a term that is not the event's topic.
+
+        Returns:
+            The pairs' sentences and entries, how many of the sentence's other terms
+            each entry holds, and how many of its topic terms were not looked up (the
+            entry may hold them or not). The lookups are counted in C (`Counter`); most
+            pairs share too little for their topic terms to matter.
+        """
         common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * len(self.groups))
         sentences: list[int] = []
         entries: list[int] = []
         shared: list[int] = []
-        sizes: list[int] = []
+        uncounted: list[int] = []
         for sentence, signature in enumerate(signatures):
-            found: set[int] = set()
+            postings: list[list[int]] = []
+            topic = 0
             for term in signature:
                 posting = self.postings.get(term)
-                if posting is not None and len(posting) <= common:
-                    found.update(posting)
-            if not found:
+                if posting is not None:
+                    if len(posting) <= common:
+                        postings.append(posting)
+                    else:
+                        topic += 1
+            if not postings:
                 continue
-            entries.extend(found)
-            shared.extend(
-                map(len, map(signature.intersection, map(self.signatures.__getitem__, found)))
-            )
-            sentences.extend([sentence] * len(found))
-            sizes.extend([len(signature)] * len(found))
-        return sentences, entries, shared, sizes
+            counts = Counter(chain.from_iterable(postings))
+            entries.extend(counts)
+            shared.extend(counts.values())
+            sentences.extend(repeat(sentence, len(counts)))
+            uncounted.extend(repeat(topic, len(counts)))
+        return (
+            np.array(sentences, dtype=np.int64),
+            np.array(entries, dtype=np.int64),
+            np.array(shared, dtype=np.int64),
+            np.array(uncounted, dtype=np.int64),
+        )
 
 
 def _best_per_group(
