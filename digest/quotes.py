@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from digest.text import fold
 
@@ -58,6 +59,12 @@ def find_quotes(sentence: str) -> list[Quote]:
     >>> find_quotes('fight "Russian occupiers" now')
     []
     """
+    return list(_quotes(sentence))
+
+
+@lru_cache(maxsize=1 << 14)
+def _quotes(sentence: str) -> tuple[Quote, ...]:
+    """`find_quotes`, cached: wire copy brings the same sentence in many members."""
     quotes = []
     for match in _QUOTE.finditer(sentence):
         words = match.group(1).strip().rstrip(",")
@@ -65,7 +72,7 @@ def find_quotes(sentence: str) -> list[Quote]:
             continue
         rest = sentence[match.end() :] or sentence[: match.start()]
         quotes.append(Quote(words=words, verb=attribution_verb(rest), speaker=speaker_of(rest)))
-    return quotes
+    return tuple(quotes)
 
 
 def attribution_verb(clause: str) -> str | None:
@@ -126,9 +133,16 @@ def role_words(sentence: str) -> dict[str, str]:
     >>> role_words("Paulo Pinheiro, chairman of the UN Commission of Inquiry")
     {'chair': 'chairman'}
     """
+    return dict(_roles(sentence))
+
+
+@lru_cache(maxsize=1 << 14)
+def _roles(sentence: str) -> tuple[tuple[str, str], ...]:
+    """`role_words` as pairs, cached (the same sentence comes in many members)."""
     if sentence.isascii() and ROLE_SYNONYMS.keys().isdisjoint(_WORD_RUN.findall(sentence.lower())):
-        return {}  # no title stands whole in it: what `_ROLE` finds, much faster
-    return {ROLE_SYNONYMS[m.group(1).lower()]: m.group(1) for m in _ROLE.finditer(sentence)}
+        return ()  # no title stands whole in it: what `_ROLE` finds, much faster
+    roles = {ROLE_SYNONYMS[m.group(1).lower()]: m.group(1) for m in _ROLE.finditer(sentence)}
+    return tuple(roles.items())
 
 
 def names(sentence: str) -> list[str]:
@@ -137,7 +151,13 @@ def names(sentence: str) -> list[str]:
     >>> names("Rescuers said jets hit Maarat al-Numan on Thursday.")
     ['Maarat', 'Thursday']
     """
-    return [
+    return list(_names(sentence))
+
+
+@lru_cache(maxsize=1 << 14)
+def _names(sentence: str) -> tuple[str, ...]:
+    """`names`, cached (the same sentence comes in many members)."""
+    return tuple(
         match.group().removesuffix("'s").removesuffix("’s").rstrip("'’")
         for match in _INNER_NAME.finditer(sentence)
-    ]
+    )
