@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, repeat
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -109,6 +110,7 @@ class _SentenceIndex:
         self.texts: list[str] = []
         self.signatures: list[frozenset[str]] = []
         self.sizes: list[int] = []
+        self.lengths: list[int] = []
         self.postings: defaultdict[str, list[int]] = defaultdict(list)
 
     def add(
@@ -126,6 +128,7 @@ class _SentenceIndex:
         self.texts.extend(m.text for m in mentions)
         self.signatures.extend(signatures)
         self.sizes.extend(map(len, signatures))
+        self.lengths.extend(_sorted_length(m.text) for m in mentions)
 
     def matches(
         self, mentions: Sequence[Mention], signatures: Sequence[frozenset[str]]
@@ -149,6 +152,10 @@ class _SentenceIndex:
         by_terms[recount] = _term_scores(shared[recount], a_sizes[recount], b_sizes[recount])
         scores = by_terms.copy()
         undecided = np.flatnonzero((by_terms >= FUZZY_GATE) & (by_terms < 1.0))
+        a_lengths = np.array([_sorted_length(m.text) for m in mentions])[sentences[undecided]]
+        b_lengths = np.array(self.lengths)[entries[undecided]]
+        reachable = 200 * np.minimum(a_lengths, b_lengths) / (a_lengths + b_lengths)
+        undecided = undecided[reachable >= _fuzzy_cutoff(by_terms[undecided])]
         scores[undecided] = [
             _with_fuzzy(
                 score,
@@ -181,17 +188,11 @@ class _SentenceIndex:
         shared: list[int] = []
         uncounted: list[int] = []
         for sentence, signature in enumerate(signatures):
-            postings: list[list[int]] = []
-            topic = 0
-            for term in signature:
-                posting = self.postings.get(term)
-                if posting is not None:
-                    if len(posting) <= common:
-                        postings.append(posting)
-                    else:
-                        topic += 1
+            found = list(filter(None, map(self.postings.get, signature)))
+            postings = [p for p in found if len(p) <= common]
             if not postings:
                 continue
+            topic = len(found) - len(postings)
             counts = Counter(chain.from_iterable(postings))
             entries.extend(counts)
             shared.extend(counts.values())
@@ -238,13 +239,30 @@ def _with_fuzzy(by_terms: float, a_sorted: str, b_sorted: str) -> float:
     sentences given as `_sorted_words`.
 
     The character comparison only counts when it reaches both `FUZZY_FLOOR` and the
-    term score, so RapidFuzz is told so (`score_cutoff`, a little lower to be safe: it
-    returns 0 below the cutoff and the exact ratio above). It cannot raise a term
-    score of 1, so pairs whose terms agree fully are not asked.
+    term score, so RapidFuzz is told so (`_fuzzy_cutoff`: it returns 0 below the cutoff
+    and the exact ratio above). It cannot raise a term score of 1, so pairs whose terms
+    agree fully are not asked, nor pairs whose lengths alone keep the ratio below the
+    cutoff (`matches`).
     """
-    cutoff = max(FUZZY_FLOOR, by_terms) * 100 - 0.5
-    fuzzy = fuzz.ratio(a_sorted, b_sorted, score_cutoff=cutoff) / 100
+    fuzzy = fuzz.ratio(a_sorted, b_sorted, score_cutoff=_fuzzy_cutoff(by_terms)) / 100
     return max(by_terms, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)
+
+
+@overload
+def _fuzzy_cutoff(by_terms: float) -> float: ...
+@overload
+def _fuzzy_cutoff(by_terms: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def _fuzzy_cutoff(by_terms: float | npt.NDArray[np.float64]) -> float | npt.NDArray[np.float64]:
+    """The RapidFuzz ratio below which a pair's character comparison cannot change its
+    score, less half a point: a ratio between the cutoff and the threshold still changes
+    nothing, so rounding in RapidFuzz or in a bound cannot either."""
+    return np.maximum(FUZZY_FLOOR, by_terms) * 100 - 0.5
+
+
+def _sorted_length(text: str) -> int:
+    """The length of `_sorted_words(text)`, without sorting: the Indel ratio of two
+    strings is at most 200 * shorter / (sum of lengths)."""
+    return len(" ".join(text.split()))
 
 
 @lru_cache(maxsize=1 << 14)

@@ -126,8 +126,9 @@ def unmarked_terms(text: str) -> frozenset[str]:
     >>> sorted(unmarked_terms("Around 350,000 Syrians fled Idlib, the U.N. said."))
     ['350000', 'around', 'fled', 'idlib', 'syrian', 'u.n']
     """
-    found = set(map(_content_term, words(text)))
-    return frozenset(term for term, _ in found if term is not None)
+    found = {term for term, _ in map(_content_term, words(text))}
+    found.discard(None)
+    return frozenset(found)  # type: ignore[arg-type]  # None discarded
 
 
 def unmarked(term: str) -> str:
