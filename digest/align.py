@@ -37,6 +37,7 @@ FUZZY_FLOOR = 0.75
 similar length already score about 0.5."""
 
 Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,154 +74,136 @@ def align_claims(event: Event) -> tuple[ClaimGroup, ...]:
     otherwise it starts a group of its own. Members are visited longest first, so the
     fullest account sets the frame the others align to.
     """
+    mentions = [_mentions(s) for s in sorted(event.segments, key=_fullest_first)]
+    signatures = [[claim_terms(m.text) for m in ms] for ms in mentions]
     groups: list[list[Mention]] = []
-    index = _SentenceIndex()
-    for segment in sorted(event.segments, key=_fullest_first):
-        mentions = _mentions(segment)
-        signatures = [claim_terms(m.text) for m in mentions]
-        matches = _best_first_matches(index.matches(mentions, signatures))
-        joined = []
-        for number, mention in enumerate(mentions):
+    group_of: list[int] = []  # each sentence aligned so far, in order: its group
+    for segment, pairs in zip(mentions, _matching_pairs(mentions, signatures), strict=True):
+        matches = _best_first_matches(_best_per_group(pairs, group_of))
+        for number, mention in enumerate(segment):
             group = matches.get(number, len(groups))
             if group == len(groups):
                 groups.append([])
             groups[group].append(mention)
-            joined.append(group)
-        index.add(joined, mentions, signatures)
+            group_of.append(group)
     return _reading_order([ClaimGroup(mentions=tuple(g)) for g in groups])
 
 
-class _SentenceIndex:
-    """The sentences aligned so far, found by the terms they share with a new one.
+Pair = tuple[int, int, float]
+"""A sentence of a segment (its number there), a sentence of an earlier segment (its
+number in the event) and their `claim_similarity`."""
+
+
+def _matching_pairs(
+    mentions: Sequence[Sequence[Mention]], signatures: Sequence[Sequence[frozenset[str]]]
+) -> list[list[Pair]]:
+    """For each segment, its sentences' pairs with earlier segments' sentences that reach
+    `SAME_CLAIM`.
 
     Scoring a new sentence against every sentence of a large event is quadratic (77
     million comparisons at 10k articles, `scripts/bench.py`); a sentence that shares
     no term with another cannot make one claim with it, so only those that share one
-    are scored. Terms found in more than `COMMON_TERM_SHARE` of the sentences (the
-    event's own topic words) do not open candidates alone.
+    are scored. Terms found in more than `COMMON_TERM_SHARE` of the earlier sentences
+    (the event's own topic words) do not open candidates alone.
 
-    A segment's sentences are scored together (`matches`): the shared terms of every
-    candidate pair are counted in C (`map`), the term scores computed with numpy, and
-    the character comparison run only where it can still decide (`claim_similarity`
-    gives the same scores one pair at a time).
+    Which pairs are candidates and how they score does not depend on the groups, so
+    the whole event is scored at once: the candidates' shared terms are counted from
+    the postings in C (`Counter`), their term scores computed with numpy, and the
+    character comparison run only where it can still decide (`claim_similarity` gives
+    the same scores one pair at a time).
     """
+    texts = [m.text for ms in mentions for m in ms]
+    flat_signatures = [s for ss in signatures for s in ss]
+    firsts = np.cumsum([0, *map(len, mentions)])
+    segment, sentence, entry, shared, uncounted = _candidates(signatures)
+    sizes = np.array([len(s) for s in flat_signatures], dtype=np.int64)
+    a_sizes, b_sizes = sizes[firsts[segment] + sentence], sizes[entry]
+    by_terms = _term_scores(shared + uncounted, a_sizes, b_sizes)  # at most
+    recount = np.flatnonzero((by_terms >= FUZZY_GATE) & (uncounted > 0))
+    shared[recount] = [
+        len(flat_signatures[a] & flat_signatures[b])
+        for a, b in zip(
+            (firsts[segment[recount]] + sentence[recount]).tolist(),
+            entry[recount].tolist(),
+            strict=True,
+        )
+    ]
+    by_terms[recount] = _term_scores(shared[recount], a_sizes[recount], b_sizes[recount])
+    scores = by_terms.copy()
+    undecided = _undecided(by_terms, firsts[segment] + sentence, entry, texts)
+    scores[undecided] = [
+        _with_fuzzy(score, _sorted_words(texts[a]), _sorted_words(texts[b]))
+        for a, b, score in zip(
+            (firsts[segment[undecided]] + sentence[undecided]).tolist(),
+            entry[undecided].tolist(),
+            by_terms[undecided].tolist(),
+            strict=True,
+        )
+    ]
+    found = np.flatnonzero(scores >= SAME_CLAIM)
+    bounds = np.searchsorted(segment[found], np.arange(len(mentions) + 1)).tolist()
+    found_pairs = list(
+        zip(sentence[found].tolist(), entry[found].tolist(), scores[found].tolist(), strict=True)
+    )
+    return [found_pairs[bounds[i] : bounds[i + 1]] for i in range(len(mentions))]
 
-    def __init__(self) -> None:
-        self.groups: list[int] = []
-        self.texts: list[str] = []
-        self.signatures: list[frozenset[str]] = []
-        self.sizes: list[int] = []
-        self.lengths: list[int] = []
-        self.postings: defaultdict[str, list[int]] = defaultdict(list)
 
-    def add(
-        self,
-        groups: Sequence[int],
-        mentions: Sequence[Mention],
-        signatures: Sequence[frozenset[str]],
-    ) -> None:
-        """Add a segment's sentences, each with the group it joined."""
-        postings = self.postings
-        for entry, signature in enumerate(signatures, start=len(self.groups)):
-            for term in signature:
-                postings[term].append(entry)
-        self.groups.extend(groups)
-        self.texts.extend(m.text for m in mentions)
-        self.signatures.extend(signatures)
-        self.sizes.extend(map(len, signatures))
-        self.lengths.extend(_sorted_length(m.text) for m in mentions)
+def _candidates(
+    signatures: Sequence[Sequence[frozenset[str]]],
+) -> tuple[Ints, Ints, Ints, Ints, Ints]:
+    """Every pair of a sentence and an earlier segment's sentence that share a term that
+    is not the event's topic at that point.
 
-    def matches(
-        self, mentions: Sequence[Mention], signatures: Sequence[frozenset[str]]
-    ) -> list[tuple[float, int, int]]:
-        """`(-score, sentence, group)` for each sentence and each group it may join: the
-        sentence's best score against the group's sentences, where it reaches `SAME_CLAIM`.
-        """
-        sentences, entries, shared, uncounted = self._candidates(signatures)
-        if not len(entries):
-            return []
-        a_sizes = np.array([len(s) for s in signatures], dtype=np.int64)[sentences]
-        b_sizes = np.array(self.sizes, dtype=np.int64)[entries]
-        by_terms = _term_scores(shared + uncounted, a_sizes, b_sizes)  # at most
-        recount = np.flatnonzero((by_terms >= FUZZY_GATE) & (uncounted > 0))
-        shared[recount] = [
-            len(signatures[sentence] & self.signatures[entry])
-            for sentence, entry in zip(
-                sentences[recount].tolist(), entries[recount].tolist(), strict=True
-            )
-        ]
-        by_terms[recount] = _term_scores(shared[recount], a_sizes[recount], b_sizes[recount])
-        scores = by_terms.copy()
-        undecided = np.flatnonzero((by_terms >= FUZZY_GATE) & (by_terms < 1.0))
-        a_lengths = np.array([_sorted_length(m.text) for m in mentions])[sentences[undecided]]
-        b_lengths = np.array(self.lengths)[entries[undecided]]
-        reachable = 200 * np.minimum(a_lengths, b_lengths) / (a_lengths + b_lengths)
-        undecided = undecided[reachable >= _fuzzy_cutoff(by_terms[undecided])]
-        scores[undecided] = [
-            _with_fuzzy(
-                score,
-                _sorted_words(mentions[sentence].text),
-                _sorted_words(self.texts[entry]),
-            )
-            for sentence, entry, score in zip(
-                sentences[undecided].tolist(),
-                entries[undecided].tolist(),
-                by_terms[undecided].tolist(),
-                strict=True,
-            )
-        ]
-        found = np.flatnonzero(scores >= SAME_CLAIM)
-        groups = np.array(self.groups, dtype=np.int64)
-        return _best_per_group(scores[found], sentences[found], groups[entries[found]])
-
-    def _candidates(self, signatures: Sequence[frozenset[str]]) -> tuple[Ints, Ints, Ints, Ints]:
-        """Every (sentence, entry) pair sharing a term that is not the event's topic.
-
-        Returns:
-            The pairs' sentences and entries, how many of the sentence's other terms
-            each entry holds, and how many of its topic terms were not looked up (the
-            entry may hold them or not). The lookups are counted in C (`Counter`); most
-            pairs share too little for their topic terms to matter.
-        """
-        common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * len(self.groups))
-        sentences: list[int] = []
-        entries: list[int] = []
-        shared: list[int] = []
-        uncounted: list[int] = []
-        for sentence, signature in enumerate(signatures):
-            found = list(filter(None, map(self.postings.get, signature)))
-            postings = [p for p in found if len(p) <= common]
-            if not postings:
+    Returns:
+        The pairs' segments, sentences (numbered in their segment) and earlier sentences
+        (numbered in the event), how many of the sentence's other terms the earlier one
+        holds, and how many of its topic terms were not looked up (the earlier sentence
+        may hold them or not): most pairs share too little for those to matter.
+    """
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    columns: tuple[list[int], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
+    segments, sentences, entries, shared, uncounted = columns
+    aligned = 0
+    for segment, segment_signatures in enumerate(signatures):
+        common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * aligned)
+        for sentence, signature in enumerate(segment_signatures):
+            found = list(filter(None, map(postings.get, signature)))
+            rare = [p for p in found if len(p) <= common]
+            if not rare:
                 continue
-            topic = len(found) - len(postings)
-            counts = Counter(chain.from_iterable(postings))
+            counts = Counter(chain.from_iterable(rare))
             entries.extend(counts)
             shared.extend(counts.values())
+            segments.extend(repeat(segment, len(counts)))
             sentences.extend(repeat(sentence, len(counts)))
-            uncounted.extend(repeat(topic, len(counts)))
-        return (
-            np.array(sentences, dtype=np.int64),
-            np.array(entries, dtype=np.int64),
-            np.array(shared, dtype=np.int64),
-            np.array(uncounted, dtype=np.int64),
-        )
+            uncounted.extend(repeat(len(found) - len(rare), len(counts)))
+        for entry, signature in enumerate(segment_signatures, start=aligned):
+            for term in signature:
+                postings[term].append(entry)
+        aligned += len(segment_signatures)
+    arrays = tuple(np.array(column, dtype=np.int64) for column in columns)
+    return arrays[0], arrays[1], arrays[2], arrays[3], arrays[4]
 
 
-def _best_per_group(
-    scores: npt.NDArray[np.float64],
-    sentences: npt.NDArray[np.int64],
-    groups: npt.NDArray[np.int64],
-) -> list[tuple[float, int, int]]:
+def _undecided(by_terms: Floats, a: Ints, b: Ints, texts: Sequence[str]) -> Ints:
+    """The pairs whose character comparison may raise their score: a term score at or
+    above `FUZZY_GATE` but below 1, and lengths that let the ratio reach the cutoff."""
+    undecided = np.flatnonzero((by_terms >= FUZZY_GATE) & (by_terms < 1.0))
+    lengths = np.array([_sorted_length(t) for t in texts], dtype=np.int64)
+    a_lengths, b_lengths = lengths[a[undecided]], lengths[b[undecided]]
+    reachable = 200 * np.minimum(a_lengths, b_lengths) / (a_lengths + b_lengths)
+    kept: Ints = undecided[reachable >= _fuzzy_cutoff(by_terms[undecided])]
+    return kept
+
+
+def _best_per_group(pairs: Sequence[Pair], group_of: Sequence[int]) -> list[tuple[float, int, int]]:
     """`(-score, sentence, group)` with each sentence's best score against each group."""
-    order = np.lexsort((-scores, groups, sentences))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (sentences[order][1:] != sentences[order][:-1]) | (
-        groups[order][1:] != groups[order][:-1]
-    )
-    best = order[first]
-    return list(
-        zip((-scores[best]).tolist(), sentences[best].tolist(), groups[best].tolist(), strict=True)
-    )
+    best: dict[tuple[int, int], float] = {}
+    for sentence, entry, score in pairs:
+        key = (sentence, group_of[entry])
+        if score > best.get(key, 0.0):
+            best[key] = score
+    return [(-score, sentence, group) for (sentence, group), score in best.items()]
 
 
 def _term_scores(
