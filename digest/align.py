@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, repeat
-from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -132,11 +131,12 @@ def _matching_pairs(
     scores = by_terms.copy()
     undecided = _undecided(by_terms, firsts[segment] + sentence, entry, texts)
     scores[undecided] = [
-        _with_fuzzy(score, _sorted_words(texts[a]), _sorted_words(texts[b]))
-        for a, b, score in zip(
+        _with_fuzzy(score, cutoff, _sorted_words(texts[a]), _sorted_words(texts[b]))
+        for a, b, score, cutoff in zip(
             (firsts[segment[undecided]] + sentence[undecided]).tolist(),
             entry[undecided].tolist(),
             by_terms[undecided].tolist(),
+            _fuzzy_cutoff(by_terms[undecided]).tolist(),
             strict=True,
         )
     ]
@@ -217,7 +217,7 @@ def _term_scores(
     return scores
 
 
-def _with_fuzzy(by_terms: float, a_sorted: str, b_sorted: str) -> float:
+def _with_fuzzy(by_terms: float, cutoff: float, a_sorted: str, b_sorted: str) -> float:
     """`claim_similarity` from its term score, for a pair at or above `FUZZY_GATE`, the
     sentences given as `_sorted_words`.
 
@@ -225,21 +225,18 @@ def _with_fuzzy(by_terms: float, a_sorted: str, b_sorted: str) -> float:
     term score, so RapidFuzz is told so (`_fuzzy_cutoff`: it returns 0 below the cutoff
     and the exact ratio above). It cannot raise a term score of 1, so pairs whose terms
     agree fully are not asked, nor pairs whose lengths alone keep the ratio below the
-    cutoff (`matches`).
+    cutoff (`_undecided`).
     """
-    fuzzy = fuzz.ratio(a_sorted, b_sorted, score_cutoff=_fuzzy_cutoff(by_terms)) / 100
+    fuzzy = fuzz.ratio(a_sorted, b_sorted, score_cutoff=cutoff) / 100
     return max(by_terms, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)
 
 
-@overload
-def _fuzzy_cutoff(by_terms: float) -> float: ...
-@overload
-def _fuzzy_cutoff(by_terms: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
-def _fuzzy_cutoff(by_terms: float | npt.NDArray[np.float64]) -> float | npt.NDArray[np.float64]:
+def _fuzzy_cutoff(by_terms: Floats) -> Floats:
     """The RapidFuzz ratio below which a pair's character comparison cannot change its
     score, less half a point: a ratio between the cutoff and the threshold still changes
     nothing, so rounding in RapidFuzz or in a bound cannot either."""
-    return np.maximum(FUZZY_FLOOR, by_terms) * 100 - 0.5
+    cutoff: Floats = np.maximum(FUZZY_FLOOR, by_terms) * 100 - 0.5
+    return cutoff
 
 
 def _sorted_length(text: str) -> int:
