@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -77,8 +77,8 @@ def find_unique_facts(event: Event, claims: Sequence[ClaimGroup]) -> tuple[Uniqu
         facts.extend(
             UniqueFact(segment=mention.segment, text=clause)
             for mention in claim.mentions
-            for clause in _clauses(mention.text)
-            if index.is_unique(clause, article_of[mention.segment])
+            for clause, outlets in index.lone_clauses(mention.text)
+            if outlets <= {article_of[mention.segment]}
         )
     return tuple(facts)
 
@@ -92,8 +92,9 @@ class _TermIndex:
 
     def __init__(self, claims: Sequence[ClaimGroup], article_of: dict[str, str]) -> None:
         self.sentences: dict[str, tuple[frozenset[str], list[str]]] = {}
-        self.postings: dict[str, list[str]] = {}
+        self.postings: defaultdict[str, list[str]] = defaultdict(list)
         self.owners: dict[str, frozenset[str] | None] = {}
+        self.lone: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
         for mention in (m for c in claims for m in c.mentions):
             article = article_of[mention.segment]
             if mention.text in self.sentences:
@@ -103,15 +104,25 @@ class _TermIndex:
                 continue
             signature = claim_terms(mention.text)
             for term in signature:
-                self.postings.setdefault(term, []).append(mention.text)
+                self.postings[term].append(mention.text)
             self.sentences[mention.text] = (signature, [article])
 
-    def is_unique(self, clause: str, article: str) -> bool:
-        """Whether no other outlet's sentence shares more than a third of the clause's terms."""
+    def lone_clauses(self, sentence: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        """The sentence's clauses that at most one outlet's sentences share (more than a
+        third of their terms), with that outlet: a clause is unique to the outlet whose
+        sentence it is when no other outlet is among them. Found once per wording."""
+        if sentence not in self.lone:
+            self.lone[sentence] = tuple(
+                (clause, outlets)
+                for clause in _clauses(sentence)
+                if (outlets := self._outlets(clause)) is not None and len(outlets) < 2
+            )
+        return self.lone[sentence]
+
+    def _outlets(self, clause: str) -> frozenset[str] | None:
         if clause not in self.owners:
             self.owners[clause] = self._sharing_outlets(clause)
-        owners = self.owners[clause]
-        return owners is not None and all(owner == article for owner in owners)
+        return self.owners[clause]
 
     def _sharing_outlets(self, clause: str) -> frozenset[str] | None:
         """The outlets whose sentences share more than a third of the clause's terms (the
