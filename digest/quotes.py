@@ -141,7 +141,11 @@ def _roles(sentence: str) -> tuple[tuple[str, str], ...]:
     """`role_words` as pairs, cached (the same sentence comes in many members)."""
     if sentence.isascii() and ROLE_SYNONYMS.keys().isdisjoint(_WORD_RUN.findall(sentence.lower())):
         return ()  # no title stands whole in it: what `_ROLE` finds, much faster
-    roles = {ROLE_SYNONYMS[m.group(1).lower()]: m.group(1) for m in _ROLE.finditer(sentence)}
+    roles = {
+        ROLE_SYNONYMS[word.lower()]: word
+        for m in _ROLE.finditer(sentence)
+        if (word := m.group(1)).lower() in ROLE_SYNONYMS  # `Mınister`: ı matches i, ı ≠ i
+    }
     return tuple(roles.items())
 
 
