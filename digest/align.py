@@ -8,15 +8,18 @@ still aligns, while a sentence that shares only its topic does not.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, repeat
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from digest.model import Event, Segment
-from digest.similarity import terms, unmarked
+from digest.similarity import unmarked_terms
 from digest.text import sentences_of
 
 SAME_CLAIM = 0.45
@@ -31,6 +34,9 @@ FUZZY_GATE = 0.25  # below this term score the character comparison is not worth
 FUZZY_FLOOR = 0.75
 """Character-level similarity counts only above this: unrelated English sentences of
 similar length already score about 0.5."""
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,56 +73,184 @@ def align_claims(event: Event) -> tuple[ClaimGroup, ...]:
     otherwise it starts a group of its own. Members are visited longest first, so the
     fullest account sets the frame the others align to.
     """
+    mentions = [_mentions(s) for s in sorted(event.segments, key=_fullest_first)]
+    signatures = [[claim_terms(m.text) for m in ms] for ms in mentions]
     groups: list[list[Mention]] = []
-    index = _SentenceIndex()
-    for segment in sorted(event.segments, key=_fullest_first):
-        mentions = _mentions(segment)
-        signatures = [claim_terms(m.text) for m in mentions]
-        matches = _best_first_matches(mentions, signatures, index)
-        for number, (mention, signature) in enumerate(zip(mentions, signatures, strict=True)):
+    group_of: list[int] = []  # each sentence aligned so far, in order: its group
+    for segment, pairs in zip(mentions, _matching_pairs(mentions, signatures), strict=True):
+        matches = _best_first_matches(_best_per_group(pairs, group_of))
+        for number, mention in enumerate(segment):
             group = matches.get(number, len(groups))
             if group == len(groups):
                 groups.append([])
             groups[group].append(mention)
-            index.add(group, mention, signature)
+            group_of.append(group)
     return _reading_order([ClaimGroup(mentions=tuple(g)) for g in groups])
 
 
-class _SentenceIndex:
-    """The sentences aligned so far, found by the terms they share with a new one.
+Pair = tuple[int, int, float]
+"""A sentence of a segment (its number there), a sentence of an earlier segment (its
+number in the event) and their `claim_similarity`."""
+
+
+def _matching_pairs(
+    mentions: Sequence[Sequence[Mention]], signatures: Sequence[Sequence[frozenset[str]]]
+) -> list[list[Pair]]:
+    """For each segment, its sentences' pairs with earlier segments' sentences that reach
+    `SAME_CLAIM`.
 
     Scoring a new sentence against every sentence of a large event is quadratic (77
     million comparisons at 10k articles, `scripts/bench.py`); a sentence that shares
     no term with another cannot make one claim with it, so only those that share one
-    are scored. Terms found in more than `COMMON_TERM_SHARE` of the sentences (the
-    event's own topic words) do not open candidates alone.
+    are scored. Terms found in more than `COMMON_TERM_SHARE` of the earlier sentences
+    (the event's own topic words) do not open candidates alone.
+
+    Which pairs are candidates and how they score does not depend on the groups, so
+    the whole event is scored at once: the candidates' shared terms are counted from
+    the postings in C (`Counter`), their term scores computed with numpy, and the
+    character comparison run only where it can still decide (`claim_similarity` gives
+    the same scores one pair at a time).
     """
+    texts = [m.text for ms in mentions for m in ms]
+    flat_signatures = [s for ss in signatures for s in ss]
+    firsts = np.cumsum([0, *map(len, mentions)])
+    segment, sentence, entry, shared, uncounted = _candidates(signatures)
+    sizes = np.array([len(s) for s in flat_signatures], dtype=np.int64)
+    a_sizes, b_sizes = sizes[firsts[segment] + sentence], sizes[entry]
+    by_terms = _term_scores(shared + uncounted, a_sizes, b_sizes)  # at most
+    recount = np.flatnonzero((by_terms >= FUZZY_GATE) & (uncounted > 0))
+    shared[recount] = [
+        len(flat_signatures[a] & flat_signatures[b])
+        for a, b in zip(
+            (firsts[segment[recount]] + sentence[recount]).tolist(),
+            entry[recount].tolist(),
+            strict=True,
+        )
+    ]
+    by_terms[recount] = _term_scores(shared[recount], a_sizes[recount], b_sizes[recount])
+    scores = by_terms.copy()
+    undecided = _undecided(by_terms, firsts[segment] + sentence, entry, texts)
+    scores[undecided] = [
+        _with_fuzzy(score, cutoff, _sorted_words(texts[a]), _sorted_words(texts[b]))
+        for a, b, score, cutoff in zip(
+            (firsts[segment[undecided]] + sentence[undecided]).tolist(),
+            entry[undecided].tolist(),
+            by_terms[undecided].tolist(),
+            _fuzzy_cutoff(by_terms[undecided]).tolist(),
+            strict=True,
+        )
+    ]
+    found = np.flatnonzero(scores >= SAME_CLAIM)
+    bounds = np.searchsorted(segment[found], np.arange(len(mentions) + 1)).tolist()
+    found_pairs = list(
+        zip(sentence[found].tolist(), entry[found].tolist(), scores[found].tolist(), strict=True)
+    )
+    return [found_pairs[bounds[i] : bounds[i + 1]] for i in range(len(mentions))]
 
-    def __init__(self) -> None:
-        self.entries: list[tuple[int, Mention, frozenset[str]]] = []
-        self.postings: dict[str, list[int]] = {}
 
-    def add(self, group: int, mention: Mention, signature: frozenset[str]) -> None:
-        for term in signature:
-            self.postings.setdefault(term, []).append(len(self.entries))
-        self.entries.append((group, mention, signature))
+def _candidates(
+    signatures: Sequence[Sequence[frozenset[str]]],
+) -> tuple[Ints, Ints, Ints, Ints, Ints]:
+    """Every pair of a sentence and an earlier segment's sentence that share a term that
+    is not the event's topic at that point.
 
-    def scores(self, mention: Mention, signature: frozenset[str]) -> dict[int, float]:
-        """The best similarity of the sentence to each group it may join."""
-        common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * len(self.entries))
-        candidates = {
-            entry
-            for term in signature
-            if len(posting := self.postings.get(term, ())) <= common
-            for entry in posting
-        }
-        best: dict[int, float] = {}
-        for entry in sorted(candidates):
-            group, other, other_signature = self.entries[entry]
-            score = claim_similarity(mention.text, signature, other.text, other_signature)
-            if score > best.get(group, 0.0):
-                best[group] = score
-        return best
+    Returns:
+        The pairs' segments, sentences (numbered in their segment) and earlier sentences
+        (numbered in the event), how many of the sentence's other terms the earlier one
+        holds, and how many of its topic terms were not looked up (the earlier sentence
+        may hold them or not): most pairs share too little for those to matter.
+    """
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    columns: tuple[list[int], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
+    segments, sentences, entries, shared, uncounted = columns
+    aligned = 0
+    for segment, segment_signatures in enumerate(signatures):
+        common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * aligned)
+        for sentence, signature in enumerate(segment_signatures):
+            found = list(filter(None, map(postings.get, signature)))
+            rare = [p for p in found if len(p) <= common]
+            if not rare:
+                continue
+            counts = Counter(chain.from_iterable(rare))
+            entries.extend(counts)
+            shared.extend(counts.values())
+            segments.extend(repeat(segment, len(counts)))
+            sentences.extend(repeat(sentence, len(counts)))
+            uncounted.extend(repeat(len(found) - len(rare), len(counts)))
+        for entry, signature in enumerate(segment_signatures, start=aligned):
+            for term in signature:
+                postings[term].append(entry)
+        aligned += len(segment_signatures)
+    arrays = tuple(np.array(column, dtype=np.int64) for column in columns)
+    return arrays[0], arrays[1], arrays[2], arrays[3], arrays[4]
+
+
+def _undecided(by_terms: Floats, a: Ints, b: Ints, texts: Sequence[str]) -> Ints:
+    """The pairs whose character comparison may raise their score: a term score at or
+    above `FUZZY_GATE` but below 1, and lengths that let the ratio reach the cutoff."""
+    undecided = np.flatnonzero((by_terms >= FUZZY_GATE) & (by_terms < 1.0))
+    lengths = np.array([_sorted_length(t) for t in texts], dtype=np.int64)
+    a_lengths, b_lengths = lengths[a[undecided]], lengths[b[undecided]]
+    reachable = 200 * np.minimum(a_lengths, b_lengths) / (a_lengths + b_lengths)
+    kept: Ints = undecided[reachable >= _fuzzy_cutoff(by_terms[undecided])]
+    return kept
+
+
+def _best_per_group(pairs: Sequence[Pair], group_of: Sequence[int]) -> list[tuple[float, int, int]]:
+    """`(-score, sentence, group)` with each sentence's best score against each group."""
+    best: dict[tuple[int, int], float] = {}
+    for sentence, entry, score in pairs:
+        key = (sentence, group_of[entry])
+        if score > best.get(key, 0.0):
+            best[key] = score
+    return [(-score, sentence, group) for (sentence, group), score in best.items()]
+
+
+def _term_scores(
+    shared: npt.NDArray[np.int64], a_sizes: npt.NDArray[np.int64], b_sizes: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """`claim_similarity`'s term score for many pairs at once, with the same arithmetic
+    (so the same floats): the mean of the overlap and the Dice coefficient."""
+    overlap = shared / np.minimum(a_sizes, b_sizes)
+    dice = 2 * shared / (a_sizes + b_sizes)
+    scores: npt.NDArray[np.float64] = (overlap + dice) / 2
+    return scores
+
+
+def _with_fuzzy(by_terms: float, cutoff: float, a_sorted: str, b_sorted: str) -> float:
+    """`claim_similarity` from its term score, for a pair at or above `FUZZY_GATE`, the
+    sentences given as `_sorted_words`.
+
+    The character comparison only counts when it reaches both `FUZZY_FLOOR` and the
+    term score, so RapidFuzz is told so (`_fuzzy_cutoff`: it returns 0 below the cutoff
+    and the exact ratio above). It cannot raise a term score of 1, so pairs whose terms
+    agree fully are not asked, nor pairs whose lengths alone keep the ratio below the
+    cutoff (`_undecided`).
+    """
+    fuzzy = fuzz.ratio(a_sorted, b_sorted, score_cutoff=cutoff) / 100
+    return max(by_terms, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)
+
+
+def _fuzzy_cutoff(by_terms: Floats) -> Floats:
+    """The RapidFuzz ratio below which a pair's character comparison cannot change its
+    score, less half a point: a ratio between the cutoff and the threshold still changes
+    nothing, so rounding in RapidFuzz or in a bound cannot either."""
+    cutoff: Floats = np.maximum(FUZZY_FLOOR, by_terms) * 100 - 0.5
+    return cutoff
+
+
+def _sorted_length(text: str) -> int:
+    """The length of `_sorted_words(text)`, without sorting: the Indel ratio of two
+    strings is at most 200 * shorter / (sum of lengths)."""
+    return len(" ".join(text.split()))
+
+
+@lru_cache(maxsize=1 << 14)
+def _sorted_words(text: str) -> str:
+    """The words of a sentence sorted, as `fuzz.token_sort_ratio` sorts them before its
+    `fuzz.ratio` (split on whitespace as `str.split` does, joined by spaces): sorted once
+    per sentence rather than once per pair (cached)."""
+    return " ".join(sorted(text.split()))
 
 
 def _reading_order(claims: list[ClaimGroup]) -> tuple[ClaimGroup, ...]:
@@ -174,20 +308,12 @@ def _mentions(segment: Segment) -> list[Mention]:
     ]
 
 
-def _best_first_matches(
-    mentions: Sequence[Mention], signatures: Sequence[frozenset[str]], index: _SentenceIndex
-) -> dict[int, int]:
+def _best_first_matches(scored: list[tuple[float, int, int]]) -> dict[int, int]:
     """Match a segment's sentences to existing groups, surest pairs first.
 
     Each sentence joins at most one group and each group takes at most one sentence of
     the segment, so a loose early match cannot take the place of an exact later one.
     """
-    scored = [
-        (-score, i, group)
-        for i, (mention, signature) in enumerate(zip(mentions, signatures, strict=True))
-        for group, score in index.scores(mention, signature).items()
-        if score >= SAME_CLAIM
-    ]
     matches: dict[int, int] = {}
     taken: set[int] = set()
     for _, i, group in sorted(scored):
@@ -201,7 +327,7 @@ def _best_first_matches(
 def claim_terms(sentence: str) -> frozenset[str]:
     """The content terms of a sentence, as a set, names unmarked (cached: every stage
     after alignment asks again for the same sentences)."""
-    return frozenset(unmarked(t) for t in terms(sentence))
+    return unmarked_terms(sentence)
 
 
 def claim_similarity(a: str, a_terms: frozenset[str], b: str, b_terms: frozenset[str]) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -107,27 +108,37 @@ def _number_differences(claim: ClaimGroup) -> Iterable[Difference]:
             yield _number_difference(found)
 
 
-def _figures_by_unit(claim: ClaimGroup) -> Iterable[list[tuple[Mention, NumberMention]]]:
+Figures = tuple[tuple[Mention, NumberMention], ...]
+
+
+@lru_cache(maxsize=1 << 12)
+def _figures_by_unit(claim: ClaimGroup) -> tuple[Figures, ...]:
     """A claim's figures grouped by what they count, where two sources or more count it.
 
     A sentence may count one thing twice ("about 30 years old … about 2 years old"):
     the n-th figure of a unit is compared with the n-th of the other sources, and only
-    when every source gives as many.
+    when every source gives as many. Cached: the differences and the key figures both
+    ask for each claim of an event, one after the other.
     """
     slots: defaultdict[tuple[str, int], list[tuple[Mention, NumberMention]]] = defaultdict(list)
     counts: defaultdict[str, set[int]] = defaultdict(set)
     for mention in claim.mentions:
-        seen: Counter[str] = Counter()
-        for number in find_numbers(mention.text):
+        numbers = find_numbers(mention.text)
+        if not numbers:
+            continue
+        seen: dict[str, int] = {}  # a plain dict: a Counter costs more to make than to fill
+        for number in numbers:
             if number.unit:
                 unit = stem(number.unit.lower())
-                slots[(unit, seen[unit])].append((mention, number))
-                seen[unit] += 1
+                slots[(unit, seen.get(unit, 0))].append((mention, number))
+                seen[unit] = seen.get(unit, 0) + 1
         for unit, count in seen.items():
             counts[unit].add(count)
-    for (unit, _), found in sorted(slots.items()):
-        if len(counts[unit]) == 1 and len({m.segment for m, _ in found}) > 1:
-            yield found
+    return tuple(
+        tuple(found)
+        for (unit, _), found in sorted(slots.items())
+        if len(counts[unit]) == 1 and len({m.segment for m, _ in found}) > 1
+    )
 
 
 def _numbers_agree(found: Sequence[tuple[Mention, NumberMention]]) -> bool:

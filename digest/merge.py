@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -76,50 +77,88 @@ def find_unique_facts(event: Event, claims: Sequence[ClaimGroup]) -> tuple[Uniqu
         facts.extend(
             UniqueFact(segment=mention.segment, text=clause)
             for mention in claim.mentions
-            for clause in _clauses(mention.text)
-            if index.is_unique(clause, article_of[mention.segment])
+            for clause, outlets in index.lone_clauses(mention.text)
+            if outlets <= {article_of[mention.segment]}
         )
     return tuple(facts)
 
 
 class _TermIndex:
-    """Which outlets' sentences hold each term, to test a clause against all of them."""
+    """Which outlets' sentences hold each term, to test a clause against all of them.
+
+    Indexed by distinct wording, with the outlets that use it: wire copy is the same
+    sentence in many members.
+    """
 
     def __init__(self, claims: Sequence[ClaimGroup], article_of: dict[str, str]) -> None:
-        self.sentences: list[tuple[str, frozenset[str]]] = []
-        self.postings: dict[str, list[int]] = {}
+        self.sentences: dict[str, tuple[frozenset[str], list[str]]] = {}
+        self.postings: defaultdict[str, list[str]] = defaultdict(list)
+        self.owners: dict[str, frozenset[str] | None] = {}
+        self.lone: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
         for mention in (m for c in claims for m in c.mentions):
+            article = article_of[mention.segment]
+            if mention.text in self.sentences:
+                outlets = self.sentences[mention.text][1]
+                if article not in outlets:
+                    outlets.append(article)
+                continue
             signature = claim_terms(mention.text)
             for term in signature:
-                self.postings.setdefault(term, []).append(len(self.sentences))
-            self.sentences.append((article_of[mention.segment], signature))
+                self.postings[term].append(mention.text)
+            self.sentences[mention.text] = (signature, [article])
 
-    def is_unique(self, clause: str, article: str) -> bool:
-        """Whether no other outlet's sentence shares more than a third of the clause's terms.
+    def lone_clauses(self, sentence: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        """The sentence's clauses that at most one outlet's sentences share (more than a
+        third of their terms), with that outlet: a clause is unique to the outlet whose
+        sentence it is when no other outlet is among them. Found once per wording."""
+        if sentence not in self.lone:
+            self.lone[sentence] = tuple(
+                (clause, outlets)
+                for clause in _clauses(sentence)
+                if (outlets := self._outlets(clause)) is not None and len(outlets) < 2
+            )
+        return self.lone[sentence]
+
+    def _outlets(self, clause: str) -> frozenset[str] | None:
+        if clause not in self.owners:
+            self.owners[clause] = self._sharing_outlets(clause)
+        return self.owners[clause]
+
+    def _sharing_outlets(self, clause: str) -> frozenset[str] | None:
+        """The outlets whose sentences share more than a third of the clause's terms (the
+        search stops at two: then no outlet has the clause alone), or None for a clause
+        too short to count. Found once per clause: republished copies ask again with
+        each outlet.
 
         A sentence sharing more than a third shares at least one of the clause's rarest
         `len - len // 3` terms, so only their postings need a look.
         """
         terms = claim_terms(clause)
         if len(terms) < CLAUSE_MIN_TERMS:
-            return False
+            return None
         rarest = sorted(terms, key=lambda t: (len(self.postings.get(t, ())), t))
         candidates = {
             n for t in rarest[: len(terms) - len(terms) // 3] for n in self.postings.get(t, ())
         }
-        return not any(
-            owner != article and len(terms & signature) > len(terms) / 3
-            for owner, signature in (self.sentences[n] for n in sorted(candidates))
-        )
+        owners: set[str] = set()
+        for sentence in candidates:
+            signature, outlets = self.sentences[sentence]
+            if len(terms & signature) > len(terms) / 3:
+                owners.update(outlets)
+                if len(owners) > 1:
+                    break
+        return frozenset(owners)
 
 
-def _clauses(sentence: str) -> list[str]:
-    """The clauses of a sentence that could carry a fact of their own."""
-    return [
+@lru_cache(maxsize=1 << 14)
+def _clauses(sentence: str) -> tuple[str, ...]:
+    """The clauses of a sentence that could carry a fact of their own (cached: wire copy
+    brings the same sentence in many members)."""
+    return tuple(
         clause.strip().rstrip(".")
         for clause in _CLAUSE_BREAK.split(sentence)
         if clause.strip() and not _is_attribution(clause)
-    ]
+    )
 
 
 def _is_attribution(clause: str) -> bool:
@@ -134,16 +173,33 @@ def representative(mentions: Sequence[Mention]) -> Mention:
     """
     if len(mentions) <= 2:
         return max(mentions, key=lambda m: (len(m.text), -mentions.index(m)))
-    signatures = [claim_terms(m.text) for m in mentions]
+    similarity = _text_similarities([m.text for m in mentions])
+    rows = [similarity[m.text] for m in mentions]
 
     def centrality(i: int) -> float:
-        return sum(
-            claim_similarity(mentions[i].text, signatures[i], mentions[j].text, signatures[j])
-            for j in range(len(mentions))
-            if j != i
-        )
+        row = rows[i]
+        return sum(row[mentions[j].text] for j in range(len(mentions)) if j != i)
 
     return mentions[max(range(len(mentions)), key=lambda i: (centrality(i), -i))]
+
+
+def _text_similarities(texts: Sequence[str]) -> dict[str, dict[str, float]]:
+    """`claim_similarity` between each two distinct texts, each pair scored once.
+
+    A wire sentence reprinted by many outlets is one text many times over, and the
+    score is symmetric (shared terms, Dice, RapidFuzz's Indel ratio), so a claim of n
+    mentions costs a score per pair of distinct wordings rather than n².
+    """
+    distinct = list(dict.fromkeys(texts))
+    signatures = [claim_terms(t) for t in distinct]
+    similarity: dict[str, dict[str, float]] = {t: {} for t in distinct}
+    for i, a in enumerate(distinct):
+        similarity[a][a] = claim_similarity(a, signatures[i], a, signatures[i])
+        for j in range(i + 1, len(distinct)):
+            b = distinct[j]
+            score = claim_similarity(a, signatures[i], b, signatures[j])
+            similarity[a][b] = similarity[b][a] = score
+    return similarity
 
 
 def find_origins(event: Event, claims: Sequence[ClaimGroup]) -> tuple[tuple[str, ...], ...]:
@@ -184,15 +240,32 @@ def _copies(claims: Sequence[ClaimGroup]) -> list[tuple[str, str]]:
     sentence_count: Counter[str] = Counter(m.segment for c in claims for m in c.mentions)
     verbatim: Counter[tuple[str, str]] = Counter()
     for claim in claims:
+        is_verbatim = _verbatim_test()
         for i, a in enumerate(claim.mentions):
             for b in claim.mentions[i + 1 :]:
-                if a.segment != b.segment and fuzz.ratio(a.text, b.text) >= VERBATIM:
+                if a.segment != b.segment and is_verbatim(a.text, b.text):
                     verbatim[min(a.segment, b.segment), max(a.segment, b.segment)] += 1
     return sorted(
         pair
         for pair, shared in verbatim.items()
         if shared >= COPY_SHARE * min(sentence_count[pair[0]], sentence_count[pair[1]])
     )
+
+
+def _verbatim_test() -> Callable[[str, str], bool]:
+    """`fuzz.ratio(a, b) >= VERBATIM`, remembered per pair of texts: a claim carried by
+    many members is mostly the same wire sentence, scored once (and not at all against
+    itself: the ratio of a text to itself is 100)."""
+    known: dict[tuple[str, str], bool] = {}
+
+    def is_verbatim(a: str, b: str) -> bool:
+        if a == b:
+            return True
+        if (a, b) not in known:
+            known[a, b] = known[b, a] = fuzz.ratio(a, b) >= VERBATIM
+        return known[a, b]
+
+    return is_verbatim
 
 
 def _same_page_or_agency(event: Event) -> dict[str, list[str]]:

@@ -63,22 +63,34 @@ _DIGITS = r"\d+(?:[,\u00a0\u202f ]\d{3,4})*(?:\.\d+)?"
 _WORD_NUMBER = "|".join(sorted(SMALL_NUMBERS, key=len, reverse=True))
 _SCALE = r"(?:\s*(?:thousand|million|billion|mn|bn)\b|(?<=\d)[kKmMbB]\b)"
 _QUALIFIER = "|".join(q.replace(" ", r"\s+") for q in QUALIFIERS)
+_WORD_START = r"\b(?=\w)"
+"""Where every match of the patterns below starts (each alternative begins with `\b`, or
+with a digit not after a word character): said first, it spares the engine trying every
+alternative inside words, a third of the time of `find_numbers` and `find_dates`."""
 NUMBER_PATTERN = re.compile(
-    rf"(?:\b(?P<qualifier>{_QUALIFIER})\s+)?"
+    rf"{_WORD_START}(?:\b(?P<qualifier>{_QUALIFIER})\s+)?"
     rf"(?P<number>(?:(?<![\w.,]){_DIGITS}|\b(?:{_WORD_NUMBER})(?:-(?:{_WORD_NUMBER}))?\b)"
     rf"{_SCALE}?)"
     rf"(?:(?:\s+|-)(?P<unit>[A-Za-z][\w-]*))?",
     re.IGNORECASE,
 )
+_SCALE_ENDINGS = tuple(
+    (word, re.compile(rf"(?:\s|(?<=\d)){word}$", re.IGNORECASE), factor)
+    for word, factor in SCALES.items()
+)
+_SEPARATORS = re.compile(r"[,\u00a0\u202f ]")
+_YEAR = re.compile(r"(19|20)\d\d")
+_DIGIT = re.compile(r"\d")
+_WORD_RUN = re.compile(r"\w+")
 _MALFORMED_GROUPING = re.compile(r"\d,\d{4}|\d,\d{1,2}(?!\d)")
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATE_PATTERN = re.compile(
-    rf"\b(?P<last>last\s+)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
+    rf"{_WORD_START}(?:\b(?P<last>last\s+)?(?P<weekday>{'|'.join(WEEKDAYS)})\b"
     r"|\b(?P<iso>\d{4}-\d{2}-\d{2})\b"
     r"|\b(?P<first>\d{1,2})[/.](?P<second>\d{1,2})[/.](?P<year3>\d{4})\b"
     rf"|\b(?P<month>{_MONTH_NAMES})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}}))?"
     rf"|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month2>{_MONTH_NAMES})\b\.?(?:\s+(?P<year2>\d{{4}}))?"
-    rf"|\b(?P<relative>yesterday|today)\b",
+    rf"|\b(?P<relative>yesterday|today)\b)",
     re.IGNORECASE,
 )
 
@@ -126,8 +138,8 @@ def parse_number(text: str) -> Decimal | None:
 def _value(number: str) -> Decimal | None:
     number = number.strip()
     scale = Decimal(1)
-    for word, factor in SCALES.items():
-        if re.search(rf"(?:\s|(?<=\d)){word}$", number, re.IGNORECASE):
+    for word, ending, factor in _SCALE_ENDINGS:
+        if ending.search(number):
             scale = factor
             number = number[: -len(word)].strip()
             break
@@ -138,7 +150,7 @@ def _value(number: str) -> Decimal | None:
             return None
         return Decimal(sum(SMALL_NUMBERS[p] for p in parts)) * scale
     try:
-        value = Decimal(re.sub(r"[,\u00a0\u202f ]", "", number)) * scale
+        value = Decimal(_SEPARATORS.sub("", number)) * scale
     except InvalidOperation:
         return None
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
@@ -173,6 +185,8 @@ def find_numbers(sentence: str) -> tuple[NumberMention, ...]:
     ...     "On Jan. 14 at least 21 civilians were killed in 2020.")]
     [(Decimal('21'), 'at least', 'civilians')]
     """
+    if not _may_hold_a_number(sentence):
+        return ()
     blanked = _blank_dates(sentence)
     mentions = []
     for match in NUMBER_PATTERN.finditer(blanked):
@@ -198,12 +212,42 @@ def _unit(word: str | None) -> str | None:
     return word if word and word.lower() not in STOP_WORDS else None
 
 
+def _may_hold_a_number(sentence: str) -> bool:
+    """False when `NUMBER_PATTERN` cannot match, found much faster than by running it.
+
+    A figure has a digit or is a number word standing whole between word boundaries;
+    in ASCII text a case-insensitive match of one is that word, lower-cased, among the
+    text's runs of word characters. Other text is left to the pattern.
+    """
+    if _DIGIT.search(sentence) is not None or not sentence.isascii():
+        return True
+    return not SMALL_NUMBERS.keys().isdisjoint(_WORD_RUN.findall(sentence.lower()))
+
+
 def _blank_dates(sentence: str) -> str:
-    return DATE_PATTERN.sub(lambda m: " " * len(m.group(0)), sentence)
+    blanked = sentence
+    for match in _date_matches(sentence):
+        start, end = match.span()
+        blanked = blanked[:start] + " " * (end - start) + blanked[end:]
+    return blanked
+
+
+@lru_cache(maxsize=1 << 16)
+def _date_matches(sentence: str) -> tuple[re.Match[str], ...]:
+    """`DATE_PATTERN`'s matches in a sentence (cached: a sentence's figures and days are
+    looked for by several comparisons).
+
+    The pattern needs a digit or a word ending in `day` (a weekday, `yesterday`,
+    `today`): a sentence with neither is not searched. `day` has no other case forms
+    for the pattern's case-insensitive matching, so lower-casing finds every one.
+    """
+    if _DIGIT.search(sentence) is None and "day" not in sentence.lower():
+        return ()
+    return tuple(DATE_PATTERN.finditer(sentence))
 
 
 def _is_year(number: str) -> bool:
-    return bool(re.fullmatch(r"(19|20)\d\d", number.strip()))
+    return bool(_YEAR.fullmatch(number.strip()))
 
 
 def numbers_agree(a: NumberMention, b: NumberMention) -> bool:
@@ -267,7 +311,7 @@ def find_dates(
     """
     return [
         DateMention(text=m.group(0), value=_resolve(m, published, month_first), start=m.start())
-        for m in DATE_PATTERN.finditer(sentence)
+        for m in _date_matches(sentence)
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from digest.text import fold
 
@@ -34,6 +35,7 @@ _SPEAKER_BEFORE = re.compile(rf"{_PERSON}(?:,[^,\"“”]{{0,100}},)?\s+(?:{_SPE
 _SPEAKER_AFTER = re.compile(rf"\b(?:{_SPEECH_VERBS})\s+{_PERSON}")
 _INNER_NAME = re.compile(r"(?<=[\s(])[A-Z][a-zA-Z'’-]{3,}")
 _ROLE = re.compile(rf"\b({'|'.join(ROLE_SYNONYMS)})\b", re.IGNORECASE)
+_WORD_RUN = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +59,12 @@ def find_quotes(sentence: str) -> list[Quote]:
     >>> find_quotes('fight "Russian occupiers" now')
     []
     """
+    return list(_quotes(sentence))
+
+
+@lru_cache(maxsize=1 << 14)
+def _quotes(sentence: str) -> tuple[Quote, ...]:
+    """`find_quotes`, cached: wire copy brings the same sentence in many members."""
     quotes = []
     for match in _QUOTE.finditer(sentence):
         words = match.group(1).strip().rstrip(",")
@@ -64,7 +72,7 @@ def find_quotes(sentence: str) -> list[Quote]:
             continue
         rest = sentence[match.end() :] or sentence[: match.start()]
         quotes.append(Quote(words=words, verb=attribution_verb(rest), speaker=speaker_of(rest)))
-    return quotes
+    return tuple(quotes)
 
 
 def attribution_verb(clause: str) -> str | None:
@@ -125,7 +133,20 @@ def role_words(sentence: str) -> dict[str, str]:
     >>> role_words("Paulo Pinheiro, chairman of the UN Commission of Inquiry")
     {'chair': 'chairman'}
     """
-    return {ROLE_SYNONYMS[m.group(1).lower()]: m.group(1) for m in _ROLE.finditer(sentence)}
+    return dict(_roles(sentence))
+
+
+@lru_cache(maxsize=1 << 14)
+def _roles(sentence: str) -> tuple[tuple[str, str], ...]:
+    """`role_words` as pairs, cached (the same sentence comes in many members)."""
+    if sentence.isascii() and ROLE_SYNONYMS.keys().isdisjoint(_WORD_RUN.findall(sentence.lower())):
+        return ()  # no title stands whole in it: what `_ROLE` finds, much faster
+    roles = {
+        ROLE_SYNONYMS[word.lower()]: word
+        for m in _ROLE.finditer(sentence)
+        if (word := m.group(1)).lower() in ROLE_SYNONYMS  # `Mınister`: ı matches i, ı ≠ i
+    }
+    return tuple(roles.items())
 
 
 def names(sentence: str) -> list[str]:
@@ -134,7 +155,13 @@ def names(sentence: str) -> list[str]:
     >>> names("Rescuers said jets hit Maarat al-Numan on Thursday.")
     ['Maarat', 'Thursday']
     """
-    return [
+    return list(_names(sentence))
+
+
+@lru_cache(maxsize=1 << 14)
+def _names(sentence: str) -> tuple[str, ...]:
+    """`names`, cached (the same sentence comes in many members)."""
+    return tuple(
         match.group().removesuffix("'s").removesuffix("’s").rstrip("'’")
         for match in _INNER_NAME.finditer(sentence)
-    ]
+    )

@@ -120,6 +120,17 @@ def counted_terms(text: str) -> Counter[str]:
     return counts
 
 
+def unmarked_terms(text: str) -> frozenset[str]:
+    """`{unmarked(t) for t in terms(text)}`, without telling names from other words.
+
+    >>> sorted(unmarked_terms("Around 350,000 Syrians fled Idlib, the U.N. said."))
+    ['350000', 'around', 'fled', 'idlib', 'syrian', 'u.n']
+    """
+    found = {term for term, _ in map(_content_term, words(text))}
+    found.discard(None)
+    return frozenset(found)  # type: ignore[arg-type]  # None discarded
+
+
 def unmarked(term: str) -> str:
     """The term without its name mark, so `^Idlib` in one text meets `idlib` in another."""
     return term.removeprefix(NAME_MARK)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 # Abbreviations that end in a period without ending a sentence (issue 4: `Jan.`, `U.N.`,
 # `Mr.`). Lower-cased, without the final period.
@@ -75,7 +76,14 @@ def _ends_with_abbreviation(chunk: str) -> bool:
 
 def sentences_of(text: str) -> list[str]:
     """All sentences of a multi-paragraph text, in order."""
-    return [s for p in paragraphs(text) for s in split_sentences(p)]
+    return list(_sentences_of(text))
+
+
+@lru_cache(maxsize=4096)
+def _sentences_of(text: str) -> tuple[str, ...]:
+    """Cached: alignment, the spelling and the self-contradiction checks all split each
+    member of an event again."""
+    return tuple(s for p in paragraphs(text) for s in split_sentences(p))
 
 
 def words(text: str) -> Iterator[str]:

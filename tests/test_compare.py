@@ -6,6 +6,7 @@ from digest.align import align_claims
 from digest.cluster import group_events
 from digest.compare import find_differences
 from digest.model import CleanArticle, Difference, DifferenceKind, Event, Segment
+from digest.quotes import role_words
 from tests.factories import segment
 
 UN_REPORT = (
@@ -194,3 +195,10 @@ def test_currency_and_hyphenated_units_count_as_what_is_counted() -> None:
     a = segment("a.txt", "Damage was put at $1 million, but a 36-year-old man was held.")
     b = segment("b.txt", "Damage was put at $2 million, but a 38-year-old man was held.")
     assert sorted(d.subject for d in _differences(a, b)) == ["the age", "the amount in $"]
+
+
+def test_a_title_with_a_dotless_i_is_no_crash() -> None:
+    """`_ROLE` matches `Mınister` (ignoring case, ı is i) but `.lower()` keeps the ı."""
+    assert role_words("Prime Mınister Erdoğan spoke, the minister said.") == {
+        "minister": "minister"
+    }
