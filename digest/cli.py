@@ -176,19 +176,29 @@ def build(
     "state_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="A build state to keep ids stable and group only new articles on each reload "
-    "(default: none, every reload builds from scratch).",
+    help="The build state, which keeps ids stable and groups only new articles on each "
+    "reload (default: the one `digest build` keeps, .digest/docs.sqlite).",
 )
-def serve(inputs: tuple[Path, ...], dev_addr: str, locale: str, state_path: Path | None) -> None:
+@click.option("--no-state", is_flag=True, help="Build from scratch on each reload.")
+def serve(
+    inputs: tuple[Path, ...], dev_addr: str, locale: str, state_path: Path | None, no_state: bool
+) -> None:
     """Preview the digest of INPUT (default: seeds/) with live reload.
 
-    Pages are regenerated when an input article is added or changed.
+    Pages are regenerated when an input article is added or changed; only the pages
+    whose Markdown changed are rendered again.
     """
-    from digest.publish import serve_site
+    from digest.config import PROJECT_ROOT
+    from digest.publish import preview_docs_dir, serve_site
+    from digest.state import default_state_path
 
+    default_state = default_state_path(preview_docs_dir(PROJECT_ROOT / "mkdocs.yml"))
     try:
         serve_site(
-            inputs or (Path("seeds"),), dev_addr=dev_addr, locale=locale, state_path=state_path
+            inputs or (Path("seeds"),),
+            dev_addr=dev_addr,
+            locale=locale,
+            state_path=None if no_state else state_path or default_state,
         )
     except DigestError as error:
         raise click.ClickException(str(error)) from error

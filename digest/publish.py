@@ -141,14 +141,17 @@ def serve_site(
 
     Runs `mkdocs serve` on a configuration that inherits `config_file` and points the
     digest plugin at `inputs`, in `locale`, with the build state `state_path` (None:
-    none), until interrupted.
+    none), until interrupted. Reloads are MkDocs' dirty builds: only the pages whose
+    Markdown the digest rewrote are rendered again (the nav lists index pages only, so
+    the others' nav stays right; the plugin keeps the search index whole).
     """
     with tempfile.TemporaryDirectory(prefix="digest-serve-") as folder:
         preview = Path(folder) / "mkdocs.yml"
         settings = preview_config(inputs, config_file, locale, state_path)
         preview.write_text(settings, encoding="utf-8")
         try:
-            serve(config_file=str(preview), dev_addr=dev_addr)
+            with _without_dirty_build_warning():
+                serve(config_file=str(preview), dev_addr=dev_addr, build_type="dirty")
         except MkDocsException as error:
             raise DigestError(_one_line(error, None)) from error
 
@@ -164,7 +167,6 @@ def preview_config(
     MkDocs deep-merges an inheriting file's settings, so `theme: {language: fr}` keeps
     the project's other theme options.
     """
-    root = config_file.resolve().parent
     digest_options: dict[str, Any] = {
         "inputs": [str(p.resolve()) for p in inputs],
         "locale": locale,
@@ -173,12 +175,17 @@ def preview_config(
         digest_options["state"] = str(state_path.resolve())
     settings = {
         "INHERIT": str(config_file.resolve()),
-        "docs_dir": str(root / "docs"),
-        "site_dir": str(root / "site"),
+        "docs_dir": str(preview_docs_dir(config_file)),
+        "site_dir": str(config_file.resolve().parent / "site"),
         "plugins": ["search", {"digest": digest_options}],
         **mkdocs_overrides(locale),
     }
     return yaml.safe_dump(settings, sort_keys=False)
+
+
+def preview_docs_dir(config_file: Path) -> Path:
+    """Where `digest serve` writes the pages: the `docs` folder beside `config_file`."""
+    return config_file.resolve().parent / "docs"
 
 
 @contextmanager
@@ -193,6 +200,25 @@ def _source_date_epoch(day: date | None) -> Iterator[None]:
         yield
     finally:
         del os.environ["SOURCE_DATE_EPOCH"]
+
+
+class _DirtyBuildWarning(logging.Filter):
+    """MkDocs warns on each dirty build that the navigation may be stale: the digest's nav
+    lists only index pages, which are rendered again whenever they change."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
+@contextmanager
+def _without_dirty_build_warning() -> Iterator[None]:
+    warning = _DirtyBuildWarning()
+    logger = logging.getLogger("mkdocs.commands.build")
+    logger.addFilter(warning)
+    try:
+        yield
+    finally:
+        logger.removeFilter(warning)
 
 
 @contextmanager

@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
 
 from digest.publish import preview_config
+from tests.test_faults import NEW_ARTICLE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,3 +82,35 @@ def test_the_preview_passes_its_state_to_the_plugin(tmp_path: Path) -> None:
         preview_config([tmp_path], ROOT / "mkdocs.yml", "en", tmp_path / "state.sqlite")
     )
     assert settings["plugins"][1]["digest"]["state"] == str(tmp_path / "state.sqlite")
+
+
+def test_a_dirty_rebuild_renders_the_rewritten_pages_only_and_keeps_search_whole(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path)
+    preview = tmp_path / "preview.yml"
+    preview.write_text(
+        preview_config([project / "seeds"], project / "mkdocs.yml"), encoding="utf-8"
+    )
+    site = tmp_path / "site"
+
+    def dirty_build() -> dict[str, int]:  # as each reload of `digest serve` does
+        config = load_config(config_file=str(preview), site_dir=str(site))
+        config.plugins.on_startup(command="serve", dirty=True)
+        build(config, dirty=True)
+        return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*.html")}
+
+    before = dirty_build()
+    (project / "seeds" / "convoy.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    after = dirty_build()
+
+    rendered = {page for page in after if after[page] != before.get(page)}
+    assert "index.html" in rendered  # the briefing lists the new event
+    assert any(page.startswith("events/") and page not in before for page in rendered)
+    assert not any(page.startswith("about/") for page in rendered)
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = [entry["location"] for entry in index["docs"]]
+    assert len(locations) == len(set(locations))  # no page indexed twice
+    pages = {location.partition("#")[0] for location in locations}
+    assert {"about/index.html", "index.html", "archive/index.html"} <= pages
+    assert "Aid convoy" in json.dumps(index)

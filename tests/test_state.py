@@ -185,3 +185,23 @@ def test_a_state_written_by_other_code_keeps_ids_but_no_cached_data(
         )
     )
     assert set(load_state(state, fingerprint(THRESHOLD + 0.01)).events) == set(stored.events)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ([], ROOT / ".digest" / "docs.sqlite"),  # the state `digest build` keeps by default
+        (["--state", "s.sqlite"], Path("s.sqlite")),
+        (["--no-state"], None),
+    ],
+)
+def test_serve_keeps_the_build_state_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, options: list[str], expected: Path | None
+) -> None:
+    served: dict[str, object] = {}
+    monkeypatch.setattr(
+        "digest.publish.serve_site", lambda inputs, **options: served.update(options)
+    )
+    result = CliRunner().invoke(main, ["serve", str(SEEDS), *options])
+    assert result.exit_code == 0, result.output
+    assert served["state_path"] == expected
