@@ -18,7 +18,9 @@ How it decides (the full account, with measured figures, is in docs/about/groupi
    `EMBEDDING_FLOOR` over `EMBEDDING_SPAN`): both signals must agree.
 4. Average linkage: the two groups with the highest mean link over all their member
    pairs (missing pairs count as 0) merge, while that mean reaches the threshold and
-   the merged group's dates span at most `EVENT_WINDOW_DAYS`.
+   the merged group's dates span at most `EVENT_WINDOW_DAYS`. With embeddings, two
+   groups of headlines merge only if their mean embeddings also agree
+   (`GROUP_AGREEMENT`): pairs of look-alike headlines can link, their stories cannot.
 5. Events whose whole texts are similar at a lower threshold, within
    `STORYLINE_WINDOW_DAYS`, form a storyline.
 """
@@ -62,6 +64,8 @@ DEFAULT_THRESHOLD = 0.17  # mean link to merge: one shared neighbour in 1 + NEIG
 SPARSE_PAIR_WEIGHT = DEFAULT_THRESHOLD / SPARSE_COSINE  # such a pair links at the threshold
 EMBEDDING_FLOOR = 0.2  # with --embeddings: two headlines' cosine that adds nothing (unrelated)
 EMBEDDING_SPAN = 0.3  # … and that above the floor which agrees fully (0.5: one story)
+GROUP_AGREEMENT = 0.4  # … two groups' mean embeddings closer than this are two stories:
+# on uci-headlines the Sbarro and Mt. Gox bankruptcies met at 0.36, merges of one story ≥ 0.43
 STORYLINE_WINDOW_DAYS = 45  # a developing story: the December and January displacements
 STORYLINE_THRESHOLD = 0.25  # lower than the event threshold: same story, other happening
 
@@ -90,7 +94,8 @@ def group_events(
     ordered = sorted(segments, key=_visit_key)
     words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
     days = [s.published.toordinal() if s.published else None for s in ordered]
-    groups = _average_linkage(_links(ordered, words, embed), threshold, days)
+    headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
+    groups = _average_linkage(_links(ordered, words, headlines), threshold, days, headlines)
     sibling_dates = _sibling_dates(ordered, groups)
     events = [
         _make_event([ordered[i] for i in members], _centroid(members, words), sibling_dates)
@@ -133,8 +138,13 @@ class _TermMatrix:
         return sizes
 
 
-def _links(segments: Sequence[Segment], words: _TermMatrix, embed: Embedder | None = None) -> Pairs:
-    """How strongly each linked pair `(i, j)`, `i < j`, belongs together; absent: 0."""
+def _links(
+    segments: Sequence[Segment], words: _TermMatrix, headlines: NDArray[np.float32] | None = None
+) -> Pairs:
+    """How strongly each linked pair `(i, j)`, `i < j`, belongs together; absent: 0.
+
+    `headlines`: the segments' embeddings (`_headline_embeddings`), None: lexical only.
+    """
     short = words.sizes() < SHORT_TERMS
     pairs = _candidate_pairs(segments, words.rows, short)
     similarity = _pair_similarity(pairs, words.rows, _char_matrix(segments))
@@ -142,8 +152,8 @@ def _links(segments: Sequence[Segment], words: _TermMatrix, embed: Embedder | No
     both_short = short[pairs[:, 0]] & short[pairs[:, 1]]
     sparse = _few_candidates(len(segments), pairs, similarity)
     short_links = np.minimum(1.0, similarity * SHORT_PAIR_WEIGHT)
-    if embed is not None and both_short.any():
-        short_links = np.sqrt(short_links * _embedding_agreement(segments, short, pairs, embed))
+    if headlines is not None and both_short.any():
+        short_links = np.sqrt(short_links * _embedding_agreement(pairs, headlines))
     links = np.where(
         both_short,
         short_links,
@@ -157,25 +167,32 @@ def _links(segments: Sequence[Segment], words: _TermMatrix, embed: Embedder | No
     return dict(zip(map(tuple, pairs[linked].tolist()), links[linked].tolist(), strict=True))
 
 
+def _headline_embeddings(
+    segments: Sequence[Segment], words: _TermMatrix, embed: Embedder
+) -> NDArray[np.float32]:
+    """One embedding row per segment: the headline-only items' own, zeros for the others.
+
+    Only headline-only items are embedded: on articles (ecbplus-dev) the embeddings
+    did not tell look-alike events apart any better than the words.
+    """
+    short = words.sizes() < SHORT_TERMS
+    if not short.any():
+        return np.zeros((len(segments), 0), dtype=np.float32)
+    embedded = embed([s for s, is_short in zip(segments, short, strict=True) if is_short])
+    rows = np.zeros((len(segments), embedded.shape[1]), dtype=np.float32)
+    rows[short] = embedded
+    return rows
+
+
 def _embedding_agreement(
-    segments: Sequence[Segment],
-    short: NDArray[np.bool_],
-    pairs: NDArray[np.int64],
-    embed: Embedder,
+    pairs: NDArray[np.int64], headlines: NDArray[np.float32]
 ) -> NDArray[np.float64]:
     """How far each pair's embedding cosine agrees, 0 to 1: a ramp over `EMBEDDING_SPAN`.
 
-    Only headline-only items are embedded: on articles (ecbplus-dev) the embeddings
-    did not tell look-alike events apart any better than the words. Pairs with a long
-    side get 0; the caller only reads the pairs of two short items.
+    Pairs with a side not embedded (zeros) get 0; the caller only reads the pairs of two
+    headline-only items.
     """
-    rows = np.full(len(segments), -1, dtype=np.int64)
-    rows[short] = np.arange(int(short.sum()))
-    vectors = embed([s for s, is_short in zip(segments, short, strict=True) if is_short])
-    left, right = rows[pairs[:, 0]], rows[pairs[:, 1]]
-    both = (left >= 0) & (right >= 0)
-    cosines = np.zeros(len(pairs))
-    cosines[both] = np.einsum("ij,ij->i", vectors[left[both]], vectors[right[both]])
+    cosines = np.einsum("ij,ij->i", headlines[pairs[:, 0]], headlines[pairs[:, 1]])
     agreement: NDArray[np.float64] = np.clip((cosines - EMBEDDING_FLOOR) / EMBEDDING_SPAN, 0.0, 1.0)
     return agreement
 
@@ -423,18 +440,25 @@ def _lookup(matrix: csr_matrix, pairs: NDArray[np.int64]) -> NDArray[np.float64]
     return np.asarray(matrix[pairs[:, 0], pairs[:, 1]]).ravel()
 
 
-def _average_linkage(links: Pairs, threshold: float, days: list[int | None]) -> list[list[int]]:
+def _average_linkage(
+    links: Pairs,
+    threshold: float,
+    days: list[int | None],
+    headlines: NDArray[np.float32] | None = None,
+) -> list[list[int]]:
     """Merge the two groups with the highest mean link while it reaches `threshold`.
 
     The mean runs over every cross pair of members, a missing link counting as 0, so
     one strong pair cannot chain two events together. Groups whose dated members would
     span more than `EVENT_WINDOW_DAYS` do not merge (`days`: each item's ordinal day,
-    None when undated). Ties go to the lower group ids, which follow the visit order:
-    the result does not depend on input order.
+    None when undated), nor, given `headlines` (embeddings, zeros where none), groups
+    whose summed embeddings disagree (`_stories_agree`). Ties go to the lower group ids,
+    which follow the visit order: the result does not depend on input order.
     """
     count = len(days)
     members: dict[int, list[int]] = {i: [i] for i in range(count)}
     span: dict[int, tuple[int, int] | None] = {i: (d, d) if d else None for i, d in enumerate(days)}
+    direction = {} if headlines is None else dict(enumerate(headlines.astype(np.float64)))
     total: dict[int, dict[int, float]] = {i: {} for i in range(count)}
     for (i, j), value in links.items():
         total[i][j] = value
@@ -449,7 +473,11 @@ def _average_linkage(links: Pairs, threshold: float, days: list[int | None]) -> 
         joined = _joined_span(span[a], span[b])
         if joined and joined[1] - joined[0] > EVENT_WINDOW_DAYS:
             continue
+        if direction and not _stories_agree(direction[a], direction[b]):
+            continue
         merged = members.pop(a) + members.pop(b)
+        if direction:
+            direction[next_id] = direction.pop(a) + direction.pop(b)
         neighbours = total.pop(a)
         for other, value in total.pop(b).items():
             neighbours[other] = neighbours.get(other, 0.0) + value
@@ -464,6 +492,18 @@ def _average_linkage(links: Pairs, threshold: float, days: list[int | None]) -> 
                 heapq.heappush(heap, (-value / (len(merged) * len(members[other])), other, next_id))
         next_id += 1
     return [sorted(m) for _, m in sorted(members.items())]
+
+
+def _stories_agree(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
+    """Whether two groups' summed headline embeddings point the same way (`GROUP_AGREEMENT`).
+
+    Headline pairs link on a few shared words ("Sbarro files for bankruptcy", "Mt. Gox
+    files for bankruptcy"), and the pair-level agreement lets some of them through; the
+    groups' mean embeddings, averaged over many rewrites, tell the two stories apart. A
+    group without embedded members (articles) has no say.
+    """
+    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return norms == 0.0 or float(a @ b) >= GROUP_AGREEMENT * norms
 
 
 def _joined_span(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[int, int] | None:

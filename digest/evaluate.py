@@ -31,6 +31,21 @@ class Evaluation:
     predicted_events: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mismatch:
+    """One label spread over several found events, or one found event holding several labels.
+
+    `parts` are the other side's names with their article counts, largest first; `loss`
+    is what the mismatch costs B-cubed recall (a split label) or precision (a mixed
+    event), in articles: divide by the dataset's size for the score.
+    """
+
+    name: str
+    size: int
+    parts: tuple[tuple[str, int], ...]
+    loss: float
+
+
 def predicted_labels(events_json: Mapping[str, Any]) -> dict[str, str]:
     """Map each article id to the event holding most of its text (its largest segment)."""
     best: dict[str, tuple[int, str]] = {}
@@ -58,6 +73,40 @@ def evaluate(predicted: Mapping[str, str], gold: Mapping[str, str]) -> Evaluatio
         gold_events=len({gold[i] for i in ids}),
         predicted_events=len({predicted[i] for i in ids}),
     )
+
+
+def recall_misses(predicted: Mapping[str, str], gold: Mapping[str, str]) -> list[Mismatch]:
+    """The labels split over several found events, the costliest first.
+
+    >>> [(m.name, m.parts) for m in recall_misses({"a": "1", "b": "2"}, {"a": "x", "b": "x"})]
+    [('x', (('1', 1), ('2', 1)))]
+    """
+    return _mismatches(gold, predicted)
+
+
+def precision_misses(predicted: Mapping[str, str], gold: Mapping[str, str]) -> list[Mismatch]:
+    """The found events holding several labels, the costliest first.
+
+    >>> [miss] = precision_misses({"a": "1", "b": "1", "c": "1"}, {"a": "x", "b": "x", "c": "y"})
+    >>> miss.name, miss.parts, round(miss.loss, 3)
+    ('1', (('x', 2), ('y', 1)), 1.333)
+    """
+    return _mismatches(predicted, gold)
+
+
+def _mismatches(grouping: Mapping[str, str], other: Mapping[str, str]) -> list[Mismatch]:
+    ids = sorted(set(grouping) & set(other))
+    parts: dict[str, Counter[str]] = {}
+    for i in ids:
+        parts.setdefault(grouping[i], Counter())[other[i]] += 1
+    found = []
+    for name, counts in parts.items():
+        size = sum(counts.values())
+        if len(counts) > 1:
+            loss = size - sum(n * n for n in counts.values()) / size
+            ranked = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            found.append(Mismatch(name=name, size=size, parts=ranked, loss=loss))
+    return sorted(found, key=lambda m: (-m.loss, m.name))
 
 
 def _bcubed(predicted: Mapping[str, str], gold: Mapping[str, str]) -> Scores:
@@ -97,6 +146,14 @@ def score_dataset(
         embeddings: group with sentence embeddings too (`BuildConfig.embeddings`).
         articles: only these file names of `articles/` (a held-out half, say); None: all.
     """
+    predicted = predict_dataset(folder, embeddings=embeddings, articles=articles)
+    return evaluate(predicted, load_labels(folder / "labels.json"))
+
+
+def predict_dataset(
+    folder: Path, *, embeddings: bool = False, articles: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Run the pipeline on a labelled folder and return each article's event id."""
     from digest.config import make_config
     from digest.pipeline import run_pipeline
     from digest.render import events_json
@@ -105,8 +162,7 @@ def score_dataset(
         [folder / "articles"] if articles is None else [folder / "articles" / a for a in articles]
     )
     result = run_pipeline(make_config(inputs, embeddings=embeddings))
-    predicted = predicted_labels(json.loads(events_json(result)))
-    return evaluate(predicted, load_labels(folder / "labels.json"))
+    return predicted_labels(json.loads(events_json(result)))
 
 
 def split_halves(labels: Mapping[str, str]) -> tuple[list[str], list[str]]:

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from numpy.typing import NDArray
 
-from digest import embeddings
+from digest import cluster, embeddings
 from digest.cli import main
 from digest.cluster import EMBEDDING_FLOOR, group_events
 from digest.config import make_config
@@ -48,6 +48,20 @@ def _by_company(segments: Sequence[Segment]) -> NDArray[np.float32]:
 def test_embeddings_keep_apart_headlines_whose_words_alike_report_two_stories() -> None:
     embedded = _events(_headlines(), embed=_by_company)
     assert embedded == [["a.txt", "b.txt"], ["c.txt", "d.txt"]]
+
+
+def test_two_stories_stay_apart_when_their_headlines_half_agree_pair_by_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def half_agreeing(segments: Sequence[Segment]) -> NDArray[np.float32]:
+        """Each Sbarro headline at cosine 0.35 to each Mt. Gox one: a pair agreement of 0.5."""
+        other = [0.35, float(np.sqrt(1 - 0.35**2))]
+        rows = [[1.0, 0.0] if "Sbarro" in (s.title or "") else other for s in segments]
+        return np.array(rows, dtype=np.float32)
+
+    assert _events(_headlines(), embed=half_agreeing) == [["a.txt", "b.txt"], ["c.txt", "d.txt"]]
+    monkeypatch.setattr(cluster, "GROUP_AGREEMENT", 0.0)  # pairs alone would join the stories
+    assert _events(_headlines(), embed=half_agreeing) == [["a.txt", "b.txt", "c.txt", "d.txt"]]
 
 
 def test_unrelated_embeddings_veto_a_headline_link() -> None:
