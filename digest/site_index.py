@@ -164,13 +164,27 @@ class SiteIndex:
     """By kind, then most events first, then name."""
     tagged: Mapping[str, tuple[Entry, ...]]
     """The events naming each tag (by slug), newest first."""
+    found: Mapping[str, tuple[Entity, ...]]
+    """The names each event's story holds (`find_entities`), by event id."""
 
 
-def index_site(result: BuildResult) -> SiteIndex:
-    """Index the build once, so that no page has to search it."""
+def index_site(
+    result: BuildResult, entities: Mapping[str, tuple[Entity, ...]] | None = None
+) -> SiteIndex:
+    """Index the build once, so that no page has to search it.
+
+    `entities` are the names found in some stories already, by event id (an incremental
+    build keeps those of unchanged stories); the others' are found here.
+    """
     storylines = {storyline.id: storyline for storyline in result.storylines}
     stories = _newest_first(result.stories)
-    found = {story.event.id: find_entities(s.text for s in story.sentences) for story in stories}
+    known = entities or {}
+    found = {
+        story.event.id: known[story.event.id]
+        if story.event.id in known
+        else find_entities(s.text for s in story.sentences)
+        for story in stories
+    }
     tags = _tags(found.values())
     entries = tuple(
         _entry(story, storylines, [tags[e.name] for e in found[story.event.id]])
@@ -196,6 +210,7 @@ def index_site(result: BuildResult) -> SiteIndex:
         timelines=_timelines(result.storylines, by_id),
         tags=tuple(sorted(set(tags.values()), key=lambda t: _tag_order(t, tagged))),
         tagged={slug: tuple(value) for slug, value in tagged.items()},
+        found=found,
     )
 
 
