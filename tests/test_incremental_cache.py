@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import digest.ingest
 import digest.input_cache
 import digest.render
 from digest.config import make_config
@@ -56,7 +57,7 @@ def age(path: Path) -> None:
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the input files read, build after build; every stamp trusted at once."""
     names: list[str] = []
-    read = digest.input_cache.read_input_file
+    read = digest.ingest.read_input_file
 
     def spy(found: FoundFile) -> list[Outcome]:
         names.append(found.name)
@@ -177,11 +178,12 @@ def test_an_incremental_build_writes_the_bytes_of_a_build_without_caches(
     and from a copy of the same state without them and without the docs (`fresh`)."""
     rendered: list[str] = []
     render_event = digest.render._render_event
-    monkeypatch.setattr(
-        digest.render,
-        "_render_event",
-        lambda env, entry, site: rendered.append(entry.id) or render_event(env, entry, site),
-    )
+
+    def spy(env: Any, entry: Any, site: Any) -> str:
+        rendered.append(entry.id)
+        return render_event(env, entry, site)
+
+    monkeypatch.setattr(digest.render, "_render_event", spy)
     cached, fresh = tmp_path / "cached", tmp_path / "fresh"
     run(inputs, cached)
     shutil.copytree(cached, fresh)
