@@ -771,14 +771,18 @@ def write_docs(pages: Mapping[str, str], docs_dir: Path, kept: Iterable[str] = (
 
 
 def page_stamps(docs_dir: Path, paths: Iterable[str]) -> dict[str, tuple[int, ...]]:
-    """The stamp (size, mtime in nanoseconds, inode) of each of these docs files there is."""
+    """The stamp (size, mtime in nanoseconds) of each of these docs files there is.
+
+    Not the inode: a copy of the docs that keeps the times (`cp -a`, `rsync -a`, the
+    bench's kept builds) keeps what was rendered too.
+    """
     stamps: dict[str, tuple[int, ...]] = {}
     for path in paths:
         try:
             status = (docs_dir / path).stat()
         except OSError:
             continue
-        stamps[path] = (status.st_size, status.st_mtime_ns, status.st_ino)
+        stamps[path] = (status.st_size, status.st_mtime_ns)
     return stamps
 
 

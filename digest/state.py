@@ -115,7 +115,7 @@ class EventCache:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoredPage:
     """A generated docs file as the last build left it: what it was made from, and the
-    stamp of the file (size, mtime, inode) that holds it."""
+    stamp of the file (size, mtime) that holds it."""
 
     key: str
     stamp: tuple[int, ...]
