@@ -294,7 +294,7 @@ def _regroup(
     same = {e for e, members in final.items() if tuple(members) == stored.events[e].members}
     changed = [[by_id[m] for m in final[e]] for e in sorted(final) if e not in same]
     new = [[by_id[m] for m in members] for members in joined[len(candidates) :]]
-    unchanged = [_stored_story_event(stored.events[e]) for e in sorted(same)]
+    unchanged = [_stored_story_event(stored.events[e], by_id) for e in sorted(same)]
     regrouped = [*changed, *new]
     made = make_events(regrouped, counts.of(s for group in regrouped for s in group))
     return [*unchanged, *made]
@@ -315,10 +315,13 @@ class _TermCounts:
         return {s.id: self(s) for s in segments}
 
 
-def _stored_story_event(event: StoredEvent) -> Event:
+def _stored_story_event(event: StoredEvent, by_id: Mapping[str, Segment]) -> Event:
+    """A stored event as it was, its members' segments put back (they are stored with the
+    articles, not twice)."""
     if event.story is None:  # _regroup runs only on a state written by this code
         raise ValueError("a stored event without its story")
-    return replace(event.story.event, storyline=None)
+    segments = tuple(by_id[m] for m in event.members)
+    return replace(event.story.event, storyline=None, segments=segments)
 
 
 def _candidate_events(
@@ -481,7 +484,7 @@ def _stored_event(
         members=members,
         terms=previous.terms if same and previous else key_terms(event.segments),
         story_key=key,
-        story=replace(story, event=replace(event, storyline=None)),
+        story=replace(story, event=replace(event, storyline=None, segments=())),
     )
 
 

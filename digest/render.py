@@ -449,10 +449,14 @@ class _PageKeys:
         if isinstance(value, Mapping):
             return [[self._shape(k), self._shape(v)] for k, v in value.items()]
         if dataclasses.is_dataclass(value) and not isinstance(value, SiteIndex | type):
-            return [type(value).__name__] + [
-                self._shape(getattr(value, f.name)) for f in dataclasses.fields(value)
-            ]
+            kind = type(value)
+            return [kind.__name__] + [self._shape(getattr(value, f)) for f in _fields(kind)]
         raise TypeError(f"no page key for a {type(value).__name__}")
+
+
+@functools.cache
+def _fields(kind: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 class _Pages:

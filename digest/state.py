@@ -93,7 +93,8 @@ class StoredEvent:
     """Its heaviest terms, to find it as a candidate for new articles."""
     story_key: str
     story: Story | None
-    """The merged story, reused while `story_key` matches (None: other code wrote it)."""
+    """The merged story, reused while `story_key` matches (None: other code wrote it). Its
+    event has no segments: they are the `members`' (kept with the articles)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

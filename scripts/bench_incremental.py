@@ -28,7 +28,8 @@ timing of the build from scratch kept; `--reuse-first` starts from those copies 
 input files left as they were) instead of building the first `size` articles again, and
 reuses the timing of the build from scratch. They must have been made by the same code:
 the caches of a state of other code are not used. `--no-scratch` skips the build from
-scratch (the ratio is then to the first build).
+scratch (the ratio is then to the first build); `--reuse-scratch` reuses its kept timing
+alone (the first build is made again).
 """
 
 from __future__ import annotations
@@ -141,6 +142,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work in DIR instead of a temporary folder")
     parser.add_argument("--reuse-first", action="store_true", help="start from DIR's first build")
     parser.add_argument("--no-scratch", action="store_true", help="skip the build from scratch")
+    parser.add_argument(
+        "--reuse-scratch", action="store_true", help="reuse DIR's timing of the build from scratch"
+    )
     args = parser.parse_args()
     source = bench.DEFAULT_ARTICLES if bench.DEFAULT_ARTICLES.is_dir() else bench.FALLBACK_ARTICLES
     with tempfile.TemporaryDirectory(prefix="digest-incremental-") as scratch:
@@ -169,7 +173,8 @@ def main() -> None:
             (inputs / path.name).write_bytes(path.read_bytes())
         update = in_fresh_process(inputs, docs, state)
         after = event_pages(docs)
-        full = first if args.no_scratch else scratch_build(inputs, work, reuse=reuse)
+        reuse_scratch = reuse or args.reuse_scratch
+        full = first if args.no_scratch else scratch_build(inputs, work, reuse=reuse_scratch)
         report(args, first, update, full, before, after, docs, state)
 
 
