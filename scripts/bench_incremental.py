@@ -172,6 +172,7 @@ def main() -> None:
         for path in files[args.size :]:
             (inputs / path.name).write_bytes(path.read_bytes())
         update = in_fresh_process(inputs, docs, state)
+        (work / "update-run.json").write_text(json.dumps(update), "utf-8")
         after = event_pages(docs)
         reuse_scratch = reuse or args.reuse_scratch
         full = first if args.no_scratch else scratch_build(inputs, work, reuse=reuse_scratch)
