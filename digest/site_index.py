@@ -289,24 +289,24 @@ def _sources(keys: Iterable[str | None]) -> dict[str | None, Source]:
 def _stats(
     articles: Mapping[str | None, int], carried: Mapping[str | None, tuple[Entry, ...]]
 ) -> dict[str | None, SourceStats]:
+    outlets = {id(e): _outlets(e.story) for entries in carried.values() for e in entries}
     stats = {}
     for key in {*articles, *carried}:
         entries = carried.get(key, ())
-        disagreements = [_disagreements(entry.story, key) for entry in entries]
+        disagreements = [_disagreements(e.story, outlets[id(e)], key) for e in entries]
         stats[key] = SourceStats(
             articles=articles.get(key, 0),
             events=len(entries),
-            only_source=sum(set(_outlets(e.story).values()) == {key} for e in entries),
+            only_source=sum(set(outlets[id(e)].values()) == {key} for e in entries),
             disagreed_events=sum(n > 0 for n in disagreements),
             disagreements=sum(disagreements),
         )
     return stats
 
 
-def _disagreements(story: Story, key: str | None) -> int:
+def _disagreements(story: Story, outlets: Mapping[str, str | None], key: str | None) -> int:
     """How many of the story's differences set one of this outlet's values against another
-    outlet's (a source contradicting itself does not count)."""
-    outlets = _outlets(story)
+    outlet's (a source contradicting itself does not count); `outlets`: `_outlets(story)`."""
     return sum(_disagrees(difference, outlets, key) for difference in story.differences)
 
 

@@ -169,19 +169,24 @@ def main() -> None:
         docs, state = work / "docs", work / "state.sqlite"
         first = first_build(inputs, docs, state, work, reuse=reuse)
         before = event_pages(docs)
-        for path in files[args.size :]:
+        for path in files[args.size : args.size + args.added]:
             (inputs / path.name).write_bytes(path.read_bytes())
         update = in_fresh_process(inputs, docs, state)
         (work / "update-run.json").write_text(json.dumps(update), "utf-8")
         after = event_pages(docs)
         reuse_scratch = reuse or args.reuse_scratch
-        full = first if args.no_scratch else scratch_build(inputs, work, reuse=reuse_scratch)
+        full = (
+            first
+            if args.no_scratch
+            else scratch_build(inputs, work, args.size + args.added, reuse=reuse_scratch)
+        )
         report(args, first, update, full, before, after, docs, state)
 
 
-def scratch_build(inputs: Path, work: Path, *, reuse: bool) -> Any:
-    """Build all the articles from scratch, without a state (or reuse the kept timing)."""
-    kept_run = work / "scratch-run.json"
+def scratch_build(inputs: Path, work: Path, total: int, *, reuse: bool) -> Any:
+    """Build all the articles from scratch, without a state (or reuse the kept timing of
+    as many articles)."""
+    kept_run = work / f"scratch-run-{total}.json"
     if reuse and kept_run.is_file():
         return json.loads(kept_run.read_text("utf-8"))
     scratch_docs = work / "scratch-docs"
