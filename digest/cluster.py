@@ -589,14 +589,22 @@ def _newest_first(events: list[Event]) -> tuple[Event, ...]:
     return tuple(sorted(events, key=lambda e: (-(e.date or date.min).toordinal(), e.id)))
 
 
-def link_storylines(events: Sequence[Event]) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
+def link_storylines(
+    events: Sequence[Event], terms: Sequence[dict[str, float]] | None = None
+) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
     """Link events of one developing story across days.
+
+    Args:
+        events: the events to link.
+        terms: each event's `storyline_terms`, when the caller has them already (an
+            incremental build keeps those of unchanged events); computed otherwise.
 
     Returns:
         The events with `storyline` set where they belong to one, and the storylines
         (two or more events each), their events in date order.
     """
-    matrix = _tfidf_matrix(_weighted_counts(_as_segment(e)) for e in events)
+    counted = terms if terms is not None else (storyline_terms(e) for e in events)
+    matrix = _tfidf_matrix(counted)
     parent = list(range(len(events)))
 
     def find(i: int) -> int:
@@ -632,6 +640,11 @@ def _storyline_pairs(events: Sequence[Event], rows: csr_matrix) -> NDArray[np.in
     cosines = np.asarray(rows[pairs[:, 0]].multiply(rows[pairs[:, 1]]).sum(axis=1)).ravel()
     similar: NDArray[np.int64] = pairs[cosines >= STORYLINE_THRESHOLD]
     return similar
+
+
+def storyline_terms(event: Event) -> dict[str, float]:
+    """An event's weighted term counts (title and members' text) as storylines compare them."""
+    return _weighted_counts(_as_segment(event))
 
 
 def _as_segment(event: Event) -> Segment:

@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from digest.clean import clean
 from digest.cluster import (
@@ -39,19 +40,33 @@ from digest.cluster import (
     make_events,
     segment_links,
     segment_terms,
+    storyline_terms,
 )
 from digest.model import (
     Article,
+    BuildCache,
     BuildResult,
     CleanArticle,
     Event,
     IngestResult,
+    ReadFile,
+    Rejected,
     Segment,
     Story,
 )
 from digest.segment import split_segments
 from digest.stable_ids import keep_event_ids, keep_storyline_ids, sorted_redirects
-from digest.state import Snapshot, StoredArticle, StoredEvent, StoredStoryline
+from digest.state import (
+    EventCache,
+    Snapshot,
+    StoredArticle,
+    StoredEvent,
+    StoredPage,
+    StoredStoryline,
+)
+
+if TYPE_CHECKING:
+    from digest.render import RenderCache
 
 KEY_TERMS = 40  # heaviest terms of an event kept to find it again (CANDIDATE_TERMS is 30)
 KEY_MEMBERS = 5  # members whose title and lead give an event's key terms
@@ -88,42 +103,72 @@ def update_digest(
     stored: Snapshot,
     options: Options,
     tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
+    hashes: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Build the result of `ingested` from the stored state, redoing only what changed.
 
     With an empty state (a first build) the result is the same as a build without one.
+    `hashes` are the articles' `hash_article`, when the caller has them already.
     """
     reusable = stored.fingerprint == options.fingerprint
-    kept = _kept_articles(ingested.articles, stored if reusable else None)
+    hashes = hashes or {a.id: hash_article(a) for a in ingested.articles}
+    kept = _kept_articles(ingested.articles, hashes, stored if reusable else None)
     cleaned, segments = _clean_and_segment(ingested.articles, kept)
     if reusable and not options.rebuild and stored.events:
         events = _regroup(segments, set(kept), stored, options.threshold)
     else:
         events = list(group_events(segments, threshold=options.threshold, embed=options.embed))
     named, event_redirects = keep_event_ids(events, stored)
-    linked, found = link_storylines(_newest_first(named))
+    ordered = _newest_first(named)
+    keys = {event.id: story_key(event, hashes) for event in ordered}
+    terms = _storyline_terms(ordered, keys, stored.event_caches if reusable else {})
+    linked, found = link_storylines(ordered, [terms[e.id] for e in ordered])
     final, storylines, storyline_redirects = keep_storyline_ids(linked, found, stored)
-    hashes = {a.id: hash_article(a) for a in ingested.articles}
     cached = {e.story_key: e.story for e in stored.events.values() if e.story} if reusable else {}
-    stories = _stories(final, hashes, cached, tell_stories)
+    stories = _stories(final, keys, cached, tell_stories)
     return BuildResult(
         stories=stories,
         storylines=storylines,
         rejected=ingested.rejected,
         articles=cleaned,
         redirects=sorted_redirects([*event_redirects, *storyline_redirects]),
+        cache=BuildCache(story_keys=keys, storyline_terms=terms, article_hashes=hashes),
     )
 
 
-def next_snapshot(result: BuildResult, stored: Snapshot, fingerprint: str) -> Snapshot:
-    """The state to save after a build: its articles, events, storylines and redirects."""
+def _storyline_terms(
+    events: Sequence[Event], keys: Mapping[str, str], caches: Mapping[str, EventCache]
+) -> dict[str, dict[str, float]]:
+    """Each event's `storyline_terms`: kept for an unchanged story, counted for the others.
+
+    Keyed by the story (`story_key`: its title and its members' content, all the counts
+    are made of), so the storylines are those of counting every event again.
+    """
+    kept = {cache.story_key: cache.storyline_terms for cache in caches.values()}
+    return {e.id: kept.get(keys[e.id]) or storyline_terms(e) for e in events}
+
+
+def next_snapshot(
+    result: BuildResult,
+    stored: Snapshot,
+    fingerprint: str,
+    *,
+    ingest: str = "",
+    pages: Mapping[str, StoredPage] | None = None,
+    rendered: RenderCache | None = None,
+) -> Snapshot:
+    """The state to save after a build: its articles, events, storylines and redirects,
+    and what lets the next build skip the unchanged: the input files read (`ingest`:
+    the reading code's fingerprint), the generated `pages` and what `rendered` kept of
+    each event."""
     build = stored.build + 1
     segments: defaultdict[str, list[Segment]] = defaultdict(list)
     for story in result.stories:
         for segment in story.event.segments:
             segments[segment.article.id].append(segment)
     reusable = stored.fingerprint == fingerprint
-    hashes = {a.id: hash_article(a.article) for a in result.articles}
+    cache = result.cache or BuildCache()
+    hashes = cache.article_hashes or {a.id: hash_article(a.article) for a in result.articles}
     return Snapshot(
         fingerprint=fingerprint,
         build=build,
@@ -136,7 +181,13 @@ def next_snapshot(result: BuildResult, stored: Snapshot, fingerprint: str) -> Sn
             for a in result.articles
         },
         events={
-            story.event.id: _stored_event(story, stored, build, hashes, reusable=reusable)
+            story.event.id: _stored_event(
+                story,
+                stored,
+                build,
+                cache.story_keys.get(story.event.id) or story_key(story.event, hashes),
+                reusable=reusable,
+            )
             for story in result.stories
         },
         storylines={
@@ -147,14 +198,48 @@ def next_snapshot(result: BuildResult, stored: Snapshot, fingerprint: str) -> Sn
             for s in result.storylines
         },
         redirects=result.redirects,
+        files={f.path: f for f in _stored_files(cache.files, hashes)},
+        ingest=ingest,
+        pages=pages or {},
+        event_caches=_event_caches(result.stories, cache, rendered) if rendered else {},
     )
+
+
+def _stored_files(files: Iterable[ReadFile], hashes: Mapping[str, str]) -> list[ReadFile]:
+    """The files whose every article is the one kept under its id (not a duplicate)."""
+    return [
+        f
+        for f in files
+        if all(isinstance(i, Rejected) or hashes.get(i[0]) == i[1] for i in f.yielded)
+    ]
+
+
+def _event_caches(
+    stories: Iterable[Story], cache: BuildCache, rendered: RenderCache
+) -> dict[str, EventCache]:
+    caches = {}
+    for story in stories:
+        event_id = story.event.id
+        key = cache.story_keys.get(event_id)
+        terms = cache.storyline_terms.get(event_id)
+        json_key = rendered.json_keys.get(event_id)
+        if key is None or terms is None or json_key is None:
+            continue
+        caches[event_id] = EventCache(
+            story_key=key,
+            storyline_terms=dict(terms),
+            entities=rendered.entities[key],
+            json_key=json_key,
+            json=rendered.fragments[json_key],
+        )
+    return caches
 
 
 # --- Articles ---------------------------------------------------------------------------
 
 
 def _kept_articles(
-    articles: Sequence[Article], stored: Snapshot | None
+    articles: Sequence[Article], hashes: Mapping[str, str], stored: Snapshot | None
 ) -> dict[str, StoredArticle]:
     """The stored articles whose content is unchanged (their cleaning and segments hold)."""
     if stored is None:
@@ -162,7 +247,7 @@ def _kept_articles(
     kept = {}
     for article in articles:
         previous = stored.articles.get(article.id)
-        if previous and previous.clean and previous.hash == hash_article(article):
+        if previous and previous.clean and previous.hash == hashes[article.id]:
             kept[article.id] = previous
     return kept
 
@@ -209,7 +294,7 @@ def _regroup(
     same = {e for e, members in final.items() if tuple(members) == stored.events[e].members}
     changed = [[by_id[m] for m in final[e]] for e in sorted(final) if e not in same]
     new = [[by_id[m] for m in members] for members in joined[len(candidates) :]]
-    unchanged = [_stored_story_event(stored.events[e]) for e in sorted(same)]
+    unchanged = [_stored_story_event(stored.events[e], by_id) for e in sorted(same)]
     regrouped = [*changed, *new]
     made = make_events(regrouped, counts.of(s for group in regrouped for s in group))
     return [*unchanged, *made]
@@ -230,10 +315,13 @@ class _TermCounts:
         return {s.id: self(s) for s in segments}
 
 
-def _stored_story_event(event: StoredEvent) -> Event:
+def _stored_story_event(event: StoredEvent, by_id: Mapping[str, Segment]) -> Event:
+    """A stored event as it was, its members' segments put back (they are stored with the
+    articles, not twice)."""
     if event.story is None:  # _regroup runs only on a state written by this code
         raise ValueError("a stored event without its story")
-    return replace(event.story.event, storyline=None)
+    segments = tuple(by_id[m] for m in event.members)
+    return replace(event.story.event, storyline=None, segments=segments)
 
 
 def _candidate_events(
@@ -370,12 +458,12 @@ def story_key(event: Event, hashes: Mapping[str, str]) -> str:
 
 def _stories(
     events: Sequence[Event],
-    hashes: Mapping[str, str],
+    keys: Mapping[str, str],
     cached: Mapping[str, Story | None],
     tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
 ) -> tuple[Story, ...]:
     """The cached story of each unchanged event; the others told together (in parallel)."""
-    found = [cached.get(story_key(event, hashes)) for event in events]
+    found = [cached.get(keys[event.id]) for event in events]
     untold = [event for event, story in zip(events, found, strict=True) if story is None]
     told = iter(tell_stories(untold))
     return tuple(
@@ -385,7 +473,7 @@ def _stories(
 
 
 def _stored_event(
-    story: Story, stored: Snapshot, build: int, hashes: Mapping[str, str], *, reusable: bool
+    story: Story, stored: Snapshot, build: int, key: str, *, reusable: bool
 ) -> StoredEvent:
     event = story.event
     members = tuple(s.id for s in event.segments)
@@ -395,8 +483,8 @@ def _stored_event(
         created=previous.created if previous else build,
         members=members,
         terms=previous.terms if same and previous else key_terms(event.segments),
-        story_key=story_key(event, hashes),
-        story=replace(story, event=replace(event, storyline=None)),
+        story_key=key,
+        story=replace(story, event=replace(event, storyline=None, segments=())),
     )
 
 

@@ -7,7 +7,8 @@ are tuples so records stay hashable and their order is part of their value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -254,6 +255,39 @@ class IngestResult:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReadFile:
+    """An input file as a build with a state read it: its stamp, and what it yielded.
+
+    The next build reuses what it yielded without opening it while the stamp holds
+    (digest/input_cache.py).
+    """
+
+    path: str
+    """Absolute."""
+    name: str
+    """As `FoundFile.name`: the prefix of its articles' ids."""
+    stamp: tuple[int, ...]
+    """Size, mtime and ctime (nanoseconds) and inode, as `os.stat` gave them before reading."""
+    yielded: tuple[tuple[str, str] | Rejected, ...]
+    """In the order read: each article's id and content hash (`incremental.hash_article`),
+    and each rejection."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildCache:
+    """What a build with a state keeps for the next one, beside its result."""
+
+    files: tuple[ReadFile, ...] = ()
+    """The input files whose stamp can be trusted next time (not modified just now)."""
+    story_keys: Mapping[str, str] = field(default_factory=dict)
+    """Each event's `incremental.story_key`, by event id: what its story was told from."""
+    storyline_terms: Mapping[str, dict[str, float]] = field(default_factory=dict)
+    """Each event's term counts as storylines are linked (`cluster.storyline_terms`)."""
+    article_hashes: Mapping[str, str] = field(default_factory=dict)
+    """Each article's content hash (`incremental.hash_article`), by id."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BuildResult:
     """Everything the renderer needs."""
 
@@ -265,3 +299,6 @@ class BuildResult:
     """Every article that was read, for source pages."""
     redirects: tuple[Redirect, ...] = ()
     """Old event and storyline ids that now redirect (only with a build state)."""
+    cache: BuildCache | None = None
+    """Only with a build state: what lets the next build, and the rendering, skip the
+    unchanged (digest/incremental.py)."""

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.align import align_claims
 from digest.clean import clean
@@ -22,12 +23,23 @@ from digest.ingest import (
     collect_outcomes,
     find_input_files,
     read_input_file,
-    read_inputs,
 )
 from digest.merge import merge_event
-from digest.model import Article, BuildResult, CleanArticle, Event, IngestResult, Segment, Story
+from digest.model import (
+    Article,
+    BuildCache,
+    BuildResult,
+    CleanArticle,
+    Event,
+    IngestResult,
+    Segment,
+    Story,
+)
 from digest.segment import split_segments
-from digest.state import Snapshot, fingerprint, load_state, save_state
+from digest.state import Snapshot, StoredPage, fingerprint, load_state, save_state
+
+if TYPE_CHECKING:
+    from digest.render import RenderedSite
 
 log = logging.getLogger("digest")
 
@@ -145,10 +157,12 @@ def _embedder(config: BuildConfig) -> Embedder | None:
 
 
 def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> BuildResult:
-    """Read every input, but clean, group and tell only what changed since `stored`."""
+    """Read, clean, group and tell only what changed since `stored`."""
     from digest.incremental import Options, update_digest
+    from digest.input_cache import read_inputs_cached
 
-    ingested = read_inputs(config.inputs)
+    read = read_inputs_cached(config.inputs, stored)
+    ingested = read.ingested
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
     options = Options(
         threshold=config.cluster_threshold,
@@ -156,10 +170,12 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
         rebuild=config.rebuild,
         embed=_embedder(config),
     )
-    result = update_digest(ingested, stored, options, lambda events: tell_stories(events, engine))
+    result = update_digest(
+        ingested, stored, options, lambda events: tell_stories(events, engine), read.hashes
+    )
     check_accounting(ingested, [s.event for s in result.stories])
     log.info("%d events, %d redirects", len(result.stories), len(result.redirects))
-    return result
+    return replace(result, cache=replace(result.cache or BuildCache(), files=read.files))
 
 
 def tell_story(event: Event) -> Story:
@@ -197,9 +213,10 @@ def write_digest(config: BuildConfig) -> BuildResult:
 
     stored = _load_state(config)
     result = run_pipeline(config, stored)
-    written = write_docs(_pages(result, config), config.docs_dir)
+    rendered = _render_site(result, config, stored)
+    written = write_docs(rendered.pages, config.docs_dir, rendered.kept)
     log.info("%d pages changed in %s", len(written), config.docs_dir)
-    _save_state(config, stored, result)
+    _save_state(config, stored, result, rendered)
     return result
 
 
@@ -222,8 +239,9 @@ def build(config: BuildConfig) -> BuildResult:
         recover(config.site_dir)
         stored = _load_state(config)
         result = run_pipeline(config, stored)
+        rendered = _render_site(result, config, stored)
         with _staged(config.docs_dir, copy_current=True) as docs:
-            _write_staged_docs(result, config, docs)
+            _write_staged_docs(rendered, config, docs)
             if config.build_site:
                 with _staged(config.site_dir, copy_current=False) as site:
                     _build_staged_site(result, config, docs, site)
@@ -231,32 +249,58 @@ def build(config: BuildConfig) -> BuildResult:
                     publish(site, config.site_dir)
             else:
                 publish(docs, config.docs_dir)
-        _save_state(config, stored, result)
+        _save_state(config, stored, result, rendered)
     return result
 
 
 def _load_state(config: BuildConfig) -> Snapshot | None:
+    from digest.input_cache import ingest_fingerprint
+
     if config.state_path is None:
         return None
-    return load_state(config.state_path, fingerprint(config.cluster_threshold))
+    return load_state(
+        config.state_path, fingerprint(config.cluster_threshold), ingest_fingerprint()
+    )
 
 
-def _save_state(config: BuildConfig, stored: Snapshot | None, result: BuildResult) -> None:
+def _save_state(
+    config: BuildConfig, stored: Snapshot | None, result: BuildResult, rendered: RenderedSite
+) -> None:
     """Save the state after publishing: a build killed before leaves the previous one."""
     from digest.incremental import next_snapshot
+    from digest.input_cache import ingest_fingerprint
+    from digest.render import page_stamps
 
     if config.state_path is None or stored is None:
         return
+    keys = rendered.cache.pages
+    pages = {
+        path: StoredPage(key=keys[path], stamp=stamp)
+        for path, stamp in page_stamps(config.docs_dir, keys).items()
+    }
     current = fingerprint(config.cluster_threshold)
-    save_state(config.state_path, stored, next_snapshot(result, stored, current))
-
-
-def _pages(result: BuildResult, config: BuildConfig) -> dict[str, str]:
-    from digest.render import render_pages
-
-    return render_pages(
-        result, templates_dir=config.templates_dir, locale=config.locale, site_url=config.site_url
+    snapshot = next_snapshot(
+        result, stored, current, ingest=ingest_fingerprint(), pages=pages, rendered=rendered.cache
     )
+    save_state(config.state_path, stored, snapshot)
+
+
+def _render_site(result: BuildResult, config: BuildConfig, stored: Snapshot | None) -> RenderedSite:
+    """Render the pages; with a state, only those whose file in the docs is not the same."""
+    from digest.render import RenderCache, RenderOptions, intact_pages, render_site
+
+    options = RenderOptions(
+        templates_dir=config.templates_dir, locale=config.locale, site_url=config.site_url
+    )
+    if stored is None:
+        return render_site(result, options)
+    recorded = {path: (page.key, page.stamp) for path, page in stored.pages.items()}
+    cache = RenderCache(
+        pages=intact_pages(config.docs_dir, recorded),
+        entities={c.story_key: c.entities for c in stored.event_caches.values()},
+        fragments={c.json_key: c.json for c in stored.event_caches.values()},
+    )
+    return render_site(result, options, cache)
 
 
 @contextmanager
@@ -272,12 +316,12 @@ def _staged(target: Path, *, copy_current: bool) -> Iterator[Path]:
         raise
 
 
-def _write_staged_docs(result: BuildResult, config: BuildConfig, docs: Path) -> None:
+def _write_staged_docs(rendered: RenderedSite, config: BuildConfig, docs: Path) -> None:
     from digest.atomic import output_error
     from digest.render import write_docs
 
     try:
-        written = write_docs(_pages(result, config), docs)
+        written = write_docs(rendered.pages, docs, rendered.kept)
     except OSError as error:
         raise output_error(config.docs_dir, error) from error
     log.info("%d pages changed in %s", len(written), config.docs_dir)

@@ -9,7 +9,9 @@ in the feeds, whose templates are autoescaped XML).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
+import hashlib
 import json
 import logging
 import posixpath
@@ -17,8 +19,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,12 +30,15 @@ from markupsafe import Markup
 
 from digest import feeds
 from digest.config import PROJECT_ROOT
+from digest.entities import Entity
 from digest.i18n import install_i18n, load_translations
 from digest.markdown_text import is_web_url, md_block, md_inline, md_url, yaml_str
 from digest.model import BuildResult, Difference, Redirect, Rejected, Segment
 from digest.site_index import (
     UNKNOWN_SOURCE,
+    Day,
     Entry,
+    Month,
     SiteIndex,
     Source,
     by_kind,
@@ -123,9 +128,25 @@ def events_json(result: BuildResult, index: SiteIndex | None = None) -> str:
         index: the same build indexed (`index_site`), when the caller has it already.
     """
     index = index or index_site(result)
+    return _events_document(result, [_event_fragment(entry) for entry in index.entries])
+
+
+EVENTS_PLACEHOLDER = '"events": [\n    0\n  ]'
+"""Where `_events_document` puts the events' entries: `json.dumps` of a one-item list."""
+
+
+def _event_fragment(entry: Entry) -> str:
+    """An event's entry of `events.json`, indented as the document holds it."""
+    text = json.dumps(_event_json(entry), ensure_ascii=False, indent=2)
+    return "\n".join("    " + line for line in text.split("\n"))  # JSON escapes newlines
+
+
+def _events_document(result: BuildResult, fragments: Sequence[str]) -> str:
+    """`events.json` around its events' entries (`_event_fragment`): the text of dumping
+    the whole document at once (tested), but each entry can be kept from the last build."""
     document = {
         "schema": SCHEMA_VERSION,
-        "events": [_event_json(entry) for entry in index.entries],
+        "events": [0] if fragments else [],
         "storylines": [
             {
                 "id": storyline.id,
@@ -150,7 +171,26 @@ def events_json(result: BuildResult, index: SiteIndex | None = None) -> str:
             for r in result.redirects
         ],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if not fragments:
+        return text
+    return text.replace(EVENTS_PLACEHOLDER, '"events": [\n' + ",\n".join(fragments) + "\n  ]", 1)
+
+
+def _events_json_cached(
+    result: BuildResult, site: SiteIndex, keys: _PageKeys | None, cache: RenderCache | None
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """`events.json`, each event's entry kept from `cache` while its key is the same; with
+    the key of each event's entry (by event id) and the entries (by key)."""
+    if keys is None:
+        return events_json(result, site), {}, {}
+    known = cache.fragments if cache else {}
+    json_keys = {e.id: keys.of("events.json", keys.entry(e)) for e in site.entries}
+    fragments = {
+        json_keys[e.id]: known.get(json_keys[e.id]) or _event_fragment(e) for e in site.entries
+    }
+    text = _events_document(result, [fragments[json_keys[e.id]] for e in site.entries])
+    return text, json_keys, fragments
 
 
 def _event_json(entry: Entry) -> dict[str, Any]:
@@ -268,33 +308,206 @@ def render_pages(
     Raises:
         ValueError: an event or storyline id is unsafe as a file name or used twice.
     """
+    options = RenderOptions(templates_dir=templates_dir, locale=locale, site_url=site_url)
+    return render_site(result, options).pages
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderOptions:
+    """How to render: `render_pages`'s arguments."""
+
+    templates_dir: Path
+    locale: str
+    site_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderCache:
+    """What a build with a state rendered, so that the next one renders only what changed.
+
+    Every key is a hash of what a page (or an `events.json` entry) is made from: the
+    stories by their `incremental.story_key` (with the code of the stages in the state's
+    fingerprint), everything else the template reads by value, and the code, templates,
+    catalogs, locale and site address of the rendering (`_render_fingerprint`).
+    """
+
+    pages: Mapping[str, str] = field(default_factory=dict)
+    """The key of each generated page, by path in the docs dir. Given to `render_site`:
+    only the pages whose file in the docs still holds what that key made."""
+    entities: Mapping[str, tuple[Entity, ...]] = field(default_factory=dict)
+    """The names each story holds (`find_entities`), by story key."""
+    fragments: Mapping[str, str] = field(default_factory=dict)
+    """Entries of `events.json`, by their key."""
+    json_keys: Mapping[str, str] = field(default_factory=dict)
+    """The key of each event's `events.json` entry, by event id (made by `render_site`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderedSite:
+    pages: dict[str, str]
+    """The pages rendered, by path in the docs dir."""
+    kept: frozenset[str]
+    """The pages not rendered: their file in the docs holds what they would be."""
+    cache: RenderCache
+    """For the next build (empty without a `BuildResult.cache`)."""
+
+
+def render_site(
+    result: BuildResult, options: RenderOptions, cache: RenderCache | None = None
+) -> RenderedSite:
+    """Render the generated docs files, except those `cache` says are unchanged.
+
+    Without a `cache` (or without `result.cache`, the story keys of a build with a
+    state) every page is rendered, as `render_pages` does. With one, a page is rendered
+    only when its key differs from the one in `cache.pages`; the pages rendered and
+    those kept are byte for byte those of rendering everything (tested).
+
+    Raises:
+        ValueError: an event or storyline id is unsafe as a file name or used twice.
+    """
     _check_ids(result)
-    env = _environment(templates_dir.resolve(), locale)
-    site = index_site(result)
-    rejected = _sorted_rejected(result.rejected)
-    pages = {
-        "index.md": _render(
-            env,
-            "index.md.j2",
-            site=site,
-            rejected=rejected,
-            latest=site.days[0] if site.days else site.undated,
-            earlier=site.days[1 : 1 + HOME_EARLIER_DAYS],
-            lead_events=HOME_LEAD_EVENTS,
-            earlier_events=HOME_EARLIER_EVENTS,
-        ),
-        "rejected.md": _render(env, "rejected.md.j2", rejected=rejected),
-        "events.json": events_json(result, site),
-        **_feeds(env, site, locale=locale, site_url=site_url),
-        **_archive_pages(env, site),
-        **_source_pages(env, site),
-        **_storyline_pages(env, site),
-        **_tag_pages(env, site),
-    }
+    env = _environment(options.templates_dir.resolve(), options.locale)
+    story_keys = result.cache.story_keys if result.cache else {}
+    known = cache.entities if cache else {}
+    site = index_site(
+        result,
+        entities={i: known[k] for i, k in story_keys.items() if k in known},
+    )
+    keys = _PageKeys(site, story_keys, _render_fingerprint(options)) if result.cache else None
+    out = _Pages(env, keys, cache.pages if cache else {})
+    _index_pages(out, site, result)
+    out.pages["events.json"], json_keys, fragments = _events_json_cached(result, site, keys, cache)
+    _feeds(out, site, locale=options.locale, site_url=options.site_url)
+    _archive_pages(out, site)
+    _source_pages(out, site)
+    _storyline_pages(out, site)
+    _tag_pages(out, site)
     for entry in site.entries:
-        pages[f"events/{entry.id}.md"] = _render_event(env, entry, site)
-    pages.update(_redirect_pages(env, result))
-    return pages
+        out.add_event(entry, site)
+    out.pages.update(_redirect_pages(env, result))
+    return RenderedSite(
+        pages=out.pages,
+        kept=frozenset(out.kept),
+        cache=RenderCache(
+            pages=out.page_keys,
+            entities={story_keys[e.id]: site.found[e.id] for e in site.entries if keys},
+            fragments=fragments,
+            json_keys=json_keys,
+        ),
+    )
+
+
+def _index_pages(out: _Pages, site: SiteIndex, result: BuildResult) -> None:
+    rejected = _sorted_rejected(result.rejected)
+    latest = site.days[0] if site.days else site.undated
+    earlier = site.days[1 : 1 + HOME_EARLIER_DAYS]
+    out.add(
+        "index.md",
+        "index.md.j2",
+        (len(site.entries), len(site.sources), rejected, latest, earlier),
+        site=site,
+        rejected=rejected,
+        latest=latest,
+        earlier=earlier,
+        lead_events=HOME_LEAD_EVENTS,
+        earlier_events=HOME_EARLIER_EVENTS,
+    )
+    out.add("rejected.md", "rejected.md.j2", (rejected,), rejected=rejected)
+
+
+class _PageKeys:
+    """The key of each page: a hash of what its template reads (see `RenderCache`)."""
+
+    def __init__(self, site: SiteIndex, story_keys: Mapping[str, str], fingerprint: str) -> None:
+        self._site = site
+        self._story_keys = story_keys
+        self._fingerprint = fingerprint
+        self._entries: dict[str, str] = {}
+
+    def of(self, template: str, parts: object) -> str:
+        shaped = json.dumps([self._fingerprint, template, self._shape(parts)], ensure_ascii=False)
+        return hashlib.sha256(shaped.encode("utf-8")).hexdigest()
+
+    def entry(self, entry: Entry) -> str:
+        """An event as every page shows it: its story, storyline, tags and outlets."""
+        if entry.id not in self._entries:
+            outlets = [self._site.sources[key] for key in entry.outlets]
+            parts = (entry.id, self._story_keys[entry.id], entry.storyline, entry.tags, outlets)
+            self._entries[entry.id] = self.of("entry", parts)
+        return self._entries[entry.id]
+
+    def _shape(self, value: object) -> object:
+        """`value` as JSON, an `Entry` as its key (`entry`)."""
+        if value is None or isinstance(value, str | int | float):
+            return value
+        if isinstance(value, Entry):
+            return self.entry(value)
+        if isinstance(value, date | timedelta):
+            return str(value)
+        if isinstance(value, tuple | list):
+            return [self._shape(item) for item in value]
+        if isinstance(value, Mapping):
+            return [[self._shape(k), self._shape(v)] for k, v in value.items()]
+        if dataclasses.is_dataclass(value) and not isinstance(value, SiteIndex | type):
+            kind = type(value)
+            return [kind.__name__] + [self._shape(getattr(value, f)) for f in _fields(kind)]
+        raise TypeError(f"no page key for a {type(value).__name__}")
+
+
+@functools.cache
+def _fields(kind: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+class _Pages:
+    """The pages of a build as they are rendered, or kept when their key is unchanged."""
+
+    def __init__(self, env: Environment, keys: _PageKeys | None, kept: Mapping[str, str]) -> None:
+        self.env = env
+        self.keys = keys
+        self.pages: dict[str, str] = {}
+        self.kept: set[str] = set()
+        self.page_keys: dict[str, str] = {}
+        self._reusable = kept
+
+    def add(self, path: str, template: str, parts: object, **context: Any) -> None:
+        """Render `template` into `path`, unless the page made of `parts` is in the docs."""
+        if self.keys is not None:
+            key = self.page_keys[path] = self.keys.of(template, parts)
+            if self._reusable.get(path) == key:
+                self.kept.add(path)
+                return
+        self.pages[path] = _render(self.env, template, **context)
+
+    def add_event(self, entry: Entry, site: SiteIndex) -> None:
+        path = f"events/{entry.id}.md"
+        if self.keys is not None:
+            key = self.page_keys[path] = self.keys.of("event.md.j2", self.keys.entry(entry))
+            if self._reusable.get(path) == key:
+                self.kept.add(path)
+                return
+        self.pages[path] = _render_event(self.env, entry, site)
+
+
+def _render_fingerprint(options: RenderOptions) -> str:
+    """A hash of what rendering depends on besides the build: digest's code (all of it:
+    the pages' shape comes from several modules), its catalogs, the templates, the
+    locale and the site's address."""
+    return _files_fingerprint(
+        options.templates_dir.resolve(), options.locale, options.site_url or ""
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _files_fingerprint(templates_dir: Path, locale: str, site_url: str) -> str:
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(json.dumps([locale, site_url]).encode("utf-8"))
+    for root, pattern in ((package, "*.py"), (package / "locales", "*.po"), (templates_dir, "*")):
+        for path in sorted(root.rglob(pattern)):
+            if path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode("utf-8"))
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=4)
@@ -399,27 +612,42 @@ def _render_event(env: Environment, entry: Entry, site: SiteIndex) -> str:
     return _render(env, "event.md.j2", entry=entry, members=members, cite=cite)
 
 
-def _archive_pages(env: Environment, site: SiteIndex) -> dict[str, str]:
+def _archive_pages(out: _Pages, site: SiteIndex) -> None:
     """The archive's index, one page per month and one per day (and the undated events)."""
-    pages = {"archive/index.md": _render(env, "archive.md.j2", site=site)}
+    out.add("archive/index.md", "archive.md.j2", (site.months, site.undated), site=site)
     for newer_month, month, older_month in _neighbours(site.months):
-        pages[f"archive/{month.name}.md"] = _render(
-            env,
+        out.add(
+            f"archive/{month.name}.md",
             "month.md.j2",
+            (month, _name(newer_month), _name(older_month), MONTH_EVENTS_PER_DAY),
             month=month,
             newer=newer_month,
             older=older_month,
             events_per_day=MONTH_EVENTS_PER_DAY,
         )
     for newer_day, day, older_day in _neighbours(site.days):
-        pages[f"archive/{day.name}.md"] = _render(
-            env, "day.md.j2", day=day, newer=newer_day, older=older_day
+        out.add(
+            f"archive/{day.name}.md",
+            "day.md.j2",
+            (day, _name(newer_day), _name(older_day)),
+            day=day,
+            newer=newer_day,
+            older=older_day,
         )
     if site.undated:
-        pages[f"archive/{site.undated.name}.md"] = _render(
-            env, "day.md.j2", day=site.undated, newer=None, older=None
+        out.add(
+            f"archive/{site.undated.name}.md",
+            "day.md.j2",
+            (site.undated, None, None),
+            day=site.undated,
+            newer=None,
+            older=None,
         )
-    return pages
+
+
+def _name(neighbour: Day | Month | None) -> str | None:
+    """What an archive page shows of the page before or after it: its name (tested)."""
+    return neighbour.name if neighbour else None
 
 
 def _redirect_page(redirect: Redirect) -> str:
@@ -462,40 +690,40 @@ def _neighbours(items: Sequence[T]) -> list[tuple[T | None, T, T | None]]:
     return [(padded[i - 1], item, padded[i + 1]) for i, item in enumerate(items, start=1)]
 
 
-def _source_pages(env: Environment, site: SiteIndex) -> dict[str, str]:
-    pages = {"sources/index.md": _render(env, "sources.md.j2", site=site)}
+def _source_pages(out: _Pages, site: SiteIndex) -> None:
+    out.add("sources/index.md", "sources.md.j2", (site.sources, site.stats), site=site)
     for key, source in site.sources.items():
-        pages[f"sources/{source.slug}.md"] = _render(
-            env,
+        stats, entries = site.stats[key], site.carried.get(key, ())
+        out.add(
+            f"sources/{source.slug}.md",
             "source.md.j2",
+            (source, stats, entries),
             source=source,
-            stats=site.stats[key],
-            entries=site.carried.get(key, ()),
+            stats=stats,
+            entries=entries,
         )
-    return pages
 
 
-def _storyline_pages(env: Environment, site: SiteIndex) -> dict[str, str]:
-    pages = {"storylines/index.md": _render(env, "storylines.md.j2", site=site)}
+def _storyline_pages(out: _Pages, site: SiteIndex) -> None:
+    out.add("storylines/index.md", "storylines.md.j2", (site.timelines,), site=site)
     for timeline in site.timelines:
-        pages[f"storylines/{storyline_slug(timeline.storyline.id)}.md"] = _render(
-            env, "storyline.md.j2", timeline=timeline
+        out.add(
+            f"storylines/{storyline_slug(timeline.storyline.id)}.md",
+            "storyline.md.j2",
+            (timeline,),
+            timeline=timeline,
         )
-    return pages
 
 
-def _tag_pages(env: Environment, site: SiteIndex) -> dict[str, str]:
-    pages = {"tags/index.md": _render(env, "tags.md.j2", site=site)}
+def _tag_pages(out: _Pages, site: SiteIndex) -> None:
+    counts = [(tag, len(site.tagged[tag.slug])) for tag in site.tags]
+    out.add("tags/index.md", "tags.md.j2", (counts,), site=site)
     for tag in site.tags:
-        pages[f"tags/{tag.slug}.md"] = _render(
-            env, "tag.md.j2", tag=tag, entries=site.tagged[tag.slug]
-        )
-    return pages
+        entries = site.tagged[tag.slug]
+        out.add(f"tags/{tag.slug}.md", "tag.md.j2", (tag, entries), tag=tag, entries=entries)
 
 
-def _feeds(
-    env: Environment, site: SiteIndex, *, locale: str, site_url: str | None
-) -> dict[str, str]:
+def _feeds(out: _Pages, site: SiteIndex, *, locale: str, site_url: str | None) -> None:
     """The newest events as RSS 2.0 (`feed.xml`) and Atom 1.0 (`atom.xml`)."""
     entries = feeds.newest(site.days)
     context = {
@@ -507,17 +735,19 @@ def _feeds(
         "feed_id": feeds.entry_uri(":feed"),  # ":" is in no event id: no item shares it
         "outlets": lambda entry: [site.sources[key] for key in entry.outlets],
     }
-    return {
-        "feed.xml": _render(env, "feed.xml.j2", **context),
-        "atom.xml": _render(env, "atom.xml.j2", **context),
-    }
+    parts = (entries, [[site.sources[key] for key in entry.outlets] for entry in entries])
+    out.add("feed.xml", "feed.xml.j2", parts, **context)
+    out.add("atom.xml", "atom.xml.j2", parts, **context)
 
 
 # --- Writing ----------------------------------------------------------------------------
 
 
-def write_docs(pages: Mapping[str, str], docs_dir: Path) -> list[Path]:
+def write_docs(pages: Mapping[str, str], docs_dir: Path, kept: Iterable[str] = ()) -> list[Path]:
     """Write the generated pages into the docs dir, touching only what changed.
+
+    The `kept` pages (`RenderedSite.kept`) are left as they are, neither read nor
+    removed.
 
     Unchanged files keep their bytes and mtime (`mkdocs serve` rebuilds on mtime), and
     each write is atomic (a temporary dot-file, which MkDocs ignores, then a rename).
@@ -540,8 +770,38 @@ def write_docs(pages: Mapping[str, str], docs_dir: Path) -> list[Path]:
     written = [
         docs_dir / path for path in sorted(files) if _write_if_changed(docs_dir / path, files[path])
     ]
-    _remove_stale(docs_dir, keep=set(files))
+    _remove_stale(docs_dir, keep={*files, *kept})
     return written
+
+
+def page_stamps(docs_dir: Path, paths: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """The stamp (size, mtime in nanoseconds) of each of these docs files there is.
+
+    Not the inode: a copy of the docs that keeps the times (`cp -a`, `rsync -a`, the
+    bench's kept builds) keeps what was rendered too.
+    """
+    stamps: dict[str, tuple[int, ...]] = {}
+    for path in paths:
+        try:
+            status = (docs_dir / path).stat()
+        except OSError:
+            continue
+        stamps[path] = (status.st_size, status.st_mtime_ns)
+    return stamps
+
+
+def intact_pages(
+    docs_dir: Path, recorded: Mapping[str, tuple[str, tuple[int, ...]]]
+) -> dict[str, str]:
+    """The key of each recorded page whose file still has the stamp recorded after it was
+    written: a file written since (by hand, by a build without the state) is made again.
+
+    Args:
+        docs_dir: the published docs.
+        recorded: each page's key and stamp, by path (the build state's).
+    """
+    stamps = page_stamps(docs_dir, recorded)
+    return {path: key for path, (key, stamp) in recorded.items() if stamps.get(path) == stamp}
 
 
 def _check_generated_path(path: str) -> None:

@@ -164,13 +164,27 @@ class SiteIndex:
     """By kind, then most events first, then name."""
     tagged: Mapping[str, tuple[Entry, ...]]
     """The events naming each tag (by slug), newest first."""
+    found: Mapping[str, tuple[Entity, ...]]
+    """The names each event's story holds (`find_entities`), by event id."""
 
 
-def index_site(result: BuildResult) -> SiteIndex:
-    """Index the build once, so that no page has to search it."""
+def index_site(
+    result: BuildResult, entities: Mapping[str, tuple[Entity, ...]] | None = None
+) -> SiteIndex:
+    """Index the build once, so that no page has to search it.
+
+    `entities` are the names found in some stories already, by event id (an incremental
+    build keeps those of unchanged stories); the others' are found here.
+    """
     storylines = {storyline.id: storyline for storyline in result.storylines}
     stories = _newest_first(result.stories)
-    found = {story.event.id: find_entities(s.text for s in story.sentences) for story in stories}
+    known = entities or {}
+    found = {
+        story.event.id: known[story.event.id]
+        if story.event.id in known
+        else find_entities(s.text for s in story.sentences)
+        for story in stories
+    }
     tags = _tags(found.values())
     entries = tuple(
         _entry(story, storylines, [tags[e.name] for e in found[story.event.id]])
@@ -196,6 +210,7 @@ def index_site(result: BuildResult) -> SiteIndex:
         timelines=_timelines(result.storylines, by_id),
         tags=tuple(sorted(set(tags.values()), key=lambda t: _tag_order(t, tagged))),
         tagged={slug: tuple(value) for slug, value in tagged.items()},
+        found=found,
     )
 
 
@@ -274,24 +289,24 @@ def _sources(keys: Iterable[str | None]) -> dict[str | None, Source]:
 def _stats(
     articles: Mapping[str | None, int], carried: Mapping[str | None, tuple[Entry, ...]]
 ) -> dict[str | None, SourceStats]:
+    outlets = {id(e): _outlets(e.story) for entries in carried.values() for e in entries}
     stats = {}
     for key in {*articles, *carried}:
         entries = carried.get(key, ())
-        disagreements = [_disagreements(entry.story, key) for entry in entries]
+        disagreements = [_disagreements(e.story, outlets[id(e)], key) for e in entries]
         stats[key] = SourceStats(
             articles=articles.get(key, 0),
             events=len(entries),
-            only_source=sum(set(_outlets(e.story).values()) == {key} for e in entries),
+            only_source=sum(set(outlets[id(e)].values()) == {key} for e in entries),
             disagreed_events=sum(n > 0 for n in disagreements),
             disagreements=sum(disagreements),
         )
     return stats
 
 
-def _disagreements(story: Story, key: str | None) -> int:
+def _disagreements(story: Story, outlets: Mapping[str, str | None], key: str | None) -> int:
     """How many of the story's differences set one of this outlet's values against another
-    outlet's (a source contradicting itself does not count)."""
-    outlets = _outlets(story)
+    outlet's (a source contradicting itself does not count); `outlets`: `_outlets(story)`."""
     return sum(_disagrees(difference, outlets, key) for difference in story.differences)
 
 

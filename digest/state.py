@@ -28,15 +28,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from digest.entities import Entity
 from digest.errors import DigestError
-from digest.model import CleanArticle, Redirect, Segment, Story
+from digest.model import CleanArticle, ReadFile, Redirect, Rejected, Segment, Story
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1  # the `schema_version` table; bump on any incompatible change
+SCHEMA_VERSION = 2  # the `schema_version` table; bump on any incompatible change
+# 2: the files, pages and event_caches tables (a state of schema 1 gains them)
 BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
 _PACKAGE = Path(__file__).resolve().parent
 OUTPUT_MODULES = frozenset(
@@ -47,15 +49,21 @@ OUTPUT_MODULES = frozenset(
 """Modules of digest/ whose code the cached data does not depend on (nor `ingest/`)."""
 
 _SCHEMA = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE articles (id TEXT PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL);
-CREATE TABLE events (
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (id TEXT PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY, created INTEGER NOT NULL, members TEXT NOT NULL,
     terms TEXT NOT NULL, story_key TEXT NOT NULL, story BLOB NOT NULL);
-CREATE TABLE storylines (id TEXT PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL);
-CREATE TABLE redirects (
+CREATE TABLE IF NOT EXISTS storylines (
+    id TEXT PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS redirects (
     kind TEXT NOT NULL, id TEXT NOT NULL, target TEXT, PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, name TEXT NOT NULL, stamp TEXT NOT NULL, yielded TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL, stamp TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS event_caches (
+    id TEXT PRIMARY KEY, story_key TEXT NOT NULL, json_key TEXT NOT NULL, data BLOB NOT NULL);
 """
 
 
@@ -85,7 +93,33 @@ class StoredEvent:
     """Its heaviest terms, to find it as a candidate for new articles."""
     story_key: str
     story: Story | None
-    """The merged story, reused while `story_key` matches (None: other code wrote it)."""
+    """The merged story, reused while `story_key` matches (None: other code wrote it). Its
+    event has no segments: they are the `members`' (kept with the articles)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventCache:
+    """What is worked out of an event's story for the storylines and the pages, kept while
+    the story is the same (`story_key`) and the code is."""
+
+    story_key: str
+    storyline_terms: dict[str, float]
+    """Its term counts as storylines are linked (`cluster.storyline_terms`)."""
+    entities: tuple[Entity, ...]
+    """The names its story holds (`entities.find_entities`)."""
+    json_key: str
+    """What its entry of `events.json` was made from (`render.PageKeys`)."""
+    json: str
+    """That entry, as `events.json` holds it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredPage:
+    """A generated docs file as the last build left it: what it was made from, and the
+    stamp of the file (size, mtime) that holds it."""
+
+    key: str
+    stamp: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +140,15 @@ class Snapshot:
     events: Mapping[str, StoredEvent] = field(default_factory=dict)
     storylines: Mapping[str, StoredStoryline] = field(default_factory=dict)
     redirects: tuple[Redirect, ...] = ()
+    files: Mapping[str, ReadFile] = field(default_factory=dict)
+    """The input files read, by absolute path (digest/input_cache.py); empty when the
+    reading code (`ingest`) has changed."""
+    ingest: str = ""
+    """The `input_cache.ingest_fingerprint` of the code that read `files`."""
+    pages: Mapping[str, StoredPage] = field(default_factory=dict)
+    """The generated docs files, by path in the docs dir."""
+    event_caches: Mapping[str, EventCache] = field(default_factory=dict)
+    """By event id; empty when another code wrote the state (as the stories)."""
 
 
 def default_state_path(docs_dir: Path) -> Path:
@@ -129,7 +172,7 @@ def fingerprint(cluster_threshold: float) -> str:
     return digest.hexdigest()
 
 
-def load_state(path: Path, current: str) -> Snapshot:
+def load_state(path: Path, current: str, ingest: str = "") -> Snapshot:
     """Read the state file at `path`; an empty snapshot when there is none.
 
     A corrupt file is moved aside (`<name>.corrupt`) with a warning naming it, and the
@@ -138,6 +181,8 @@ def load_state(path: Path, current: str) -> Snapshot:
     Args:
         path: the state file.
         current: this build's `fingerprint`; cached data of another is not loaded.
+        ingest: this build's `input_cache.ingest_fingerprint`; files read by other
+            reading code are not loaded.
 
     Raises:
         StateError: the file is locked by another process, or from a newer digest.
@@ -146,7 +191,7 @@ def load_state(path: Path, current: str) -> Snapshot:
         return Snapshot(fingerprint=current)
     try:
         with _connect(path) as connection:
-            snapshot = _read(connection, path, current)
+            snapshot = _read(connection, path, current, ingest)
             connection.execute("BEGIN IMMEDIATE")  # fail now, not after publishing, if
             connection.execute("ROLLBACK")  # another process holds the write lock
             return snapshot
@@ -192,13 +237,12 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def _create_schema(connection: sqlite3.Connection) -> None:
-    tables = connection.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
-    if not tables:
-        connection.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
-        connection.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+    """Create the tables (a state of an older schema gains the new ones; `_write` says
+    which schema it is then)."""
+    connection.executescript(_SCHEMA)
 
 
-def _read(connection: sqlite3.Connection, path: Path, current: str) -> Snapshot:
+def _read(connection: sqlite3.Connection, path: Path, current: str, ingest: str) -> Snapshot:
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     if "schema_version" not in tables:
         raise sqlite3.DatabaseError("no schema_version table")
@@ -242,7 +286,62 @@ def _read(connection: sqlite3.Connection, path: Path, current: str) -> Snapshot:
                 "SELECT kind, id, target FROM redirects ORDER BY kind, id"
             )
         ),
+        **_read_caches(
+            connection, tables, same_code=same_code, same_ingest=meta.get("ingest") == ingest
+        ),
     )
+
+
+def _read_caches(
+    connection: sqlite3.Connection, tables: set[str], *, same_code: bool, same_ingest: bool
+) -> dict[str, Any]:
+    """The files, pages and event caches (a state of schema 1 has none)."""
+    if "files" not in tables:
+        return {}
+    return {
+        "ingest": _meta(connection, "ingest") if same_ingest else "",
+        "files": {
+            row[0]: _read_file(*row)
+            for row in (
+                connection.execute("SELECT * FROM files ORDER BY path") if same_ingest else ()
+            )
+        },
+        "pages": {
+            page: StoredPage(key=key, stamp=tuple(json.loads(stamp)))
+            for page, key, stamp in connection.execute("SELECT * FROM pages ORDER BY path")
+        },
+        "event_caches": {
+            event_id: _unpickle(data, EventCache)
+            for event_id, data in (
+                connection.execute("SELECT id, data FROM event_caches ORDER BY id")
+                if same_code
+                else ()
+            )
+        },
+    }
+
+
+def _meta(connection: sqlite3.Connection, key: str) -> str:
+    row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return str(row[0]) if row else ""
+
+
+def _read_file(path: str, name: str, stamp: str, yielded: str) -> ReadFile:
+    items: list[tuple[str, str] | Rejected] = []
+    for item in json.loads(yielded):
+        if item[0] == "article":
+            items.append((str(item[1]), str(item[2])))
+        else:
+            items.append(Rejected(input=item[1], line=item[2], reason=item[3]))
+    return ReadFile(path=path, name=name, stamp=tuple(json.loads(stamp)), yielded=tuple(items))
+
+
+def _file_row(file: ReadFile) -> tuple[str, str, str, str]:
+    items = [
+        ["rejected", i.input, i.line, i.reason] if isinstance(i, Rejected) else ["article", *i]
+        for i in file.yielded
+    ]
+    return (file.path, file.name, json.dumps(file.stamp), json.dumps(items, ensure_ascii=False))
 
 
 def _stored_article(digest: str, data: bytes | None) -> StoredArticle:
@@ -263,6 +362,8 @@ def _unpickle(data: bytes, kind: type[T]) -> T:
 
 def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> None:
     same_code = stored.fingerprint == new.fingerprint
+    connection.execute("DELETE FROM schema_version")
+    connection.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
     connection.executemany(
         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
         [("fingerprint", new.fingerprint), ("build", str(new.build))],
@@ -302,6 +403,46 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
         "INSERT INTO redirects VALUES (?, ?, ?)",
         [(r.kind, r.id, r.target) for r in new.redirects],
     )
+    _write_caches(connection, stored, new)
+
+
+def _write_caches(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> None:
+    """The files, pages and event caches: only the rows that changed."""
+    same_code = stored.fingerprint == new.fingerprint
+    stored_files = stored.files if stored.ingest == new.ingest else {}
+    connection.execute("INSERT OR REPLACE INTO meta VALUES ('ingest', ?)", (new.ingest,))
+    if stored.ingest != new.ingest:
+        connection.execute("DELETE FROM files")
+    _delete_missing(connection, "files", stored_files, new.files, column="path")
+    connection.executemany(
+        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+        [_file_row(f) for path, f in sorted(new.files.items()) if stored_files.get(path) != f],
+    )
+    _delete_missing(connection, "pages", stored.pages, new.pages, column="path")
+    connection.executemany(
+        "INSERT OR REPLACE INTO pages VALUES (?, ?, ?)",
+        [
+            (path, page.key, json.dumps(page.stamp))
+            for path, page in sorted(new.pages.items())
+            if stored.pages.get(path) != page
+        ],
+    )
+    stored_caches = stored.event_caches if same_code else {}
+    if not same_code:
+        connection.execute("DELETE FROM event_caches")
+    _delete_missing(connection, "event_caches", stored_caches, new.event_caches)
+    connection.executemany(
+        "INSERT OR REPLACE INTO event_caches VALUES (?, ?, ?, ?)",
+        [
+            (event_id, cache.story_key, cache.json_key, pickle.dumps(cache))
+            for event_id, cache in sorted(new.event_caches.items())
+            if _cache_key(stored_caches.get(event_id)) != _cache_key(cache)
+        ],
+    )
+
+
+def _cache_key(cache: EventCache | None) -> tuple[str, str] | None:
+    return (cache.story_key, cache.json_key) if cache else None
 
 
 def _article_key(article: StoredArticle | None) -> str | None:
@@ -318,9 +459,10 @@ def _delete_missing(
     table: str,
     stored: Mapping[str, object],
     new: Mapping[str, object],
+    column: str = "id",
 ) -> None:
     gone = sorted(set(stored) - set(new))
-    connection.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in gone])  # noqa: S608 a table name of ours
+    connection.executemany(f"DELETE FROM {table} WHERE {column} = ?", [(i,) for i in gone])  # noqa: S608 names of ours
 
 
 def _is_locked(error: sqlite3.OperationalError) -> bool:

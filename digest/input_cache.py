@@ -1,0 +1,132 @@
+"""Skip the input files that have not changed since the last build, before opening them.
+
+A build with a state stats every input file. A file whose stamp (size, modification and
+change times in nanoseconds, inode) is the one the state recorded, read by the same
+reading code, yields again what it yielded then: its articles come from the state, its
+rejections from the record, and the file is not opened. Any other file is read as
+`digest.ingest.read_input_file` reads it. What each file yielded is then collected as
+`digest.ingest.read_inputs` collects it, so the articles and rejections are the ones a
+full read gives, in the same order (tested).
+
+A file modified within `RACY_SECONDS` of the moment it was stamped is read, but not
+recorded: a second change within the file system's time stamp granularity would leave
+its stamp unchanged (git's "racily clean" files). Its next build reads it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import InputError
+from digest.incremental import hash_article
+from digest.ingest import FoundFile, Outcome, collect_outcomes, find_input_files, read_input_file
+from digest.model import Article, IngestResult, ReadFile, Rejected
+from digest.state import Snapshot
+
+RACY_SECONDS = 2.0  # FAT's time stamps are 2 s apart; ext4's and APFS's far finer
+_INGEST = Path(__file__).resolve().parent / "ingest"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CachedRead:
+    """The inputs read, with what the next build needs to skip them."""
+
+    ingested: IngestResult
+    files: tuple[ReadFile, ...]
+    """The files whose stamp can be trusted next time, each with what it yielded."""
+    hashes: Mapping[str, str]
+    """Each article's content hash (`incremental.hash_article`), by id."""
+
+
+def ingest_fingerprint() -> str:
+    """A hash of the reading code: what a file yields is reused only for the same."""
+    digest = hashlib.sha256()
+    for path in sorted(_INGEST.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_inputs_cached(paths: Sequence[Path], stored: Snapshot) -> CachedRead:
+    """Read the input files under `paths`, reusing what `stored` says unchanged ones yield.
+
+    A file the last build read is reused only when every article it yielded is in the
+    state with the same content hash (and cleaned by the same code).
+
+    Args:
+        paths: folders and files to read, as `read_inputs` takes them.
+        stored: the last build's state.
+    """
+    recorded = stored.files
+    articles = {i: (a.hash, a.clean.article) for i, a in stored.articles.items() if a.clean}
+    read: list[tuple[FoundFile, Sequence[Outcome]]] = []
+    files: list[ReadFile] = []
+    hashes: dict[str, str] = {}
+    started = time.time_ns()
+    for found in find_input_files(paths):
+        path = str(found.path.absolute())
+        stamp = _stamp(found.path)
+        record = recorded.get(path)
+        outcomes = _recorded_outcomes(record, found.name, stamp, articles)
+        if outcomes is None or record is None:
+            outcomes = read_input_file(found)
+            yielded = _yielded(outcomes)
+        else:
+            yielded = record.yielded
+        read.append((found, outcomes))
+        for item in yielded:  # the first article of an id is the one collected
+            if not isinstance(item, Rejected):
+                hashes.setdefault(*item)
+        if stamp is not None and not _is_racy(stamp, started):
+            files.append(ReadFile(path=path, name=found.name, stamp=stamp, yielded=yielded))
+    ingested = collect_outcomes(read)
+    return CachedRead(
+        ingested=ingested,
+        files=tuple(files),
+        hashes={article.id: hashes[article.id] for article in ingested.articles},
+    )
+
+
+def _stamp(path: Path) -> tuple[int, ...] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None  # missing or unreadable: read_input_file says why
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+
+
+def _is_racy(stamp: tuple[int, ...], started: int) -> bool:
+    return max(stamp[1], stamp[2]) >= started - int(RACY_SECONDS * 1e9)
+
+
+def _recorded_outcomes(
+    record: ReadFile | None,
+    name: str,
+    stamp: tuple[int, ...] | None,
+    articles: Mapping[str, tuple[str, Article]],
+) -> list[Outcome] | None:
+    """What an unchanged file yielded last time; None when it must be read."""
+    if record is None or stamp is None or record.stamp != stamp or record.name != name:
+        return None
+    outcomes: list[Outcome] = []
+    for item in record.yielded:
+        if isinstance(item, Rejected):
+            outcomes.append(InputError(item.input, item.line, item.reason))
+            continue
+        article_id, content = item
+        stored = articles.get(article_id)
+        if stored is None or stored[0] != content:
+            return None
+        outcomes.append(stored[1])
+    return outcomes
+
+
+def _yielded(outcomes: Iterable[Outcome]) -> tuple[tuple[str, str] | Rejected, ...]:
+    return tuple(
+        (o.id, hash_article(o)) if isinstance(o, Article) else Rejected(o.path, o.line, o.reason)
+        for o in outcomes
+    )

@@ -1,0 +1,306 @@
+"""Incremental builds that cost what changed: unchanged input files not opened, unchanged
+pages not rendered, storylines linked from kept term counts, and the output byte for byte
+that of a build from the same state without any of these caches.
+
+(digest/input_cache.py, digest/render.py's `render_site`, docs/about/incremental.md.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import digest.ingest
+import digest.input_cache
+import digest.render
+from digest.config import make_config
+from digest.ingest import FoundFile, Outcome
+from digest.model import BuildCache
+from digest.pipeline import build
+from digest.render import (
+    RenderCache,
+    RenderOptions,
+    events_json,
+    render_pages,
+    render_site,
+)
+from digest.state import SCHEMA_VERSION
+from tests.conftest import SEEDS
+from tests.test_incremental import EVENT_A, EVENT_C, NEW_HEADLINE, UNRELATED, files
+from tests.test_render import TEMPLATES, sample_result
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Path:
+    """The seeds, their files stamped a minute ago: old enough to be trusted next time."""
+    folder = tmp_path / "inputs"
+    shutil.copytree(SEEDS, folder)
+    for path in folder.iterdir():
+        age(path)
+    return folder
+
+
+def age(path: Path) -> None:
+    """Set a file's modification time a minute back (its change time stays now)."""
+    stamp = path.stat().st_mtime_ns - 60 * 10**9
+    os.utime(path, ns=(stamp, stamp))
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the input files read, build after build; every stamp trusted at once."""
+    names: list[str] = []
+    read = digest.ingest.read_input_file
+
+    def spy(found: FoundFile) -> list[Outcome]:
+        names.append(found.name)
+        return read(found)
+
+    monkeypatch.setattr(digest.input_cache, "read_input_file", spy)
+    monkeypatch.setattr(digest.input_cache, "RACY_SECONDS", -1.0)
+    return names
+
+
+def run(inputs: Path, out: Path, **options: Any) -> None:
+    config = make_config(
+        [inputs],
+        docs_dir=out / "docs",
+        build_site=False,
+        state_path=out / "state.sqlite",
+        **options,
+    )
+    build(config)
+
+
+def documents(out: Path) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((out / "docs" / "events.json").read_text("utf-8"))
+    return found
+
+
+def forget_caches(state: Path) -> None:
+    """Keep a state's events, ids and stories, and drop everything added for speed."""
+    with sqlite3.connect(state) as connection:
+        for table in ("files", "pages", "event_caches"):
+            connection.execute(f"DELETE FROM {table}")  # noqa: S608 our own table names
+
+
+# --- Inputs -----------------------------------------------------------------------------
+
+
+def test_unchanged_input_files_are_not_opened(
+    inputs: Path, tmp_path: Path, opened: list[str]
+) -> None:
+    run(inputs, tmp_path)
+    assert len(opened) == len(list(inputs.iterdir()))
+    opened.clear()
+    (inputs / "tram.txt").write_text(UNRELATED, encoding="utf-8")
+    (inputs / EVENT_C).write_text(UNRELATED.replace("tram", "ferry"), encoding="utf-8")
+
+    run(inputs, tmp_path)
+
+    assert sorted(opened) == [EVENT_C, "tram.txt"]
+    assert "tram.txt" in {m["article"] for e in documents(tmp_path)["events"] for m in e["members"]}
+
+
+def test_a_file_rewritten_with_its_size_and_mtime_is_read_again(
+    inputs: Path, tmp_path: Path, opened: list[str]
+) -> None:
+    run(inputs, tmp_path)
+    opened.clear()
+    path = inputs / EVENT_C
+    before = path.stat()
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("December", "Decembre"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the change time moves on
+    assert path.stat().st_size == before.st_size
+
+    run(inputs, tmp_path)
+
+    assert opened == [EVENT_C]
+
+
+def test_a_file_modified_just_before_a_build_is_read_again_by_the_next(
+    inputs: Path, tmp_path: Path, opened: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(digest.input_cache, "RACY_SECONDS", 3600.0)  # everything is recent
+    run(inputs, tmp_path)
+    opened.clear()
+
+    run(inputs, tmp_path)
+
+    assert len(opened) == len(list(inputs.iterdir()))  # nothing was trusted
+
+
+def test_a_deleted_file_loses_its_articles_and_a_rejected_file_stays_rejected(
+    inputs: Path, tmp_path: Path, opened: list[str]
+) -> None:
+    (inputs / "broken.jsonl").write_text('{"title": "x", "text": 1}\n', encoding="utf-8")
+    age(inputs / "broken.jsonl")
+    run(inputs, tmp_path)
+    first = documents(tmp_path)
+    opened.clear()
+    (inputs / EVENT_A).unlink()
+
+    run(inputs, tmp_path)
+
+    second = documents(tmp_path)
+    assert opened == []
+    assert second["rejected"] == first["rejected"] != []
+    members = {m["article"] for e in second["events"] for m in e["members"]}
+    assert EVENT_A not in members
+
+
+# --- The output: as without the caches -----------------------------------------------------
+
+
+def add_two_articles(inputs: Path) -> None:
+    (inputs / "zz-wire.txt").write_text(NEW_HEADLINE, encoding="utf-8")
+    (inputs / "tram.txt").write_text(UNRELATED, encoding="utf-8")
+
+
+def change_and_delete(inputs: Path) -> None:
+    (inputs / EVENT_C).unlink()
+    (inputs / EVENT_A).write_text(UNRELATED, encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", [add_two_articles, change_and_delete])
+def test_an_incremental_build_writes_the_bytes_of_a_build_without_caches(
+    inputs: Path, tmp_path: Path, change: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Build, change the inputs, build again from the state with its caches (`cached`),
+    and from a copy of the same state without them and without the docs (`fresh`)."""
+    rendered: list[str] = []
+    render_event = digest.render._render_event
+
+    def spy(env: Any, entry: Any, site: Any) -> str:
+        rendered.append(entry.id)
+        return render_event(env, entry, site)
+
+    monkeypatch.setattr(digest.render, "_render_event", spy)
+    cached, fresh = tmp_path / "cached", tmp_path / "fresh"
+    run(inputs, cached)
+    shutil.copytree(cached, fresh)
+    forget_caches(fresh / "state.sqlite")
+    shutil.rmtree(fresh / "docs")
+    change(inputs)
+
+    rendered.clear()
+    run(inputs, cached)
+    rendered_with_caches = len(rendered)
+    rendered.clear()
+    run(inputs, fresh)
+
+    with_caches = {k: v[0] for k, v in files(cached / "docs").items()}
+    assert with_caches == {k: v[0] for k, v in files(fresh / "docs").items()}
+    events = len(documents(cached)["events"])
+    assert len(rendered) == events  # without caches, every event page is rendered
+    assert rendered_with_caches < events  # with them, only the changed events' pages
+
+
+def test_a_generated_page_edited_by_hand_is_made_again(inputs: Path, tmp_path: Path) -> None:
+    run(inputs, tmp_path)
+    page = tmp_path / "docs" / documents(tmp_path)["events"][0]["page"]
+    generated = page.read_bytes()
+    page.write_bytes(b"# edited\n")
+
+    run(inputs, tmp_path)
+
+    assert page.read_bytes() == generated
+
+
+def test_a_state_of_schema_1_gains_the_new_tables(inputs: Path, tmp_path: Path) -> None:
+    run(inputs, tmp_path)
+    state = tmp_path / "state.sqlite"
+    with sqlite3.connect(state) as connection:
+        for table in ("files", "pages", "event_caches"):
+            connection.execute(f"DROP TABLE {table}")
+        connection.execute("UPDATE schema_version SET version = 1")
+    before = documents(tmp_path)
+
+    run(inputs, tmp_path)
+
+    assert documents(tmp_path) == before
+    with sqlite3.connect(state) as connection:
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [
+            (SCHEMA_VERSION,)
+        ]
+        assert connection.execute("SELECT count(*) FROM pages").fetchone()[0] > 0
+
+
+# --- Rendering, without building ----------------------------------------------------------
+
+
+def keyed_result() -> Any:
+    """The render tests' sample, with story keys as a build with a state gives them."""
+    result = sample_result()
+    keys = {story.event.id: f"story of {story.event.id}" for story in result.stories}
+    return replace(result, cache=BuildCache(story_keys=keys))
+
+
+OPTIONS = RenderOptions(templates_dir=TEMPLATES, locale="en")
+
+
+def test_rendering_with_its_own_cache_keeps_every_page_but_the_json_and_redirects() -> None:
+    result = keyed_result()
+    first = render_site(result, OPTIONS)
+    cache = replace(
+        first.cache,
+        entities=first.cache.entities,
+        fragments=first.cache.fragments,
+    )
+
+    second = render_site(result, OPTIONS, cache)
+
+    everything = render_pages(result, templates_dir=TEMPLATES, locale="en")
+    assert first.pages == everything
+    assert second.kept == set(first.cache.pages) == set(everything) - {"events.json"}
+    assert second.pages == {"events.json": everything["events.json"]}
+
+
+def test_a_changed_story_renders_its_page_and_the_pages_listing_it_again() -> None:
+    result = keyed_result()
+    first = render_site(result, OPTIONS)
+    story = result.stories[0]
+    changed_story = replace(story, event=replace(story.event, title="A new title for A"))
+    assert result.cache is not None
+    changed = replace(
+        result,
+        stories=(changed_story, *result.stories[1:]),
+        cache=replace(
+            result.cache,
+            story_keys={**result.cache.story_keys, story.event.id: "another story"},
+        ),
+    )
+
+    second = render_site(changed, OPTIONS, first.cache)
+
+    everything = render_pages(changed, templates_dir=TEMPLATES, locale="en")
+    assert {path: everything[path] for path in second.pages} == second.pages
+    assert f"events/{story.event.id}.md" in second.pages
+    assert "index.md" in second.pages
+    assert f"events/{result.stories[1].event.id}.md" in second.kept
+
+
+def test_events_json_put_together_from_entries_is_the_document_dumped_at_once() -> None:
+    result = sample_result()
+    document = json.loads(events_json(result))
+
+    assert events_json(result) == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    empty = replace(result, stories=(), storylines=())
+    assert events_json(empty) == (
+        json.dumps(json.loads(events_json(empty)), ensure_ascii=False, indent=2) + "\n"
+    )
+
+
+def test_a_render_cache_without_story_keys_renders_everything() -> None:
+    result = sample_result()  # no BuildResult.cache: a build without a state
+    rendered = render_site(result, OPTIONS, RenderCache(pages={"index.md": "whatever"}))
+    assert rendered.kept == frozenset()
+    assert rendered.pages == render_pages(result, templates_dir=TEMPLATES, locale="en")
