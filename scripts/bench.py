@@ -56,6 +56,7 @@ import argparse
 import cProfile
 import hashlib
 import math
+import os
 import pickle
 import pstats
 import random
@@ -70,7 +71,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import pairwise
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from pathlib import Path
 from typing import TypeVar
 
@@ -377,6 +378,10 @@ class Row:
     count: int
     unit: str
     mebibytes: float
+    cpu_seconds: float = 0.0
+    """User + system time of this process and of its worker processes during the stage."""
+    workers_mebibytes: float = 0.0
+    """The largest maximum RSS of a worker process so far (0 without workers)."""
 
 
 @dataclass(slots=True)
@@ -388,16 +393,17 @@ class Meter:
 
     def run(self, stage: str, work: Callable[[], T]) -> T:
         with self._memory() as memory, _profiled(stage == self.options.profile, stage):
+            cpu = cpu_seconds()
             started = time.perf_counter()
             value = work()
             seconds = time.perf_counter() - started
-        self.rows.append(Row(stage, seconds, 0, "", memory()))
+            cpu = cpu_seconds() - cpu
+        self.rows.append(Row(stage, seconds, 0, "", memory(), cpu, workers_max_rss_mebibytes()))
         return value
 
     def count(self, items: int, unit: str) -> None:
         """Set what the last stage processed, for its rate."""
-        last = self.rows[-1]
-        self.rows[-1] = Row(last.stage, last.seconds, items, unit, last.mebibytes)
+        self.rows[-1] = replace(self.rows[-1], count=items, unit=unit)
 
     @contextmanager
     def _memory(self) -> Iterator[Callable[[], float]]:
@@ -416,6 +422,43 @@ class Meter:
 def max_rss_mebibytes() -> float:
     """The process's maximum resident set size so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """User + system time of this process, of its children that ended, and of the live
+    ones (the engine's pool workers; read from /proc, so Linux only)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = sum(_proc_cpu_seconds(pid) for pid in _live_children())
+    return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime + live
+
+
+def _live_children() -> list[int]:
+    """The process ids of this process's live multiprocessing children (pool workers)."""
+    return [child.pid for child in active_children() if child.pid is not None]
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:  # it ended meanwhile: RUSAGE_CHILDREN has it once it is waited for
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def workers_max_rss_mebibytes() -> float:
+    """The largest maximum RSS of a child process: live ones (VmHWM) and ended ones."""
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return max([ended, *(_proc_peak_mebibytes(pid) for pid in _live_children())])
+
+
+def _proc_peak_mebibytes(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match[1]) / 1024 if match else 0.0
 
 
 @contextmanager
@@ -437,6 +480,8 @@ def _profiled(enabled: bool, stage: str) -> Iterator[None]:
 class DigestRun:
     rows: tuple[Row, ...]
     counts: dict[str, int]
+    load: float
+    """The 1-minute load average when the run started."""
 
 
 def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
@@ -449,6 +494,7 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
         engine=options.engine,
         scheduler=options.scheduler,
     )
+    load = os.getloadavg()[0]
     meter = Meter(options)
     with ExitStack() as stack:
         engine = meter.run("engine start", lambda: stack.enter_context(open_engine(config)))
@@ -481,7 +527,7 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
         "storylines": len(storylines),
         "pages": pages,
     }
-    return DigestRun(rows=tuple(meter.rows), counts=counts)
+    return DigestRun(rows=tuple(meter.rows), counts=counts, load=load)
 
 
 def _cluster(
@@ -580,11 +626,18 @@ def print_size(report: SizeReport, options: Options) -> None:
         f"{counts['storylines']} storylines → {counts['pages']} Markdown pages"
     )
     print(f"baseline: {report.baseline.groups} near-duplicate groups\n")
-    print(f"| stage | seconds | rate | {memory} (MiB) |")
-    print("|---|---:|---:|---:|")
+    print(f"load average before the digest run: {report.digest.load:.2f}\n")
+    print(
+        f"| stage | wall s | CPU s (with workers) | rate (wall) | {memory} (MiB) "
+        "| workers' max RSS (MiB) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for row in _rows_with_total(report):
         rate = f"{row.count / row.seconds:,.0f} {row.unit}/s" if row.seconds and row.count else "–"
-        print(f"| {row.stage} | {row.seconds:.2f} | {rate} | {row.mebibytes:,.1f} |")
+        print(
+            f"| {row.stage} | {row.seconds:.2f} | {row.cpu_seconds:.2f} | {rate} "
+            f"| {row.mebibytes:,.1f} | {row.workers_mebibytes:,.1f} |"
+        )
 
 
 def _rows_with_total(report: SizeReport) -> list[Row]:
@@ -596,6 +649,8 @@ def _rows_with_total(report: SizeReport) -> list[Row]:
         report.digest.counts["articles"],
         "articles",
         max(row.mebibytes for row in no_site),
+        sum(row.cpu_seconds for row in no_site),
+        max(row.workers_mebibytes for row in no_site),
     )
     return [*rows, total, report.baseline.row]
 
@@ -606,17 +661,24 @@ def print_growth(reports: Sequence[SizeReport]) -> None:
         return
     pairs = list(pairwise(reports))
     header = " | ".join(f"{a.corpus.articles}→{b.corpus.articles}" for a, b in pairs)
-    print("\n## Growth exponents, log(t2/t1) / log(n2/n1)\n")
+    print("\n## Growth exponents, log(t2/t1) / log(n2/n1), of wall / CPU time\n")
     print(f"| stage | {header} |")
     print("|---|" + "---:|" * len(pairs))
     for stage in (row.stage for row in _rows_with_total(reports[0])):
-        cells = " | ".join(_exponent(stage, a, b) for a, b in pairs)
+        cells = " | ".join(
+            f"{_exponent(stage, a, b, cpu=False)} / {_exponent(stage, a, b, cpu=True)}"
+            for a, b in pairs
+        )
         print(f"| {stage} | {cells} |")
 
 
-def _exponent(stage: str, small: SizeReport, large: SizeReport) -> str:
-    t1 = {row.stage: row.seconds for row in _rows_with_total(small)}.get(stage)
-    t2 = {row.stage: row.seconds for row in _rows_with_total(large)}.get(stage)
+def _exponent(stage: str, small: SizeReport, large: SizeReport, *, cpu: bool) -> str:
+    def seconds(report: SizeReport) -> float | None:
+        rows = {row.stage: row for row in _rows_with_total(report)}
+        row = rows.get(stage)
+        return None if row is None else row.cpu_seconds if cpu else row.seconds
+
+    t1, t2 = seconds(small), seconds(large)
     n1, n2 = small.corpus.articles, large.corpus.articles
     if not t1 or not t2 or n1 == n2:
         return "–"
