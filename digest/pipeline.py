@@ -252,11 +252,18 @@ def _save_state(config: BuildConfig, stored: Snapshot | None, result: BuildResul
 
 
 def _pages(result: BuildResult, config: BuildConfig) -> dict[str, str]:
+    """Render the pages, the event pages on the engine of `config` (a small build's fit
+    in one task and stay in this process)."""
     from digest.render import render_pages
 
-    return render_pages(
-        result, templates_dir=config.templates_dir, locale=config.locale, site_url=config.site_url
-    )
+    with open_engine(config) as engine:
+        return render_pages(
+            result,
+            templates_dir=config.templates_dir,
+            locale=config.locale,
+            site_url=config.site_url,
+            engine=engine,
+        )
 
 
 @contextmanager

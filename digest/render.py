@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from digest import feeds
 from digest.config import PROJECT_ROOT
+from digest.engine import Engine
 from digest.i18n import install_i18n, load_translations
 from digest.markdown_text import is_web_url, md_block, md_inline, md_url, yaml_str
 from digest.model import BuildResult, Difference, Redirect, Rejected, Segment
@@ -252,7 +253,12 @@ def _sorted_rejected(rejected: Iterable[Rejected]) -> list[Rejected]:
 
 
 def render_pages(
-    result: BuildResult, *, templates_dir: Path, locale: str, site_url: str | None = None
+    result: BuildResult,
+    *,
+    templates_dir: Path,
+    locale: str,
+    site_url: str | None = None,
+    engine: Engine | None = None,
 ) -> dict[str, str]:
     """Render every generated docs file, keyed by its path relative to the docs dir.
 
@@ -264,6 +270,8 @@ def render_pages(
         locale: Babel locale for dates and numbers, e.g. `en`, `fr`.
         site_url: the site's address (`BuildConfig.site_url`), for absolute links in the
             feeds; without it the feeds' links are relative to the feeds' own address.
+        engine: where the event pages are rendered (`digest.engine`; in parallel: they
+            are most of the time); None: in this process. The same text either way.
 
     Raises:
         ValueError: an event or storyline id is unsafe as a file name or used twice.
@@ -291,10 +299,42 @@ def render_pages(
         **_storyline_pages(env, site),
         **_tag_pages(env, site),
     }
-    for entry in site.entries:
-        pages[f"events/{entry.id}.md"] = _render_event(env, entry, site)
+    pages.update(_event_pages(site, templates_dir.resolve(), locale, engine))
     pages.update(_redirect_pages(env, result))
     return pages
+
+
+EVENT_PAGES_PER_TASK = 16
+"""Event pages rendered per task of the engine: a page takes milliseconds, its event's
+pickling a fraction of that."""
+
+
+def _event_pages(
+    site: SiteIndex, templates_dir: Path, locale: str, engine: Engine | None
+) -> dict[str, str]:
+    """Each event's page, rendered on `engine` (or here), keyed by its path."""
+    render = functools.partial(_render_event_page, templates_dir, locale)
+    items = [(entry, _entry_sources(entry, site)) for entry in site.entries]
+    if engine is None:
+        texts = [render(item) for item in items]
+    else:
+        texts = engine.map(render, items, chunksize=EVENT_PAGES_PER_TASK)
+    return {f"events/{entry.id}.md": text for entry, text in zip(site.entries, texts, strict=True)}
+
+
+EntrySources = dict[str | None, Source]
+"""The outlets of an event's members, by `source_key`: what its page needs of the index."""
+
+
+def _entry_sources(entry: Entry, site: SiteIndex) -> EntrySources:
+    keys = dict.fromkeys(source_key(segment.source) for segment in entry.event.segments)
+    return {key: site.sources[key] for key in keys}
+
+
+def _render_event_page(templates_dir: Path, locale: str, item: tuple[Entry, EntrySources]) -> str:
+    """An event's page (in a worker of the engine: the environment is made once there)."""
+    entry, sources = item
+    return _render_event(_environment(templates_dir, locale), entry, sources)
 
 
 @functools.lru_cache(maxsize=4)
@@ -385,9 +425,9 @@ def _render(env: Environment, template: str, **context: Any) -> str:
     return env.get_template(template).render(**context)
 
 
-def _render_event(env: Environment, entry: Entry, site: SiteIndex) -> str:
+def _render_event(env: Environment, entry: Entry, sources: EntrySources) -> str:
     members = tuple(
-        _Member(number=n, segment=segment, source=site.sources[source_key(segment.source)])
+        _Member(number=n, segment=segment, source=sources[source_key(segment.source)])
         for n, segment in enumerate(entry.event.segments, start=1)
     )
     numbers = {member.segment.id: member.number for member in members}

@@ -27,7 +27,8 @@ What it does, for each size N:
    starts here; a local pool starts in the first stage that needs it),
    ingest+clean+segment (`read_articles`, files in parallel), cluster (`group_events` +
    `link_storylines` + `check_accounting`, in this process), align+compare+merge
-   (`tell_stories`, events in parallel), render (`render_pages` + `write_docs`), and
+   (`tell_stories`, events in parallel), render (`render_pages`, event pages in
+   parallel, + `write_docs`), and
    with `--site` the MkDocs build (`build_site`), and with `--pdf` the whole briefing as
    a PDF (what `digest pdf` does after the pipeline; pages/s in the table).
 3. Runs the baseline of issue 6 on the same files, in another fresh process: read the
@@ -40,12 +41,17 @@ later each round with their own ids (`synthetic_events`), each site rendered and
 a fresh process, with the build's wall and CPU time, the maximum RSS before and after
 it, and the sizes of the search index and of the HTML.
 
-It prints one Markdown table per size (seconds, articles/s or pages/s, memory) and, at
-the end, each stage's growth exponent between consecutive sizes,
-log(t2/t1) / log(n2/n1): 1 is linear, 2 quadratic. Memory is the process's maximum
-resident set size after the stage (`ru_maxrss`, so it only grows within a size), or with
-`--tracemalloc` the peak of Python allocations during the stage (which slows the stages
-down); both are of the main process only, not of the engine's workers. `--profile STAGE`
+It prints one Markdown table per size (wall seconds, CPU seconds, articles/s or pages/s,
+memory) and, at the end, each stage's growth exponent between consecutive sizes,
+log(t2/t1) / log(n2/n1), of wall and of CPU time: 1 is linear, 2 quadratic. CPU time is
+user + system time of the main process and of the local engine's workers (read from
+/proc while they live; a Dask cluster's workers are not counted): on a shared machine
+the wall time grows with the load, the CPU time much less. Memory is the main process's
+maximum resident set size after the stage (`ru_maxrss`, so it only grows within a size),
+or with `--tracemalloc` the peak of Python allocations during the stage (which slows the
+stages down); beside it, the largest maximum RSS of a worker so far. The workers are
+spawned here (the stages run in a spawned process), where `digest build` forks them: each
+imports digest once, about a second of CPU that a build does not pay. `--profile STAGE`
 prints the 25 functions with the most own time in that stage (in the main process: use
 `--workers 1` to profile the parallel stages).
 """
@@ -79,7 +85,7 @@ from datasketch import MinHash, MinHashLSH
 
 from digest.cluster import group_events, link_storylines
 from digest.config import make_config
-from digest.engine import ENGINES, open_engine
+from digest.engine import ENGINES, Engine, open_engine
 from digest.model import BuildResult, Event, IngestResult, Segment, Story, Storyline
 from digest.pdf import render_edition, select_edition, write_atomically
 from digest.pipeline import check_accounting, read_articles, run_pipeline, tell_stories
@@ -508,11 +514,16 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
         meter.count(articles, "articles")
         stories = meter.run("align+compare+merge", lambda: tell_stories(events, engine))
         meter.count(articles, "articles")
-    result = BuildResult(
-        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=read.cleaned
-    )
-    pages = meter.run("render", lambda: _render(result, config.templates_dir, config.docs_dir))
-    meter.count(pages, "pages")
+        result = BuildResult(
+            stories=stories,
+            storylines=storylines,
+            rejected=ingested.rejected,
+            articles=read.cleaned,
+        )
+        pages = meter.run(
+            "render", lambda: _render(result, config.templates_dir, config.docs_dir, engine)
+        )
+        meter.count(pages, "pages")
     if options.site:
         meter.run("site", lambda: build_site(config.docs_dir, config.site_dir))
         meter.count(pages, "pages")
@@ -546,9 +557,12 @@ def _pdf(result: BuildResult, templates_dir: Path, work: Path) -> int:
     return rendered.pages
 
 
-def _render(result: BuildResult, templates_dir: Path, docs_dir: Path) -> int:
-    """Render and write the pages; return how many Markdown pages there are."""
-    pages = render_pages(result, templates_dir=templates_dir, locale="en")
+def _render(
+    result: BuildResult, templates_dir: Path, docs_dir: Path, engine: Engine | None = None
+) -> int:
+    """Render and write the pages (the event pages on `engine`, as `digest build` does);
+    return how many Markdown pages there are."""
+    pages = render_pages(result, templates_dir=templates_dir, locale="en", engine=engine)
     write_docs(pages, docs_dir)
     return sum(1 for path in pages if path.endswith(".md"))
 
