@@ -46,7 +46,9 @@ memory) and, at the end, each stage's growth exponent between consecutive sizes,
 log(t2/t1) / log(n2/n1), of wall and of CPU time: 1 is linear, 2 quadratic. CPU time is
 user + system time of the main process and of the local engine's workers (read from
 /proc while they live; a Dask cluster's workers are not counted): on a shared machine
-the wall time grows with the load, the CPU time much less. Memory is the main process's
+the wall time grows with the load, the CPU time much less. "2 free cores" estimates each
+stage's wall time on an idle 2-core machine from those CPU times (`free_cores_seconds`;
+for the sum, the sum of the stages'). Memory is the main process's
 maximum resident set size after the stage (`ru_maxrss`, so it only grows within a size),
 or with `--tracemalloc` the peak of Python allocations during the stage (which slows the
 stages down); beside it, the largest maximum RSS of a worker so far. The workers are
@@ -386,6 +388,10 @@ class Row:
     mebibytes: float
     cpu_seconds: float = 0.0
     """User + system time of this process and of its worker processes during the stage."""
+    main_cpu_seconds: float = 0.0
+    """… of this process alone: the part no worker can take (what 2 free cores cannot halve)."""
+    free_cores_seconds: float = 0.0
+    """What the stage would take on 2 free cores (`free_cores_seconds`)."""
     workers_mebibytes: float = 0.0
     """The largest maximum RSS of a worker process so far (0 without workers)."""
 
@@ -399,12 +405,14 @@ class Meter:
 
     def run(self, stage: str, work: Callable[[], T]) -> T:
         with self._memory() as memory, _profiled(stage == self.options.profile, stage):
-            cpu = cpu_seconds()
+            cpu, main = cpu_seconds(), time.process_time()
             started = time.perf_counter()
             value = work()
             seconds = time.perf_counter() - started
-            cpu = cpu_seconds() - cpu
-        self.rows.append(Row(stage, seconds, 0, "", memory(), cpu, workers_max_rss_mebibytes()))
+            cpu, main = cpu_seconds() - cpu, time.process_time() - main
+        free = free_cores_seconds(main, cpu)
+        workers = workers_max_rss_mebibytes()
+        self.rows.append(Row(stage, seconds, 0, "", memory(), cpu, main, free, workers))
         return value
 
     def count(self, items: int, unit: str) -> None:
@@ -428,6 +436,13 @@ class Meter:
 def max_rss_mebibytes() -> float:
     """The process's maximum resident set size so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def free_cores_seconds(main: float, cpu: float, cores: int = 2) -> float:
+    """What a stage would take on `cores` free cores, from its CPU times (`main` of this
+    process, `cpu` with the workers): the main process's share cannot be split, the rest
+    is spread over the cores. A lower bound: it ignores the workers' idle ends."""
+    return max(main, cpu / cores)
 
 
 def cpu_seconds() -> float:
@@ -642,14 +657,15 @@ def print_size(report: SizeReport, options: Options) -> None:
     print(f"baseline: {report.baseline.groups} near-duplicate groups\n")
     print(f"load average before the digest run: {report.digest.load:.2f}\n")
     print(
-        f"| stage | wall s | CPU s (with workers) | rate (wall) | {memory} (MiB) "
-        "| workers' max RSS (MiB) |"
+        f"| stage | wall s | CPU s (with workers) | CPU s (main process) | 2 free cores s "
+        f"| rate (wall) | {memory} (MiB) | workers' max RSS (MiB) |"
     )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in _rows_with_total(report):
         rate = f"{row.count / row.seconds:,.0f} {row.unit}/s" if row.seconds and row.count else "–"
         print(
-            f"| {row.stage} | {row.seconds:.2f} | {row.cpu_seconds:.2f} | {rate} "
+            f"| {row.stage} | {row.seconds:.2f} | {row.cpu_seconds:.2f} "
+            f"| {row.main_cpu_seconds:.2f} | {row.free_cores_seconds:.2f} | {rate} "
             f"| {row.mebibytes:,.1f} | {row.workers_mebibytes:,.1f} |"
         )
 
@@ -664,6 +680,8 @@ def _rows_with_total(report: SizeReport) -> list[Row]:
         "articles",
         max(row.mebibytes for row in no_site),
         sum(row.cpu_seconds for row in no_site),
+        sum(row.main_cpu_seconds for row in no_site),
+        sum(row.free_cores_seconds for row in no_site),
         max(row.workers_mebibytes for row in no_site),
     )
     return [*rows, total, report.baseline.row]
