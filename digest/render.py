@@ -113,7 +113,9 @@ def _check_ids(result: BuildResult) -> None:
 # --- events.json ------------------------------------------------------------------------
 
 
-def events_json(result: BuildResult, index: SiteIndex | None = None) -> str:
+def events_json(
+    result: BuildResult, index: SiteIndex | None = None, events: Sequence[str] | None = None
+) -> str:
     """Serialise the build as `events.json` (schema 1 of DESIGN.md), newest event first.
 
     Deterministic: events are sorted by date then id, storylines by id, rejected inputs by
@@ -122,11 +124,15 @@ def events_json(result: BuildResult, index: SiteIndex | None = None) -> str:
     Args:
         result: the pipeline's output.
         index: the same build indexed (`index_site`), when the caller has it already.
+        events: each entry's `event_json_text`, in the order of `index.entries`, when the
+            caller has them already (the engine's workers make them with the pages).
     """
     index = index or index_site(result)
+    if events is None:
+        events = [event_json_text(entry) for entry in index.entries]
     document = {
         "schema": SCHEMA_VERSION,
-        "events": [_event_json(entry) for entry in index.entries],
+        "events": _EVENTS_SLOT,
         "storylines": [
             {
                 "id": storyline.id,
@@ -151,7 +157,31 @@ def events_json(result: BuildResult, index: SiteIndex | None = None) -> str:
             for r in result.redirects
         ],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    # the first occurrence: "events" is the second key, after the schema's number
+    return text.replace(json.dumps(_EVENTS_SLOT), _json_array(events, indent=2), 1) + "\n"
+
+
+_EVENTS_SLOT = "\x00events\x00"
+"""Stands for the events in the document dumped around them: no string of the build can
+dump to the same text (its quotes and `\\` would be escaped)."""
+
+
+def event_json_text(entry: Entry) -> str:
+    """One event of `events.json`, as `json.dumps(…, indent=2)` writes it standing alone:
+    made with the event's page (in parallel), then put in its place in the array."""
+    return json.dumps(_event_json(entry), ensure_ascii=False, indent=2)
+
+
+def _json_array(items: Sequence[str], *, indent: int) -> str:
+    """The array of `items` (each dumped with indent 2 at level 0), as `json.dumps` with
+    indent 2 writes it inside an object at `indent` spaces: every line of an item moves
+    in by `indent + 2` (JSON text has no line break inside a string)."""
+    if not items:
+        return "[]"
+    inner = " " * (indent + 2)
+    body = ",\n".join(inner + item.replace("\n", "\n" + inner) for item in items)
+    return f"[\n{body}\n{' ' * indent}]"
 
 
 def _event_json(entry: Entry) -> dict[str, Any]:
@@ -280,6 +310,7 @@ def render_pages(
     env = _environment(templates_dir.resolve(), locale)
     site = index_site(result)
     rejected = _sorted_rejected(result.rejected)
+    event_pages, event_texts = _event_pages(site, templates_dir.resolve(), locale, engine)
     pages = {
         "index.md": _render(
             env,
@@ -292,14 +323,14 @@ def render_pages(
             earlier_events=HOME_EARLIER_EVENTS,
         ),
         "rejected.md": _render(env, "rejected.md.j2", rejected=rejected),
-        "events.json": events_json(result, site),
+        "events.json": events_json(result, site, event_texts),
         **_feeds(env, site, locale=locale, site_url=site_url),
         **_archive_pages(env, site),
         **_source_pages(env, site),
         **_storyline_pages(env, site),
         **_tag_pages(env, site),
     }
-    pages.update(_event_pages(site, templates_dir.resolve(), locale, engine))
+    pages.update(event_pages)
     pages.update(_redirect_pages(env, result))
     return pages
 
@@ -311,15 +342,20 @@ pickling a fraction of that."""
 
 def _event_pages(
     site: SiteIndex, templates_dir: Path, locale: str, engine: Engine | None
-) -> dict[str, str]:
-    """Each event's page, rendered on `engine` (or here), keyed by its path."""
+) -> tuple[dict[str, str], list[str]]:
+    """Each event's page keyed by its path, and its `event_json_text` in entry order,
+    made on `engine` (or here)."""
     render = functools.partial(_render_event_page, templates_dir, locale)
     items = [(entry, _entry_sources(entry, site)) for entry in site.entries]
     if engine is None:
-        texts = [render(item) for item in items]
+        rendered = [render(item) for item in items]
     else:
-        texts = engine.map(render, items, chunksize=EVENT_PAGES_PER_TASK)
-    return {f"events/{entry.id}.md": text for entry, text in zip(site.entries, texts, strict=True)}
+        rendered = engine.map(render, items, chunksize=EVENT_PAGES_PER_TASK)
+    pages = {
+        f"events/{entry.id}.md": page
+        for entry, (page, _) in zip(site.entries, rendered, strict=True)
+    }
+    return pages, [text for _, text in rendered]
 
 
 EntrySources = dict[str | None, Source]
@@ -331,10 +367,14 @@ def _entry_sources(entry: Entry, site: SiteIndex) -> EntrySources:
     return {key: site.sources[key] for key in keys}
 
 
-def _render_event_page(templates_dir: Path, locale: str, item: tuple[Entry, EntrySources]) -> str:
-    """An event's page (in a worker of the engine: the environment is made once there)."""
+def _render_event_page(
+    templates_dir: Path, locale: str, item: tuple[Entry, EntrySources]
+) -> tuple[str, str]:
+    """An event's page and its `event_json_text` (in a worker of the engine: the
+    environment is made once there)."""
     entry, sources = item
-    return _render_event(_environment(templates_dir, locale), entry, sources)
+    page = _render_event(_environment(templates_dir, locale), entry, sources)
+    return page, event_json_text(entry)
 
 
 @functools.lru_cache(maxsize=4)
