@@ -5,7 +5,14 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.similarity import NAME_MARK, _content_term, counted_terms, terms
+from digest.similarity import (
+    NAME_MARK,
+    _content_term,
+    counted_terms,
+    terms,
+    unmarked,
+    unmarked_terms,
+)
 from digest.text import words
 
 WORDS = st.sampled_from(
@@ -58,3 +65,8 @@ def test_counted_terms_keep_their_order(parts: list[tuple[str, str]]) -> None:
 @given(st.text())
 def test_counted_terms_keep_their_order_on_any_text(text: str) -> None:
     assert list(counted_terms(text).items()) == list(_counted_terms_word_by_word(text).items())
+
+
+@given(st.text())
+def test_unmarked_terms_are_the_terms_without_their_marks(text: str) -> None:
+    assert unmarked_terms(text) == {unmarked(term) for term in terms(text)}
