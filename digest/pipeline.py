@@ -48,34 +48,34 @@ class AccountingError(RuntimeError):
     """An article went missing or was counted twice: a bug in digest, never bad input."""
 
 
-def run_pipeline(config: BuildConfig, stored: Snapshot | None = None) -> BuildResult:
+def run_pipeline(
+    config: BuildConfig, stored: Snapshot | None = None, engine: Engine | None = None
+) -> BuildResult:
     """Read, clean, segment, group, align, compare and merge: everything but the output.
 
-    Reading to segmenting (per file) and telling the stories (per event) run on the
-    engine of `config` (`digest.engine`); grouping runs here, on everything at once.
-    With a `stored` state, only new and changed articles are grouped, ids stay stable
-    and unchanged events keep their stories (digest/incremental.py).
+    Reading to segmenting (per file) and telling the stories (per event) run on
+    `engine`, or on one opened for `config` (`digest.engine`); grouping runs here, on
+    everything at once. With a `stored` state, only new and changed articles are
+    grouped, ids stay stable and unchanged events keep their stories
+    (digest/incremental.py).
     """
-    with open_engine(config) as engine:
-        if stored is not None:
-            return _run_incremental(config, stored, engine)
-        read = read_articles(config.inputs, engine)
-        ingested = read.ingested
-        log.info(
-            "read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected)
-        )
-        events = group_events(
-            read.segments, threshold=config.cluster_threshold, embed=_embedder(config)
-        )
-        events, storylines = link_storylines(events)
-        log.info(
-            "%d segments in %d events, %d storylines",
-            len(read.segments),
-            len(events),
-            len(storylines),
-        )
-        check_accounting(ingested, events)
-        stories = tell_stories(events, engine)
+    if engine is None:
+        with open_engine(config) as opened:
+            return run_pipeline(config, stored, opened)
+    if stored is not None:
+        return _run_incremental(config, stored, engine)
+    read = read_articles(config.inputs, engine)
+    ingested = read.ingested
+    log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
+    events = group_events(
+        read.segments, threshold=config.cluster_threshold, embed=_embedder(config)
+    )
+    events, storylines = link_storylines(events)
+    log.info(
+        "%d segments in %d events, %d storylines", len(read.segments), len(events), len(storylines)
+    )
+    check_accounting(ingested, events)
+    stories = tell_stories(events, engine)
     return BuildResult(
         stories=stories, storylines=storylines, rejected=ingested.rejected, articles=read.cleaned
     )
@@ -212,8 +212,7 @@ def write_digest(config: BuildConfig) -> BuildResult:
     from digest.render import write_docs
 
     stored = _load_state(config)
-    result = run_pipeline(config, stored)
-    rendered = _render_site(result, config, stored)
+    result, rendered = _run_and_render(config, stored)
     written = write_docs(rendered.pages, config.docs_dir, rendered.kept)
     log.info("%d pages changed in %s", len(written), config.docs_dir)
     _save_state(config, stored, result, rendered)
@@ -238,8 +237,7 @@ def build(config: BuildConfig) -> BuildResult:
         recover(config.docs_dir)
         recover(config.site_dir)
         stored = _load_state(config)
-        result = run_pipeline(config, stored)
-        rendered = _render_site(result, config, stored)
+        result, rendered = _run_and_render(config, stored)
         with _staged(config.docs_dir, copy_current=True) as docs:
             _write_staged_docs(rendered, config, docs)
             if config.build_site:
@@ -285,22 +283,34 @@ def _save_state(
     save_state(config.state_path, stored, snapshot)
 
 
-def _render_site(result: BuildResult, config: BuildConfig, stored: Snapshot | None) -> RenderedSite:
-    """Render the pages; with a state, only those whose file in the docs is not the same."""
+def _run_and_render(
+    config: BuildConfig, stored: Snapshot | None
+) -> tuple[BuildResult, RenderedSite]:
+    """The pipeline and the pages, on one engine (a Dask cluster starts once)."""
+    with open_engine(config) as engine:
+        result = run_pipeline(config, stored, engine)
+        return result, _render_site(result, config, stored, engine)
+
+
+def _render_site(
+    result: BuildResult, config: BuildConfig, stored: Snapshot | None, engine: Engine
+) -> RenderedSite:
+    """Render the pages, the event pages on `engine`; with a state, only those whose
+    file in the docs is not the same."""
     from digest.render import RenderCache, RenderOptions, intact_pages, render_site
 
     options = RenderOptions(
         templates_dir=config.templates_dir, locale=config.locale, site_url=config.site_url
     )
-    if stored is None:
-        return render_site(result, options)
-    recorded = {path: (page.key, page.stamp) for path, page in stored.pages.items()}
-    cache = RenderCache(
-        pages=intact_pages(config.docs_dir, recorded),
-        entities={c.story_key: c.entities for c in stored.event_caches.values()},
-        fragments={c.json_key: c.json for c in stored.event_caches.values()},
-    )
-    return render_site(result, options, cache)
+    cache = None
+    if stored is not None:
+        recorded = {path: (page.key, page.stamp) for path, page in stored.pages.items()}
+        cache = RenderCache(
+            pages=intact_pages(config.docs_dir, recorded),
+            entities={c.story_key: c.entities for c in stored.event_caches.values()},
+            fragments={c.json_key: c.json for c in stored.event_caches.values()},
+        )
+    return render_site(result, options, cache, engine)
 
 
 @contextmanager

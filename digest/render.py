@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from digest import feeds
 from digest.config import PROJECT_ROOT
+from digest.engine import Engine
 from digest.entities import Entity
 from digest.i18n import install_i18n, load_translations
 from digest.markdown_text import is_web_url, md_block, md_inline, md_url, yaml_str
@@ -178,16 +179,23 @@ def _events_document(result: BuildResult, fragments: Sequence[str]) -> str:
 
 
 def _events_json_cached(
-    result: BuildResult, site: SiteIndex, keys: _PageKeys | None, cache: RenderCache | None
+    result: BuildResult,
+    site: SiteIndex,
+    keys: _PageKeys | None,
+    cache: RenderCache | None,
+    made: Mapping[str, str],
 ) -> tuple[str, dict[str, str], dict[str, str]]:
-    """`events.json`, each event's entry kept from `cache` while its key is the same; with
-    the key of each event's entry (by event id) and the entries (by key)."""
+    """`events.json`, each event's entry kept from `cache` while its key is the same, or
+    taken from `made` (by event id: made with the event's page); with the key of each
+    event's entry (by event id) and the entries (by key)."""
     if keys is None:
-        return events_json(result, site), {}, {}
+        entries = [made.get(e.id) or _event_fragment(e) for e in site.entries]
+        return _events_document(result, entries), {}, {}
     known = cache.fragments if cache else {}
     json_keys = {e.id: keys.of("events.json", keys.entry(e)) for e in site.entries}
     fragments = {
-        json_keys[e.id]: known.get(json_keys[e.id]) or _event_fragment(e) for e in site.entries
+        json_keys[e.id]: known.get(json_keys[e.id]) or made.get(e.id) or _event_fragment(e)
+        for e in site.entries
     }
     text = _events_document(result, [fragments[json_keys[e.id]] for e in site.entries])
     return text, json_keys, fragments
@@ -292,7 +300,12 @@ def _sorted_rejected(rejected: Iterable[Rejected]) -> list[Rejected]:
 
 
 def render_pages(
-    result: BuildResult, *, templates_dir: Path, locale: str, site_url: str | None = None
+    result: BuildResult,
+    *,
+    templates_dir: Path,
+    locale: str,
+    site_url: str | None = None,
+    engine: Engine | None = None,
 ) -> dict[str, str]:
     """Render every generated docs file, keyed by its path relative to the docs dir.
 
@@ -304,12 +317,14 @@ def render_pages(
         locale: Babel locale for dates and numbers, e.g. `en`, `fr`.
         site_url: the site's address (`BuildConfig.site_url`), for absolute links in the
             feeds; without it the feeds' links are relative to the feeds' own address.
+        engine: where the event pages are rendered (`digest.engine`; in parallel: they
+            are most of the time); None: in this process. The same text either way.
 
     Raises:
         ValueError: an event or storyline id is unsafe as a file name or used twice.
     """
     options = RenderOptions(templates_dir=templates_dir, locale=locale, site_url=site_url)
-    return render_site(result, options).pages
+    return render_site(result, options, engine=engine).pages
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -353,14 +368,19 @@ class RenderedSite:
 
 
 def render_site(
-    result: BuildResult, options: RenderOptions, cache: RenderCache | None = None
+    result: BuildResult,
+    options: RenderOptions,
+    cache: RenderCache | None = None,
+    engine: Engine | None = None,
 ) -> RenderedSite:
     """Render the generated docs files, except those `cache` says are unchanged.
 
     Without a `cache` (or without `result.cache`, the story keys of a build with a
     state) every page is rendered, as `render_pages` does. With one, a page is rendered
     only when its key differs from the one in `cache.pages`; the pages rendered and
-    those kept are byte for byte those of rendering everything (tested).
+    those kept are byte for byte those of rendering everything (tested). The event pages
+    to render are rendered on `engine` (in parallel: they are most of the time), or in
+    this process without one; the same text either way.
 
     Raises:
         ValueError: an event or storyline id is unsafe as a file name or used twice.
@@ -376,14 +396,17 @@ def render_site(
     keys = _PageKeys(site, story_keys, _render_fingerprint(options)) if result.cache else None
     out = _Pages(env, keys, cache.pages if cache else {})
     _index_pages(out, site, result)
-    out.pages["events.json"], json_keys, fragments = _events_json_cached(result, site, keys, cache)
+    to_render = [entry for entry in site.entries if out.event_to_render(entry)]
+    event_pages, made = _event_pages(to_render, site, options, engine)
+    out.pages.update(event_pages)
+    out.pages["events.json"], json_keys, fragments = _events_json_cached(
+        result, site, keys, cache, made
+    )
     _feeds(out, site, locale=options.locale, site_url=options.site_url)
     _archive_pages(out, site)
     _source_pages(out, site)
     _storyline_pages(out, site)
     _tag_pages(out, site)
-    for entry in site.entries:
-        out.add_event(entry, site)
     out.pages.update(_redirect_pages(env, result))
     return RenderedSite(
         pages=out.pages,
@@ -479,14 +502,15 @@ class _Pages:
                 return
         self.pages[path] = _render(self.env, template, **context)
 
-    def add_event(self, entry: Entry, site: SiteIndex) -> None:
+    def event_to_render(self, entry: Entry) -> bool:
+        """Whether the page of `entry` must be rendered (else it is kept as it is)."""
         path = f"events/{entry.id}.md"
         if self.keys is not None:
             key = self.page_keys[path] = self.keys.of("event.md.j2", self.keys.entry(entry))
             if self._reusable.get(path) == key:
                 self.kept.add(path)
-                return
-        self.pages[path] = _render_event(self.env, entry, site)
+                return False
+        return True
 
 
 def _render_fingerprint(options: RenderOptions) -> str:
@@ -508,6 +532,46 @@ def _files_fingerprint(templates_dir: Path, locale: str, site_url: str) -> str:
                 digest.update(path.relative_to(root).as_posix().encode("utf-8"))
                 digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+EVENT_PAGES_PER_TASK = 16
+"""Event pages rendered per task of the engine: a page takes milliseconds, its event's
+pickling a fraction of that."""
+
+
+def _event_pages(
+    entries: Sequence[Entry], site: SiteIndex, options: RenderOptions, engine: Engine | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The pages of `entries` keyed by their path, and their `events.json` entries
+    (`_event_fragment`) by event id, made on `engine` (or here)."""
+    render = functools.partial(_render_event_page, options.templates_dir.resolve(), options.locale)
+    items = [(entry, _entry_sources(entry, site)) for entry in entries]
+    if engine is None:
+        rendered = [render(item) for item in items]
+    else:
+        rendered = engine.map(render, items, chunksize=EVENT_PAGES_PER_TASK)
+    pairs = list(zip(entries, rendered, strict=True))
+    pages = {f"events/{entry.id}.md": page for entry, (page, _) in pairs}
+    return pages, {entry.id: fragment for entry, (_, fragment) in pairs}
+
+
+EntrySources = dict[str | None, Source]
+"""The outlets of an event's members, by `source_key`: what its page needs of the index."""
+
+
+def _entry_sources(entry: Entry, site: SiteIndex) -> EntrySources:
+    keys = dict.fromkeys(source_key(segment.source) for segment in entry.event.segments)
+    return {key: site.sources[key] for key in keys}
+
+
+def _render_event_page(
+    templates_dir: Path, locale: str, item: tuple[Entry, EntrySources]
+) -> tuple[str, str]:
+    """An event's page and its `events.json` entry (in a worker of the engine: the
+    environment is made once there)."""
+    entry, sources = item
+    page = _render_event(_environment(templates_dir, locale), entry, sources)
+    return page, _event_fragment(entry)
 
 
 @functools.lru_cache(maxsize=4)
@@ -598,9 +662,9 @@ def _render(env: Environment, template: str, **context: Any) -> str:
     return env.get_template(template).render(**context)
 
 
-def _render_event(env: Environment, entry: Entry, site: SiteIndex) -> str:
+def _render_event(env: Environment, entry: Entry, sources: EntrySources) -> str:
     members = tuple(
-        _Member(number=n, segment=segment, source=site.sources[source_key(segment.source)])
+        _Member(number=n, segment=segment, source=sources[source_key(segment.source)])
         for n, segment in enumerate(entry.event.segments, start=1)
     )
     numbers = {member.segment.id: member.number for member in members}

@@ -96,20 +96,17 @@ def term_counts(texts: Iterable[str]) -> Counter[str]:
 
 
 def counted_terms(text: str) -> Counter[str]:
-    """`Counter(terms(text))`, computed once per distinct word rather than per word.
+    """`Counter(terms(text))`, with its terms in the same order (first occurrence).
 
-    A word is a name (marked) when capitalised and not at a sentence start. Only the
-    text's first word starts a sentence unless a word ends in `.`, `!` or `?`; then the
-    count falls back to walking the words in order.
+    A word is a name (marked) when capitalised, except the text's first word, which
+    starts a sentence (`words` never ends a word in `.`, `!` or `?`, so no later word
+    does, as in `terms`). The words are counted by `Counter` itself, through a cache
+    from each word to its marked term: the grouping counts every segment's terms, and a
+    Python loop over the words was most of that time.
     """
     found = list(words(text))
-    counts: Counter[str] = Counter()
-    for word, n in Counter(found).items():
-        if word[-1:] in ".!?":
-            return Counter(terms(text))
-        term, capitalised = _content_term(word)
-        if term is not None:
-            counts[NAME_MARK + term if capitalised else term] += n
+    counts = Counter(map(_MARKED_TERMS.__getitem__, found))
+    counts.pop("", None)  # the stop words
     if found:
         term, capitalised = _content_term(found[0])
         if term is not None and capitalised:  # the first word starts a sentence
@@ -118,6 +115,23 @@ def counted_terms(text: str) -> Counter[str]:
             if not counts[NAME_MARK + term]:
                 del counts[NAME_MARK + term]
     return counts
+
+
+class _MarkedTerms(dict[str, str]):
+    """Each word's term, marked when capitalised ("" for a stop word), computed on first
+    use; emptied when it holds `MARKED_TERMS_CACHED` words (a cache, bounded)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= MARKED_TERMS_CACHED:
+            self.clear()
+        term, capitalised = _content_term(word)
+        marked = "" if term is None else NAME_MARK + term if capitalised else term
+        self[word] = marked
+        return marked
+
+
+MARKED_TERMS_CACHED = 1 << 19  # words; about 100 MB when full
+_MARKED_TERMS = _MarkedTerms()
 
 
 def unmarked_terms(text: str) -> frozenset[str]:

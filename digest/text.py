@@ -92,7 +92,7 @@ def words(text: str) -> Iterator[str]:
     >>> list(words("Around 350,000 Syrians (U.N.) fled."))
     ['Around', '350,000', 'Syrians', 'U.N', 'fled']
     """
-    return iter([word.rstrip(".,") for word in _WORD.findall(text)])
+    return iter(_WORD.findall(text))  # a match ends in a letter or digit, never in `.` or `,`
 
 
 def strip_control_characters(text: str) -> str:

@@ -27,7 +27,8 @@ What it does, for each size N:
    starts here; a local pool starts in the first stage that needs it),
    ingest+clean+segment (`read_articles`, files in parallel), cluster (`group_events` +
    `link_storylines` + `check_accounting`, in this process), align+compare+merge
-   (`tell_stories`, events in parallel), render (`render_pages` + `write_docs`), and
+   (`tell_stories`, events in parallel), render (`render_pages`, event pages in
+   parallel, + `write_docs`), and
    with `--site` the MkDocs build (`build_site`), and with `--pdf` the whole briefing as
    a PDF (what `digest pdf` does after the pipeline; pages/s in the table).
 3. Runs the baseline of issue 6 on the same files, in another fresh process: read the
@@ -40,12 +41,19 @@ later each round with their own ids (`synthetic_events`), each site rendered and
 a fresh process, with the build's wall and CPU time, the maximum RSS before and after
 it, and the sizes of the search index and of the HTML.
 
-It prints one Markdown table per size (seconds, articles/s or pages/s, memory) and, at
-the end, each stage's growth exponent between consecutive sizes,
-log(t2/t1) / log(n2/n1): 1 is linear, 2 quadratic. Memory is the process's maximum
-resident set size after the stage (`ru_maxrss`, so it only grows within a size), or with
-`--tracemalloc` the peak of Python allocations during the stage (which slows the stages
-down); both are of the main process only, not of the engine's workers. `--profile STAGE`
+It prints one Markdown table per size (wall seconds, CPU seconds, articles/s or pages/s,
+memory) and, at the end, each stage's growth exponent between consecutive sizes,
+log(t2/t1) / log(n2/n1), of wall and of CPU time: 1 is linear, 2 quadratic. CPU time is
+user + system time of the main process and of the local engine's workers (read from
+/proc while they live; a Dask cluster's workers are not counted): on a shared machine
+the wall time grows with the load, the CPU time much less. "2 free cores" estimates each
+stage's wall time on an idle 2-core machine from those CPU times (`free_cores_seconds`;
+for the sum, the sum of the stages'). Memory is the main process's
+maximum resident set size after the stage (`ru_maxrss`, so it only grows within a size),
+or with `--tracemalloc` the peak of Python allocations during the stage (which slows the
+stages down); beside it, the largest maximum RSS of a worker so far. The workers are
+spawned here (the stages run in a spawned process), where `digest build` forks them: each
+imports digest once, about a second of CPU that a build does not pay. `--profile STAGE`
 prints the 25 functions with the most own time in that stage (in the main process: use
 `--workers 1` to profile the parallel stages).
 """
@@ -56,6 +64,7 @@ import argparse
 import cProfile
 import hashlib
 import math
+import os
 import pickle
 import pstats
 import random
@@ -70,7 +79,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import pairwise
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from pathlib import Path
 from typing import TypeVar
 
@@ -78,7 +87,7 @@ from datasketch import MinHash, MinHashLSH
 
 from digest.cluster import group_events, link_storylines
 from digest.config import make_config
-from digest.engine import ENGINES, open_engine
+from digest.engine import ENGINES, Engine, open_engine
 from digest.model import BuildResult, Event, IngestResult, Segment, Story, Storyline
 from digest.pdf import render_edition, select_edition, write_atomically
 from digest.pipeline import check_accounting, read_articles, run_pipeline, tell_stories
@@ -377,6 +386,14 @@ class Row:
     count: int
     unit: str
     mebibytes: float
+    cpu_seconds: float = 0.0
+    """User + system time of this process and of its worker processes during the stage."""
+    main_cpu_seconds: float = 0.0
+    """… of this process alone: the part no worker can take (what 2 free cores cannot halve)."""
+    free_cores_seconds: float = 0.0
+    """What the stage would take on 2 free cores (`free_cores_seconds`)."""
+    workers_mebibytes: float = 0.0
+    """The largest maximum RSS of a worker process so far (0 without workers)."""
 
 
 @dataclass(slots=True)
@@ -388,16 +405,19 @@ class Meter:
 
     def run(self, stage: str, work: Callable[[], T]) -> T:
         with self._memory() as memory, _profiled(stage == self.options.profile, stage):
+            cpu, main = cpu_seconds(), time.process_time()
             started = time.perf_counter()
             value = work()
             seconds = time.perf_counter() - started
-        self.rows.append(Row(stage, seconds, 0, "", memory()))
+            cpu, main = cpu_seconds() - cpu, time.process_time() - main
+        free = free_cores_seconds(main, cpu)
+        workers = workers_max_rss_mebibytes()
+        self.rows.append(Row(stage, seconds, 0, "", memory(), cpu, main, free, workers))
         return value
 
     def count(self, items: int, unit: str) -> None:
         """Set what the last stage processed, for its rate."""
-        last = self.rows[-1]
-        self.rows[-1] = Row(last.stage, last.seconds, items, unit, last.mebibytes)
+        self.rows[-1] = replace(self.rows[-1], count=items, unit=unit)
 
     @contextmanager
     def _memory(self) -> Iterator[Callable[[], float]]:
@@ -416,6 +436,50 @@ class Meter:
 def max_rss_mebibytes() -> float:
     """The process's maximum resident set size so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def free_cores_seconds(main: float, cpu: float, cores: int = 2) -> float:
+    """What a stage would take on `cores` free cores, from its CPU times (`main` of this
+    process, `cpu` with the workers): the main process's share cannot be split, the rest
+    is spread over the cores. A lower bound: it ignores the workers' idle ends."""
+    return max(main, cpu / cores)
+
+
+def cpu_seconds() -> float:
+    """User + system time of this process, of its children that ended, and of the live
+    ones (the engine's pool workers; read from /proc, so Linux only)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = sum(_proc_cpu_seconds(pid) for pid in _live_children())
+    return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime + live
+
+
+def _live_children() -> list[int]:
+    """The process ids of this process's live multiprocessing children (pool workers)."""
+    return [child.pid for child in active_children() if child.pid is not None]
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:  # it ended meanwhile: RUSAGE_CHILDREN has it once it is waited for
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def workers_max_rss_mebibytes() -> float:
+    """The largest maximum RSS of a child process: live ones (VmHWM) and ended ones."""
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return max([ended, *(_proc_peak_mebibytes(pid) for pid in _live_children())])
+
+
+def _proc_peak_mebibytes(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match[1]) / 1024 if match else 0.0
 
 
 @contextmanager
@@ -437,6 +501,8 @@ def _profiled(enabled: bool, stage: str) -> Iterator[None]:
 class DigestRun:
     rows: tuple[Row, ...]
     counts: dict[str, int]
+    load: float
+    """The 1-minute load average when the run started."""
 
 
 def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
@@ -449,6 +515,7 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
         engine=options.engine,
         scheduler=options.scheduler,
     )
+    load = os.getloadavg()[0]
     meter = Meter(options)
     with ExitStack() as stack:
         engine = meter.run("engine start", lambda: stack.enter_context(open_engine(config)))
@@ -462,11 +529,16 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
         meter.count(articles, "articles")
         stories = meter.run("align+compare+merge", lambda: tell_stories(events, engine))
         meter.count(articles, "articles")
-    result = BuildResult(
-        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=read.cleaned
-    )
-    pages = meter.run("render", lambda: _render(result, config.templates_dir, config.docs_dir))
-    meter.count(pages, "pages")
+        result = BuildResult(
+            stories=stories,
+            storylines=storylines,
+            rejected=ingested.rejected,
+            articles=read.cleaned,
+        )
+        pages = meter.run(
+            "render", lambda: _render(result, config.templates_dir, config.docs_dir, engine)
+        )
+        meter.count(pages, "pages")
     if options.site:
         meter.run("site", lambda: build_site(config.docs_dir, config.site_dir))
         meter.count(pages, "pages")
@@ -481,7 +553,7 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
         "storylines": len(storylines),
         "pages": pages,
     }
-    return DigestRun(rows=tuple(meter.rows), counts=counts)
+    return DigestRun(rows=tuple(meter.rows), counts=counts, load=load)
 
 
 def _cluster(
@@ -500,9 +572,12 @@ def _pdf(result: BuildResult, templates_dir: Path, work: Path) -> int:
     return rendered.pages
 
 
-def _render(result: BuildResult, templates_dir: Path, docs_dir: Path) -> int:
-    """Render and write the pages; return how many Markdown pages there are."""
-    pages = render_pages(result, templates_dir=templates_dir, locale="en")
+def _render(
+    result: BuildResult, templates_dir: Path, docs_dir: Path, engine: Engine | None = None
+) -> int:
+    """Render and write the pages (the event pages on `engine`, as `digest build` does);
+    return how many Markdown pages there are."""
+    pages = render_pages(result, templates_dir=templates_dir, locale="en", engine=engine)
     write_docs(pages, docs_dir)
     return sum(1 for path in pages if path.endswith(".md"))
 
@@ -580,11 +655,19 @@ def print_size(report: SizeReport, options: Options) -> None:
         f"{counts['storylines']} storylines → {counts['pages']} Markdown pages"
     )
     print(f"baseline: {report.baseline.groups} near-duplicate groups\n")
-    print(f"| stage | seconds | rate | {memory} (MiB) |")
-    print("|---|---:|---:|---:|")
+    print(f"load average before the digest run: {report.digest.load:.2f}\n")
+    print(
+        f"| stage | wall s | CPU s (with workers) | CPU s (main process) | 2 free cores s "
+        f"| rate (wall) | {memory} (MiB) | workers' max RSS (MiB) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in _rows_with_total(report):
         rate = f"{row.count / row.seconds:,.0f} {row.unit}/s" if row.seconds and row.count else "–"
-        print(f"| {row.stage} | {row.seconds:.2f} | {rate} | {row.mebibytes:,.1f} |")
+        print(
+            f"| {row.stage} | {row.seconds:.2f} | {row.cpu_seconds:.2f} "
+            f"| {row.main_cpu_seconds:.2f} | {row.free_cores_seconds:.2f} | {rate} "
+            f"| {row.mebibytes:,.1f} | {row.workers_mebibytes:,.1f} |"
+        )
 
 
 def _rows_with_total(report: SizeReport) -> list[Row]:
@@ -596,6 +679,10 @@ def _rows_with_total(report: SizeReport) -> list[Row]:
         report.digest.counts["articles"],
         "articles",
         max(row.mebibytes for row in no_site),
+        sum(row.cpu_seconds for row in no_site),
+        sum(row.main_cpu_seconds for row in no_site),
+        sum(row.free_cores_seconds for row in no_site),
+        max(row.workers_mebibytes for row in no_site),
     )
     return [*rows, total, report.baseline.row]
 
@@ -606,17 +693,24 @@ def print_growth(reports: Sequence[SizeReport]) -> None:
         return
     pairs = list(pairwise(reports))
     header = " | ".join(f"{a.corpus.articles}→{b.corpus.articles}" for a, b in pairs)
-    print("\n## Growth exponents, log(t2/t1) / log(n2/n1)\n")
+    print("\n## Growth exponents, log(t2/t1) / log(n2/n1), of wall / CPU time\n")
     print(f"| stage | {header} |")
     print("|---|" + "---:|" * len(pairs))
     for stage in (row.stage for row in _rows_with_total(reports[0])):
-        cells = " | ".join(_exponent(stage, a, b) for a, b in pairs)
+        cells = " | ".join(
+            f"{_exponent(stage, a, b, cpu=False)} / {_exponent(stage, a, b, cpu=True)}"
+            for a, b in pairs
+        )
         print(f"| {stage} | {cells} |")
 
 
-def _exponent(stage: str, small: SizeReport, large: SizeReport) -> str:
-    t1 = {row.stage: row.seconds for row in _rows_with_total(small)}.get(stage)
-    t2 = {row.stage: row.seconds for row in _rows_with_total(large)}.get(stage)
+def _exponent(stage: str, small: SizeReport, large: SizeReport, *, cpu: bool) -> str:
+    def seconds(report: SizeReport) -> float | None:
+        rows = {row.stage: row for row in _rows_with_total(report)}
+        row = rows.get(stage)
+        return None if row is None else row.cpu_seconds if cpu else row.seconds
+
+    t1, t2 = seconds(small), seconds(large)
     n1, n2 = small.corpus.articles, large.corpus.articles
     if not t1 or not t2 or n1 == n2:
         return "–"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from dateutil import parser as dateparser
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.ingest.fields import parse_date, read_metadata
+from digest.ingest.fields import _DATE_DEFAULTS, parse_date, read_metadata
 
 
 @pytest.mark.parametrize(
@@ -74,3 +75,22 @@ def test_values_of_the_wrong_kind_are_skipped_with_notes() -> None:
         "ignored 'url' field that is not text",
         "ignored 'date' field that is not a date",
     )
+
+
+def _parse_date_with_dateutil(text: str) -> date | None:
+    """`parse_date` without its shortcut for `YYYY-MM-DD`."""
+    try:
+        first, second = (
+            dateparser.parse(text, default=default, ignoretz=True) for default in _DATE_DEFAULTS
+        )
+    except (ValueError, OverflowError):
+        return None
+    return first.date() if first.date() == second.date() else None
+
+
+@given(
+    st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99), st.sampled_from(["", " ", "T"])
+)
+def test_an_iso_day_reads_as_dateutil_reads_it(year: int, month: int, day: int, end: str) -> None:
+    text = f"{year:04d}-{month:02d}-{day:02d}{end}"
+    assert parse_date(text) == _parse_date_with_dateutil(text)

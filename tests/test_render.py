@@ -6,6 +6,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -490,6 +491,19 @@ def test_events_json_keeps_storylines_and_rejected_with_their_line() -> None:
             "reason": "invalid JSON: Expecting ',' delimiter",
         }
     ]
+
+
+@pytest.mark.parametrize("stories", [slice(None), slice(0)], ids=["events", "no events"])
+def test_events_json_is_what_json_dumps_writes_of_the_whole_document(stories: slice) -> None:
+    """The events are dumped one by one (with their pages) and set in place: the text is
+    still the document's plain `json.dumps`, even with a hostile string in it."""
+    hostile = '"events": "\\u0000events\\u0000" \x00events\x00 \n ]'
+    result = sample_result(title=hostile)
+    result = replace(result, stories=result.stories[stories], storylines=result.storylines[stories])
+    text = events_json(result)
+    expected = json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
+    assert text == expected
+    assert [e["title"] for e in json.loads(text)["events"]][:1] == [hostile][: len(result.stories)]
 
 
 def test_events_json_is_indented_utf8_ending_in_a_newline() -> None:

@@ -7,6 +7,7 @@ first line or a date from an `Updated:` line is the cleaner's job, not ingest's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -41,6 +42,9 @@ MAX_LINE_CHARS = 300
 _DATE_DEFAULTS = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2001, 2, 2, tzinfo=UTC))
 """Two fill-ins that differ in year, month and day: dateutil fills a missing part from
 its default (by default today), so a part the text lacks shows up as a difference."""
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +83,11 @@ def parse_date(text: str) -> date | None:
     >>> parse_date("yesterday") is None
     True
     """
+    if _ISO_DAY.fullmatch(text):  # most stated dates; dateutil reads them the same, slower
+        try:
+            return date.fromisoformat(text)
+        except ValueError:  # not a day of the calendar
+            return None
     try:
         first, second = (
             dateparser.parse(text, default=default, ignoretz=True) for default in _DATE_DEFAULTS
