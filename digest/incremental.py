@@ -71,7 +71,7 @@ from digest.state import (
 )
 
 if TYPE_CHECKING:
-    from digest.page_keys import RenderCache
+    from digest.render import RenderCache
 
 KEY_TERMS = 40  # heaviest terms of an event kept to find it again (CANDIDATE_TERMS is 30)
 KEY_MEMBERS = 5  # members whose title and lead give an event's key terms

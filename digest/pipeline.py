@@ -269,7 +269,7 @@ def _save_state(
     """Save the state after publishing: a build killed before leaves the previous one."""
     from digest.incremental import next_snapshot
     from digest.input_cache import ingest_fingerprint
-    from digest.page_keys import page_stamps
+    from digest.render import page_stamps
 
     if config.state_path is None or stored is None:
         return
@@ -287,8 +287,7 @@ def _save_state(
 
 def _render_site(result: BuildResult, config: BuildConfig, stored: Snapshot | None) -> RenderedSite:
     """Render the pages; with a state, only those whose file in the docs is not the same."""
-    from digest.page_keys import RenderCache, intact_pages
-    from digest.render import RenderOptions, render_site
+    from digest.render import RenderCache, RenderOptions, intact_pages, render_site
 
     options = RenderOptions(
         templates_dir=config.templates_dir, locale=config.locale, site_url=config.site_url

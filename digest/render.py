@@ -9,7 +9,9 @@ in the feeds, whose templates are autoescaped XML).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
+import hashlib
 import json
 import logging
 import posixpath
@@ -17,8 +19,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,10 +30,10 @@ from markupsafe import Markup
 
 from digest import feeds
 from digest.config import PROJECT_ROOT
+from digest.entities import Entity
 from digest.i18n import install_i18n, load_translations
 from digest.markdown_text import is_web_url, md_block, md_inline, md_url, yaml_str
 from digest.model import BuildResult, Difference, Redirect, Rejected, Segment
-from digest.page_keys import PageKeys, RenderCache, render_fingerprint
 from digest.site_index import (
     UNKNOWN_SOURCE,
     Day,
@@ -176,7 +178,7 @@ def _events_document(result: BuildResult, fragments: Sequence[str]) -> str:
 
 
 def _events_json_cached(
-    result: BuildResult, site: SiteIndex, keys: PageKeys | None, cache: RenderCache | None
+    result: BuildResult, site: SiteIndex, keys: _PageKeys | None, cache: RenderCache | None
 ) -> tuple[str, dict[str, str], dict[str, str]]:
     """`events.json`, each event's entry kept from `cache` while its key is the same; with
     the key of each event's entry (by event id) and the entries (by key)."""
@@ -320,6 +322,27 @@ class RenderOptions:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RenderCache:
+    """What a build with a state rendered, so that the next one renders only what changed.
+
+    Every key is a hash of what a page (or an `events.json` entry) is made from: the
+    stories by their `incremental.story_key` (with the code of the stages in the state's
+    fingerprint), everything else the template reads by value, and the code, templates,
+    catalogs, locale and site address of the rendering (`_render_fingerprint`).
+    """
+
+    pages: Mapping[str, str] = field(default_factory=dict)
+    """The key of each generated page, by path in the docs dir. Given to `render_site`:
+    only the pages whose file in the docs still holds what that key made."""
+    entities: Mapping[str, tuple[Entity, ...]] = field(default_factory=dict)
+    """The names each story holds (`find_entities`), by story key."""
+    fragments: Mapping[str, str] = field(default_factory=dict)
+    """Entries of `events.json`, by their key."""
+    json_keys: Mapping[str, str] = field(default_factory=dict)
+    """The key of each event's `events.json` entry, by event id (made by `render_site`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RenderedSite:
     pages: dict[str, str]
     """The pages rendered, by path in the docs dir."""
@@ -350,15 +373,7 @@ def render_site(
         result,
         entities={i: known[k] for i, k in story_keys.items() if k in known},
     )
-    keys = (
-        PageKeys(
-            site,
-            story_keys,
-            render_fingerprint(options.templates_dir, options.locale, options.site_url),
-        )
-        if result.cache
-        else None
-    )
+    keys = _PageKeys(site, story_keys, _render_fingerprint(options)) if result.cache else None
     out = _Pages(env, keys, cache.pages if cache else {})
     _index_pages(out, site, result)
     out.pages["events.json"], json_keys, fragments = _events_json_cached(result, site, keys, cache)
@@ -400,10 +415,54 @@ def _index_pages(out: _Pages, site: SiteIndex, result: BuildResult) -> None:
     out.add("rejected.md", "rejected.md.j2", (rejected,), rejected=rejected)
 
 
+class _PageKeys:
+    """The key of each page: a hash of what its template reads (see `RenderCache`)."""
+
+    def __init__(self, site: SiteIndex, story_keys: Mapping[str, str], fingerprint: str) -> None:
+        self._site = site
+        self._story_keys = story_keys
+        self._fingerprint = fingerprint
+        self._entries: dict[str, str] = {}
+
+    def of(self, template: str, parts: object) -> str:
+        shaped = json.dumps([self._fingerprint, template, self._shape(parts)], ensure_ascii=False)
+        return hashlib.sha256(shaped.encode("utf-8")).hexdigest()
+
+    def entry(self, entry: Entry) -> str:
+        """An event as every page shows it: its story, storyline, tags and outlets."""
+        if entry.id not in self._entries:
+            outlets = [self._site.sources[key] for key in entry.outlets]
+            parts = (entry.id, self._story_keys[entry.id], entry.storyline, entry.tags, outlets)
+            self._entries[entry.id] = self.of("entry", parts)
+        return self._entries[entry.id]
+
+    def _shape(self, value: object) -> object:
+        """`value` as JSON, an `Entry` as its key (`entry`)."""
+        if value is None or isinstance(value, str | int | float):
+            return value
+        if isinstance(value, Entry):
+            return self.entry(value)
+        if isinstance(value, date | timedelta):
+            return str(value)
+        if isinstance(value, tuple | list):
+            return [self._shape(item) for item in value]
+        if isinstance(value, Mapping):
+            return [[self._shape(k), self._shape(v)] for k, v in value.items()]
+        if dataclasses.is_dataclass(value) and not isinstance(value, SiteIndex | type):
+            kind = type(value)
+            return [kind.__name__] + [self._shape(getattr(value, f)) for f in _fields(kind)]
+        raise TypeError(f"no page key for a {type(value).__name__}")
+
+
+@functools.cache
+def _fields(kind: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 class _Pages:
     """The pages of a build as they are rendered, or kept when their key is unchanged."""
 
-    def __init__(self, env: Environment, keys: PageKeys | None, kept: Mapping[str, str]) -> None:
+    def __init__(self, env: Environment, keys: _PageKeys | None, kept: Mapping[str, str]) -> None:
         self.env = env
         self.keys = keys
         self.pages: dict[str, str] = {}
@@ -428,6 +487,27 @@ class _Pages:
                 self.kept.add(path)
                 return
         self.pages[path] = _render_event(self.env, entry, site)
+
+
+def _render_fingerprint(options: RenderOptions) -> str:
+    """A hash of what rendering depends on besides the build: digest's code (all of it:
+    the pages' shape comes from several modules), its catalogs, the templates, the
+    locale and the site's address."""
+    return _files_fingerprint(
+        options.templates_dir.resolve(), options.locale, options.site_url or ""
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _files_fingerprint(templates_dir: Path, locale: str, site_url: str) -> str:
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(json.dumps([locale, site_url]).encode("utf-8"))
+    for root, pattern in ((package, "*.py"), (package / "locales", "*.po"), (templates_dir, "*")):
+        for path in sorted(root.rglob(pattern)):
+            if path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode("utf-8"))
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=4)
@@ -692,6 +772,36 @@ def write_docs(pages: Mapping[str, str], docs_dir: Path, kept: Iterable[str] = (
     ]
     _remove_stale(docs_dir, keep={*files, *kept})
     return written
+
+
+def page_stamps(docs_dir: Path, paths: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """The stamp (size, mtime in nanoseconds) of each of these docs files there is.
+
+    Not the inode: a copy of the docs that keeps the times (`cp -a`, `rsync -a`, the
+    bench's kept builds) keeps what was rendered too.
+    """
+    stamps: dict[str, tuple[int, ...]] = {}
+    for path in paths:
+        try:
+            status = (docs_dir / path).stat()
+        except OSError:
+            continue
+        stamps[path] = (status.st_size, status.st_mtime_ns)
+    return stamps
+
+
+def intact_pages(
+    docs_dir: Path, recorded: Mapping[str, tuple[str, tuple[int, ...]]]
+) -> dict[str, str]:
+    """The key of each recorded page whose file still has the stamp recorded after it was
+    written: a file written since (by hand, by a build without the state) is made again.
+
+    Args:
+        docs_dir: the published docs.
+        recorded: each page's key and stamp, by path (the build state's).
+    """
+    stamps = page_stamps(docs_dir, recorded)
+    return {path: key for path, (key, stamp) in recorded.items() if stamps.get(path) == stamp}
 
 
 def _check_generated_path(path: str) -> None:

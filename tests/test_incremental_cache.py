@@ -23,9 +23,14 @@ import digest.render
 from digest.config import make_config
 from digest.ingest import FoundFile, Outcome
 from digest.model import BuildCache
-from digest.page_keys import RenderCache
 from digest.pipeline import build
-from digest.render import RenderOptions, events_json, render_pages, render_site
+from digest.render import (
+    RenderCache,
+    RenderOptions,
+    events_json,
+    render_pages,
+    render_site,
+)
 from digest.state import SCHEMA_VERSION
 from tests.conftest import SEEDS
 from tests.test_incremental import EVENT_A, EVENT_C, NEW_HEADLINE, UNRELATED, files
