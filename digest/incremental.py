@@ -16,6 +16,11 @@ build from scratch, is in docs/about/incremental.md:
    Storylines the same way, by their events.
 4. An event whose members (and their content) and title are unchanged reuses its stored
    story: align, compare and merge run only for the others.
+5. Storylines are linked over all events from each event's term counts, kept in the state
+   with its story key (`_storyline_terms`): the same storylines as counting again.
+
+The input files themselves are skipped by digest/input_cache.py, and the pages of what
+did not change by `render.render_site`; `next_snapshot` keeps what both need.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class EventCache:
     entities: tuple[Entity, ...]
     """The names its story holds (`entities.find_entities`)."""
     json_key: str
-    """What its entry of `events.json` was made from (`render.PageKeys`)."""
+    """What its entry of `events.json` was made from (a page key of `render.render_site`)."""
     json: str
     """That entry, as `events.json` holds it."""
 
