@@ -109,16 +109,18 @@ def update_digest(
     options: Options,
     tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
     hashes: Mapping[str, str] | None = None,
+    prepared: Mapping[str, tuple[CleanArticle, tuple[Segment, ...]]] | None = None,
 ) -> BuildResult:
     """Build the result of `ingested` from the stored state, redoing only what changed.
 
     With an empty state (a first build) the result is the same as a build without one.
-    `hashes` are the articles' `hash_article`, when the caller has them already.
+    `hashes` are the articles' `hash_article`, and `prepared` articles cleaned and
+    segmented (by id), when the caller has them already.
     """
     reusable = stored.fingerprint == options.fingerprint
     hashes = hashes or {a.id: hash_article(a) for a in ingested.articles}
     kept = _kept_articles(ingested.articles, hashes, stored if reusable else None)
-    cleaned, segments = _clean_and_segment(ingested.articles, kept)
+    cleaned, segments = _clean_and_segment(ingested.articles, kept, prepared or {})
     if reusable and not options.rebuild and stored.events:
         events = _regroup(segments, set(kept), stored, options.threshold)
     else:
@@ -258,15 +260,23 @@ def _kept_articles(
 
 
 def _clean_and_segment(
-    articles: Sequence[Article], kept: Mapping[str, StoredArticle]
+    articles: Sequence[Article],
+    kept: Mapping[str, StoredArticle],
+    prepared: Mapping[str, tuple[CleanArticle, tuple[Segment, ...]]],
 ) -> tuple[tuple[CleanArticle, ...], list[Segment]]:
+    """Each article cleaned and segmented: as stored when kept, as `prepared` when that
+    was made of the same article (an id held by two files is the first file's), else here."""
     cleaned: list[CleanArticle] = []
     segments: list[Segment] = []
     for article in articles:
         previous = kept.get(article.id)
+        made = prepared.get(article.id)
         if previous and previous.clean:
             cleaned.append(previous.clean)
             segments.extend(previous.segments)
+        elif made and made[0].article == article:
+            cleaned.append(made[0])
+            segments.extend(made[1])
         else:
             fresh = clean(article)
             cleaned.append(fresh)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +51,13 @@ def ingest_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def read_inputs_cached(paths: Sequence[Path], stored: Snapshot) -> CachedRead:
+FileReader = Callable[[Sequence[FoundFile]], Sequence[Sequence[Outcome]]]
+"""Reads files as `read_input_file` does, each file's outcomes in the order given."""
+
+
+def read_inputs_cached(
+    paths: Sequence[Path], stored: Snapshot, read_files: FileReader | None = None
+) -> CachedRead:
     """Read the input files under `paths`, reusing what `stored` says unchanged ones yield.
 
     A file the last build read is reused only when every article it yielded is in the
@@ -60,23 +66,33 @@ def read_inputs_cached(paths: Sequence[Path], stored: Snapshot) -> CachedRead:
     Args:
         paths: folders and files to read, as `read_inputs` takes them.
         stored: the last build's state.
+        read_files: reads the files to read, all at once (on the build's engine, say);
+            by default one after the other here.
     """
     recorded = stored.files
     articles = {i: (a.hash, a.clean.article) for i, a in stored.articles.items() if a.clean}
+    started = time.time_ns()
+    found_files = list(find_input_files(paths))
+    stamps = [_stamp(found.path) for found in found_files]
+    reused = [
+        _recorded_outcomes(recorded.get(str(found.path.absolute())), found.name, stamp, articles)
+        for found, stamp in zip(found_files, stamps, strict=True)
+    ]
+    to_read = [
+        found for found, outcomes in zip(found_files, reused, strict=True) if outcomes is None
+    ]
+    fresh = iter((read_files or _read_here)(to_read))
     read: list[tuple[FoundFile, Sequence[Outcome]]] = []
     files: list[ReadFile] = []
     hashes: dict[str, str] = {}
-    started = time.time_ns()
-    for found in find_input_files(paths):
+    for found, stamp, kept in zip(found_files, stamps, reused, strict=True):
         path = str(found.path.absolute())
-        stamp = _stamp(found.path)
         record = recorded.get(path)
-        outcomes = _recorded_outcomes(record, found.name, stamp, articles)
-        if outcomes is None or record is None:
-            outcomes = read_input_file(found)
+        if kept is None or record is None:
+            outcomes: Sequence[Outcome] = next(fresh)
             yielded = _yielded(outcomes)
         else:
-            yielded = record.yielded
+            outcomes, yielded = kept, record.yielded
         read.append((found, outcomes))
         for item in yielded:  # the first article of an id is the one collected
             if not isinstance(item, Rejected):
@@ -89,6 +105,10 @@ def read_inputs_cached(paths: Sequence[Path], stored: Snapshot) -> CachedRead:
         files=tuple(files),
         hashes={article.id: hashes[article.id] for article in ingested.articles},
     )
+
+
+def _read_here(found_files: Sequence[FoundFile]) -> list[list[Outcome]]:
+    return [read_input_file(found) for found in found_files]
 
 
 def _stamp(path: Path) -> tuple[int, ...] | None:

@@ -161,7 +161,18 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
     from digest.incremental import Options, update_digest
     from digest.input_cache import read_inputs_cached
 
-    read = read_inputs_cached(config.inputs, stored)
+    prepared: SegmentedArticles = {}
+
+    def read_files(found: Sequence[FoundFile]) -> list[list[Outcome]]:
+        """Read, clean and segment the files on the engine, keeping what they made."""
+        files = [FoundFile(path=f.path.absolute(), name=f.name) for f in found]
+        read = engine.map(_read_file, files, chunksize=FILES_PER_TASK)
+        for _, articles in read:
+            for article_id, made in articles.items():
+                prepared.setdefault(article_id, made)
+        return [outcomes for outcomes, _ in read]
+
+    read = read_inputs_cached(config.inputs, stored, read_files)
     ingested = read.ingested
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
     options = Options(
@@ -171,7 +182,12 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
         embed=_embedder(config),
     )
     result = update_digest(
-        ingested, stored, options, lambda events: tell_stories(events, engine), read.hashes
+        ingested,
+        stored,
+        options,
+        lambda events: tell_stories(events, engine),
+        read.hashes,
+        prepared,
     )
     check_accounting(ingested, [s.event for s in result.stories])
     log.info("%d events, %d redirects", len(result.stories), len(result.redirects))

@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 
+import digest.incremental
 import digest.ingest
 import digest.input_cache
+import digest.pipeline
 import digest.render
 from digest.config import make_config
 from digest.ingest import FoundFile, Outcome
@@ -64,6 +66,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return read(found)
 
     monkeypatch.setattr(digest.input_cache, "read_input_file", spy)
+    monkeypatch.setattr(digest.pipeline, "read_input_file", spy)  # its engine's reader
     monkeypatch.setattr(digest.input_cache, "RACY_SECONDS", -1.0)
     return names
 
@@ -304,3 +307,25 @@ def test_a_render_cache_without_story_keys_renders_everything() -> None:
     rendered = render_site(result, OPTIONS, RenderCache(pages={"index.md": "whatever"}))
     assert rendered.kept == frozenset()
     assert rendered.pages == render_pages(result, templates_dir=TEMPLATES, locale="en")
+
+
+def test_a_build_with_a_state_cleans_the_files_it_reads_on_the_engine(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading, cleaning and segmenting run together on the engine (`pipeline._read_file`),
+    as without a state: nothing is cleaned again in this process."""
+    read_on_engine: list[str] = []
+    read_file = digest.pipeline._read_file
+
+    def spy(found: FoundFile) -> Any:
+        read_on_engine.append(found.name)
+        return read_file(found)
+
+    def refuse(article: object) -> None:
+        raise AssertionError("cleaned again in the build's process")
+
+    monkeypatch.setattr(digest.pipeline, "_read_file", spy)
+    monkeypatch.setattr(digest.incremental, "clean", refuse)
+    run(inputs, tmp_path)
+    assert sorted(read_on_engine) == sorted(p.name for p in inputs.iterdir())
+    assert documents(tmp_path)["events"]
