@@ -308,7 +308,7 @@ def render_pages(
     """
     _check_ids(result)
     env = _environment(templates_dir.resolve(), locale)
-    site = index_site(result)
+    site = index_site(result, engine)
     rejected = _sorted_rejected(result.rejected)
     event_pages, event_texts = _event_pages(site, templates_dir.resolve(), locale, engine)
     pages = {
