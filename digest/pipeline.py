@@ -252,8 +252,8 @@ def _save_state(config: BuildConfig, stored: Snapshot | None, result: BuildResul
 
 
 def _pages(result: BuildResult, config: BuildConfig) -> dict[str, str]:
-    """Render the pages, the event pages on the engine of `config` (a small build's fit
-    in one task and stay in this process)."""
+    """Render the pages, the event pages on the engine of `config` (a small build's
+    pages fit in one task and stay in this process)."""
     from digest.render import render_pages
 
     with open_engine(config) as engine:

@@ -300,8 +300,9 @@ def render_pages(
         locale: Babel locale for dates and numbers, e.g. `en`, `fr`.
         site_url: the site's address (`BuildConfig.site_url`), for absolute links in the
             feeds; without it the feeds' links are relative to the feeds' own address.
-        engine: where the event pages are rendered (`digest.engine`; in parallel: they
-            are most of the time); None: in this process. The same text either way.
+        engine: where the event pages, their parts of `events.json` and the stories'
+            names are made (`digest.engine`; in parallel: they are most of the time);
+            None: in this process. The same text either way.
 
     Raises:
         ValueError: an event or storyline id is unsafe as a file name or used twice.
