@@ -175,7 +175,12 @@ def _events_document(result: BuildResult, fragments: Sequence[str]) -> str:
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if not fragments:
         return text
-    return text.replace(EVENTS_PLACEHOLDER, '"events": [\n' + ",\n".join(fragments) + "\n  ]", 1)
+    head, tail = text.split(EVENTS_PLACEHOLDER, 1)
+    parts = [head, '"events": [\n']
+    for fragment in fragments:  # one join at the end: the 100,000-article file is 255 MB
+        parts += (fragment, ",\n")
+    parts[-1] = "\n  ]"
+    return "".join([*parts, tail])
 
 
 def _events_json_cached(
@@ -317,8 +322,9 @@ def render_pages(
         locale: Babel locale for dates and numbers, e.g. `en`, `fr`.
         site_url: the site's address (`BuildConfig.site_url`), for absolute links in the
             feeds; without it the feeds' links are relative to the feeds' own address.
-        engine: where the event pages are rendered (`digest.engine`; in parallel: they
-            are most of the time); None: in this process. The same text either way.
+        engine: where the event pages, their parts of `events.json` and the stories'
+            names are made (`digest.engine`; in parallel: they are most of the time);
+            None: in this process. The same text either way.
 
     Raises:
         ValueError: an event or storyline id is unsafe as a file name or used twice.
@@ -392,6 +398,7 @@ def render_site(
     site = index_site(
         result,
         entities={i: known[k] for i, k in story_keys.items() if k in known},
+        engine=engine,
     )
     keys = _PageKeys(site, story_keys, _render_fingerprint(options)) if result.cache else None
     out = _Pages(env, keys, cache.pages if cache else {})

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from digest.engine import Engine
 from digest.entities import Entity, EntityKind, expand_acronyms, find_entities, merge_spellings
 from digest.model import BuildResult, Difference, Event, Story, Storyline
 from digest.slugs import page_slug, source_slug, unique_slugs
@@ -168,22 +169,34 @@ class SiteIndex:
     """The names each event's story holds (`find_entities`), by event id."""
 
 
+STORIES_PER_TASK = 64
+"""Stories whose names are found per task of the engine (about a millisecond each)."""
+
+
 def index_site(
-    result: BuildResult, entities: Mapping[str, tuple[Entity, ...]] | None = None
+    result: BuildResult,
+    entities: Mapping[str, tuple[Entity, ...]] | None = None,
+    engine: Engine | None = None,
 ) -> SiteIndex:
     """Index the build once, so that no page has to search it.
 
     `entities` are the names found in some stories already, by event id (an incremental
-    build keeps those of unchanged stories); the others' are found here.
+    build keeps those of unchanged stories); the others' are found on `engine`
+    (`digest.engine`), or here when None.
     """
     storylines = {storyline.id: storyline for storyline in result.storylines}
     stories = _newest_first(result.stories)
     known = entities or {}
+    unnamed = [story for story in stories if story.event.id not in known]
+    texts = [tuple(s.text for s in story.sentences) for story in unnamed]
+    named = (
+        engine.map(find_entities, texts, chunksize=STORIES_PER_TASK)
+        if engine is not None
+        else [find_entities(sentences) for sentences in texts]
+    )
+    fresh = {story.event.id: names for story, names in zip(unnamed, named, strict=True)}
     found = {
-        story.event.id: known[story.event.id]
-        if story.event.id in known
-        else find_entities(s.text for s in story.sentences)
-        for story in stories
+        s.event.id: known[s.event.id] if s.event.id in known else fresh[s.event.id] for s in stories
     }
     tags = _tags(found.values())
     entries = tuple(
