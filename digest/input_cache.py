@@ -73,22 +73,22 @@ def read_inputs_cached(
     articles = {i: (a.hash, a.clean.article) for i, a in stored.articles.items() if a.clean}
     started = time.time_ns()
     found_files = list(find_input_files(paths))
+    paths_found = [str(found.path.absolute()) for found in found_files]
     stamps = [_stamp(found.path) for found in found_files]
+    records = [recorded.get(path) for path in paths_found]
     reused = [
-        _recorded_outcomes(recorded.get(str(found.path.absolute())), found.name, stamp, articles)
-        for found, stamp in zip(found_files, stamps, strict=True)
+        _recorded_outcomes(record, found.name, stamp, articles)
+        for found, stamp, record in zip(found_files, stamps, records, strict=True)
     ]
-    to_read = [
-        found for found, outcomes in zip(found_files, reused, strict=True) if outcomes is None
-    ]
+    to_read = [found for found, kept in zip(found_files, reused, strict=True) if kept is None]
     fresh = iter((read_files or _read_here)(to_read))
     read: list[tuple[FoundFile, Sequence[Outcome]]] = []
     files: list[ReadFile] = []
     hashes: dict[str, str] = {}
-    for found, stamp, kept in zip(found_files, stamps, reused, strict=True):
-        path = str(found.path.absolute())
-        record = recorded.get(path)
-        if kept is None or record is None:
+    for found, path, stamp, record, kept in zip(
+        found_files, paths_found, stamps, records, reused, strict=True
+    ):
+        if kept is None or record is None:  # a file reused always has its record
             outcomes: Sequence[Outcome] = next(fresh)
             yielded = _yielded(outcomes)
         else:
