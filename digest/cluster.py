@@ -470,7 +470,7 @@ def _average_linkage(
         _, a, b = heapq.heappop(heap)
         if a not in members or b not in members:
             continue
-        joined = _joined_span(span[a], span[b])
+        joined = joined_span(span[a], span[b])
         if joined and joined[1] - joined[0] > EVENT_WINDOW_DAYS:
             continue
         if direction and not _stories_agree(direction[a], direction[b]):
@@ -506,7 +506,8 @@ def _stories_agree(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
     return norms == 0.0 or float(a @ b) >= GROUP_AGREEMENT * norms
 
 
-def _joined_span(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[int, int] | None:
+def joined_span(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The days two groups cover together (ordinal days; None: no dated member)."""
     if a is None or b is None:
         return a or b
     return (min(a[0], b[0]), max(a[1], b[1]))

@@ -41,6 +41,7 @@ from digest.cluster import (
     SHORT_TERMS,
     Embedder,
     group_events,
+    joined_span,
     link_storylines,
     make_events,
     segment_links,
@@ -57,6 +58,7 @@ from digest.model import (
     ReadFile,
     Rejected,
     Segment,
+    SegmentedArticles,
     Story,
 )
 from digest.segment import split_segments
@@ -109,7 +111,7 @@ def update_digest(
     options: Options,
     tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
     hashes: Mapping[str, str] | None = None,
-    prepared: Mapping[str, tuple[CleanArticle, tuple[Segment, ...]]] | None = None,
+    prepared: SegmentedArticles | None = None,
 ) -> BuildResult:
     """Build the result of `ingested` from the stored state, redoing only what changed.
 
@@ -262,7 +264,7 @@ def _kept_articles(
 def _clean_and_segment(
     articles: Sequence[Article],
     kept: Mapping[str, StoredArticle],
-    prepared: Mapping[str, tuple[CleanArticle, tuple[Segment, ...]]],
+    prepared: SegmentedArticles,
 ) -> tuple[tuple[CleanArticle, ...], list[Segment]]:
     """Each article cleaned and segmented: as stored when kept, as `prepared` when that
     was made of the same article (an id held by two files is the first file's), else here."""
@@ -426,7 +428,7 @@ def _average_linkage(
         _, x, y = heapq.heappop(heap)
         if x not in members or y not in members or (stored[x] and stored[y]):
             continue
-        joined = _joined(spans[x], spans[y])
+        joined = joined_span(spans[x], spans[y])
         if joined and joined[1] - joined[0] > EVENT_WINDOW_DAYS:
             continue
         merged = sorted(members.pop(x) + members.pop(y))
@@ -453,12 +455,6 @@ def _average_linkage(
 def _span_of(members: Iterable[str], days: Mapping[str, int | None]) -> tuple[int, int] | None:
     dated = [d for m in members if (d := days[m]) is not None]
     return (min(dated), max(dated)) if dated else None
-
-
-def _joined(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[int, int] | None:
-    if a is None or b is None:
-        return a or b
-    return (min(a[0], b[0]), max(a[1], b[1]))
 
 
 # --- Stories ----------------------------------------------------------------------------

@@ -107,6 +107,10 @@ class Segment:
         return self.article.published
 
 
+SegmentedArticles = dict[str, tuple[CleanArticle, tuple[Segment, ...]]]
+"""Articles cleaned and split into segments, by article id (one file's, or a build's)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
     """Segments that report one happening."""

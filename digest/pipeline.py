@@ -33,6 +33,7 @@ from digest.model import (
     Event,
     IngestResult,
     Segment,
+    SegmentedArticles,
     Story,
 )
 from digest.segment import split_segments
@@ -96,10 +97,6 @@ class ReadArticles:
     ingested: IngestResult
     cleaned: tuple[CleanArticle, ...]
     segments: tuple[Segment, ...]
-
-
-SegmentedArticles = dict[str, tuple[CleanArticle, tuple[Segment, ...]]]
-"""Each article id read from a file, with the first article of that id cleaned and split."""
 
 
 def read_articles(paths: Sequence[Path], engine: Engine) -> ReadArticles:
