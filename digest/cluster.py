@@ -20,14 +20,14 @@ How it decides (the full account, with measured figures, is in docs/about/groupi
    pairs (missing pairs count as 0) merge, while that mean reaches the threshold and
    the merged group's dates span at most `EVENT_WINDOW_DAYS`. With embeddings, two
    groups of headlines merge only if their mean embeddings also agree
-   (`GROUP_AGREEMENT`): pairs of look-alike headlines can link, their stories cannot.
+   (`linkage.GROUP_AGREEMENT`): pairs of look-alike headlines can link, their stories
+   cannot. The loop is `linkage.average_linkage`, shared with incremental builds.
 5. Events whose whole texts are similar at a lower threshold, within
    `STORYLINE_WINDOW_DAYS`, form a storyline.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
 from collections import Counter, defaultdict
@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix, triu  # type: ignore[import-untyped]
 
+from digest.linkage import EVENT_WINDOW_DAYS, average_linkage
 from digest.model import Event, Segment, Storyline
 from digest.similarity import NAME_MARK, cosine, counted_terms, terms, unmarked
 from digest.text import fold, slugify
@@ -50,7 +51,6 @@ RARE_POSTING = 50  # a heavy term of at most this many segments is a candidate o
 INDEX_TERMS = 12  # heaviest terms of an event that find candidate storyline links
 MAX_POSTING = 2000  # a heavy term shared by more segments than this finds no candidates
 CENTROID_TERMS = 300  # an event's centroid keeps its heaviest terms only (speed, noise)
-EVENT_WINDOW_DAYS = 7  # reports of one event come within a week; three weeks on is an update
 NEIGHBOURS = 5  # nearest neighbours per segment: fewer than the reports of a small event
 NEIGHBOUR_FLOOR = 0.1  # below this a candidate is no neighbour (unrelated articles: < 0.09)
 LEAD_CHARS = 1000  # character n-grams are taken from the title and this much of the text
@@ -64,8 +64,6 @@ DEFAULT_THRESHOLD = 0.17  # mean link to merge: one shared neighbour in 1 + NEIG
 SPARSE_PAIR_WEIGHT = DEFAULT_THRESHOLD / SPARSE_COSINE  # such a pair links at the threshold
 EMBEDDING_FLOOR = 0.2  # with --embeddings: two headlines' cosine that adds nothing (unrelated)
 EMBEDDING_SPAN = 0.3  # … and that above the floor which agrees fully (0.5: one story)
-GROUP_AGREEMENT = 0.4  # … two groups' mean embeddings closer than this are two stories:
-# on uci-headlines the Sbarro and Mt. Gox bankruptcies met at 0.36, merges of one story ≥ 0.43
 STORYLINE_WINDOW_DAYS = 45  # a developing story: the December and January displacements
 STORYLINE_THRESHOLD = 0.25  # lower than the event threshold: same story, other happening
 
@@ -91,17 +89,18 @@ def group_events(
     Returns:
         Events newest first; each segment is in exactly one event.
     """
-    ordered = sorted(segments, key=_visit_key)
+    ordered = sorted(segments, key=visit_key)
     words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
     days = [s.published.toordinal() if s.published else None for s in ordered]
     headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
-    groups = _average_linkage(_links(ordered, words, headlines), threshold, days, headlines)
+    links = _links(ordered, words, headlines)
+    groups = average_linkage(links, threshold, days, directions=headlines)
     sibling_dates = _sibling_dates(ordered, groups)
     events = [
         _make_event([ordered[i] for i in members], _centroid(members, words), sibling_dates)
         for members in groups
     ]
-    return _newest_first(_unique_ids(events))
+    return newest_first(_unique_ids(events))
 
 
 def _centroid(members: list[int], words: _TermMatrix) -> Vector:
@@ -440,79 +439,6 @@ def _lookup(matrix: csr_matrix, pairs: NDArray[np.int64]) -> NDArray[np.float64]
     return np.asarray(matrix[pairs[:, 0], pairs[:, 1]]).ravel()
 
 
-def _average_linkage(
-    links: Pairs,
-    threshold: float,
-    days: list[int | None],
-    headlines: NDArray[np.float32] | None = None,
-) -> list[list[int]]:
-    """Merge the two groups with the highest mean link while it reaches `threshold`.
-
-    The mean runs over every cross pair of members, a missing link counting as 0, so
-    one strong pair cannot chain two events together. Groups whose dated members would
-    span more than `EVENT_WINDOW_DAYS` do not merge (`days`: each item's ordinal day,
-    None when undated), nor, given `headlines` (embeddings, zeros where none), groups
-    whose summed embeddings disagree (`_stories_agree`). Ties go to the lower group ids,
-    which follow the visit order: the result does not depend on input order.
-    """
-    count = len(days)
-    members: dict[int, list[int]] = {i: [i] for i in range(count)}
-    span: dict[int, tuple[int, int] | None] = {i: (d, d) if d else None for i, d in enumerate(days)}
-    direction = {} if headlines is None else dict(enumerate(headlines.astype(np.float64)))
-    total: dict[int, dict[int, float]] = {i: {} for i in range(count)}
-    for (i, j), value in links.items():
-        total[i][j] = value
-        total[j][i] = value
-    heap = [(-v, i, j) for (i, j), v in links.items() if v >= threshold]
-    heapq.heapify(heap)
-    next_id = count
-    while heap:
-        _, a, b = heapq.heappop(heap)
-        if a not in members or b not in members:
-            continue
-        joined = joined_span(span[a], span[b])
-        if joined and joined[1] - joined[0] > EVENT_WINDOW_DAYS:
-            continue
-        if direction and not _stories_agree(direction[a], direction[b]):
-            continue
-        merged = members.pop(a) + members.pop(b)
-        if direction:
-            direction[next_id] = direction.pop(a) + direction.pop(b)
-        neighbours = total.pop(a)
-        for other, value in total.pop(b).items():
-            neighbours[other] = neighbours.get(other, 0.0) + value
-        neighbours.pop(a, None)
-        neighbours.pop(b, None)
-        members[next_id], span[next_id], total[next_id] = merged, joined, neighbours
-        for other, value in sorted(neighbours.items()):
-            total[other].pop(a, None)
-            total[other].pop(b, None)
-            total[other][next_id] = value
-            if value / (len(merged) * len(members[other])) >= threshold:
-                heapq.heappush(heap, (-value / (len(merged) * len(members[other])), other, next_id))
-        next_id += 1
-    return [sorted(m) for _, m in sorted(members.items())]
-
-
-def _stories_agree(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
-    """Whether two groups' summed headline embeddings point the same way (`GROUP_AGREEMENT`).
-
-    Headline pairs link on a few shared words ("Sbarro files for bankruptcy", "Mt. Gox
-    files for bankruptcy"), and the pair-level agreement lets some of them through; the
-    groups' mean embeddings, averaged over many rewrites, tell the two stories apart. A
-    group without embedded members (articles) has no say.
-    """
-    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return norms == 0.0 or float(a @ b) >= GROUP_AGREEMENT * norms
-
-
-def joined_span(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[int, int] | None:
-    """The days two groups cover together (ordinal days; None: no dated member)."""
-    if a is None or b is None:
-        return a or b
-    return (min(a[0], b[0]), max(a[1], b[1]))
-
-
 def _sibling_dates(segments: Sequence[Segment], groups: list[list[int]]) -> dict[str, date]:
     """Date the sections of an undated roundup by the events their dated siblings joined.
 
@@ -533,7 +459,8 @@ def _sibling_dates(segments: Sequence[Segment], groups: list[list[int]]) -> dict
     return inferred
 
 
-def _visit_key(segment: Segment) -> tuple[date, str]:
+def visit_key(segment: Segment) -> tuple[date, str]:
+    """The order segments are numbered in: by date (undated last), then id."""
     return (segment.published or date.max, segment.id)
 
 
@@ -549,7 +476,7 @@ def _weighted_counts(segment: Segment) -> dict[str, float]:
 
 
 def _make_event(members: list[Segment], centroid: Vector, sibling_dates: dict[str, date]) -> Event:
-    ordered = tuple(sorted(members, key=_visit_key))
+    ordered = tuple(sorted(members, key=visit_key))
     dates = [d for s in ordered if (d := s.published or sibling_dates.get(s.id)) is not None]
     first = min(dates) if dates else None
     title = choose_title(ordered, centroid)
@@ -586,7 +513,7 @@ def _unique_ids(events: list[Event]) -> list[Event]:
     return result
 
 
-def _newest_first(events: list[Event]) -> tuple[Event, ...]:
+def newest_first(events: Iterable[Event]) -> tuple[Event, ...]:
     return tuple(sorted(events, key=lambda e: (-(e.date or date.min).toordinal(), e.id)))
 
 
@@ -696,16 +623,26 @@ def segment_terms(segment: Segment) -> dict[str, float]:
 
 
 def segment_links(
-    segments: Sequence[Segment], counts: Mapping[str, dict[str, float]]
-) -> dict[tuple[str, str], float]:
+    segments: Sequence[Segment],
+    counts: Mapping[str, dict[str, float]],
+    embed: Embedder | None = None,
+) -> tuple[dict[tuple[str, str], float], NDArray[np.float32] | None]:
     """The links `group_events` computes among `segments` alone, keyed by segment ids.
 
     `counts` holds each segment's `segment_terms` by id (computed once by the caller).
-    Each pair is keyed once, `(earlier, later)` in visit order (date, then id).
+    Each pair is keyed once, `(earlier, later)` in visit order (date, then id). With
+    `embed`, also the segments' headline embeddings, one row each in the given order
+    (zeros for articles), as `group_events` uses them.
     """
-    ordered = sorted(segments, key=_visit_key)
+    ordered = sorted(segments, key=visit_key)
     words = _tfidf_matrix(counts[s.id] for s in ordered)
-    return {(ordered[i].id, ordered[j].id): v for (i, j), v in _links(ordered, words).items()}
+    headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
+    pairs = _links(ordered, words, headlines)
+    links = {(ordered[i].id, ordered[j].id): v for (i, j), v in pairs.items()}
+    if headlines is None:
+        return links, None
+    row = {s.id: i for i, s in enumerate(ordered)}
+    return links, headlines[[row[s.id] for s in segments]]
 
 
 def make_events(
@@ -716,7 +653,7 @@ def make_events(
     Term weights come from the grouped segments; `counts` holds their `segment_terms`
     by id. The ids are not made unique (the caller decides them).
     """
-    ordered = sorted((s for group in groups for s in group), key=_visit_key)
+    ordered = sorted((s for group in groups for s in group), key=visit_key)
     index = {s.id: i for i, s in enumerate(ordered)}
     members = [sorted(index[s.id] for s in group) for group in groups]
     words = _tfidf_matrix(counts[s.id] for s in ordered)

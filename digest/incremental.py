@@ -26,7 +26,6 @@ did not change by `render.render_site`; `next_snapshot` keeps what both need.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import math
 from collections import Counter, defaultdict
@@ -37,17 +36,18 @@ from typing import TYPE_CHECKING
 
 from digest.clean import clean
 from digest.cluster import (
-    EVENT_WINDOW_DAYS,
     SHORT_TERMS,
     Embedder,
     group_events,
-    joined_span,
     link_storylines,
     make_events,
+    newest_first,
     segment_links,
     segment_terms,
     storyline_terms,
+    visit_key,
 )
+from digest.linkage import EVENT_WINDOW_DAYS, average_linkage
 from digest.model import (
     Article,
     BuildCache,
@@ -97,7 +97,8 @@ class Options:
     rebuild: bool = False
     """Group every article from scratch (ids and cached stories are still kept)."""
     embed: Embedder | None = None
-    """Sentence embeddings for the grouping from scratch (`cluster.group_events`)."""
+    """Sentence embeddings for headline-only items (`cluster.group_events`, and the links
+    of new segments to stored events)."""
 
 
 def hash_article(article: Article) -> str:
@@ -124,11 +125,11 @@ def update_digest(
     kept = _kept_articles(ingested.articles, hashes, stored if reusable else None)
     cleaned, segments = _clean_and_segment(ingested.articles, kept, prepared or {})
     if reusable and not options.rebuild and stored.events:
-        events = _regroup(segments, set(kept), stored, options.threshold)
+        events = _regroup(segments, set(kept), stored, options.threshold, options.embed)
     else:
         events = list(group_events(segments, threshold=options.threshold, embed=options.embed))
     named, event_redirects = keep_event_ids(events, stored)
-    ordered = _newest_first(named)
+    ordered = newest_first(named)
     keys = {event.id: story_key(event, hashes) for event in ordered}
     terms = _storyline_terms(ordered, keys, stored.event_caches if reusable else {})
     linked, found = link_storylines(ordered, [terms[e.id] for e in ordered])
@@ -290,7 +291,11 @@ def _clean_and_segment(
 
 
 def _regroup(
-    segments: Sequence[Segment], kept: set[str], stored: Snapshot, threshold: float
+    segments: Sequence[Segment],
+    kept: set[str],
+    stored: Snapshot,
+    threshold: float,
+    embed: Embedder | None = None,
 ) -> list[Event]:
     """Events: the stored ones with their unchanged members, joined by the new segments."""
     by_id = {s.id: s for s in segments}
@@ -300,21 +305,48 @@ def _regroup(
     }
     groups = {event_id: members for event_id, members in groups.items() if members}
     placed = {m for members in groups.values() for m in members}
-    fresh = sorted((s for s in segments if s.id not in placed), key=_visit_key)
+    fresh = sorted((s for s in segments if s.id not in placed), key=visit_key)
     counts = _TermCounts()
     candidates = _candidate_events(fresh, groups, stored, by_id, counts)
     context = [*fresh, *(by_id[m] for event_id in candidates for m in groups[event_id])]
-    clusters = [groups[event_id] for event_id in candidates] + [[s.id] for s in fresh]
-    links = segment_links(context, counts.of(context))
-    joined = _average_linkage(clusters, len(candidates), links, threshold, _days(by_id))
+    starts = [groups[event_id] for event_id in candidates] + [[s.id] for s in fresh]
+    joined = _link_groups(context, starts, len(candidates), counts, threshold, embed)
     final = groups | dict(zip(candidates, joined[: len(candidates)], strict=True))
-    same = {e for e, members in final.items() if tuple(members) == stored.events[e].members}
+    same = {e for e, members in final.items() if set(members) == set(stored.events[e].members)}
     changed = [[by_id[m] for m in final[e]] for e in sorted(final) if e not in same]
     new = [[by_id[m] for m in members] for members in joined[len(candidates) :]]
     unchanged = [_stored_story_event(stored.events[e], by_id) for e in sorted(same)]
     regrouped = [*changed, *new]
     made = make_events(regrouped, counts.of(s for group in regrouped for s in group))
     return [*unchanged, *made]
+
+
+def _link_groups(
+    context: Sequence[Segment],
+    starts: list[list[str]],
+    locked: int,
+    counts: _TermCounts,
+    threshold: float,
+    embed: Embedder | None,
+) -> list[list[str]]:
+    """`linkage.average_linkage` of the segments of `context` from the `starts` groups (by
+    segment id), the first `locked` of them stored events; members sorted by id.
+
+    Items are numbered in id order, so the links between two groups are summed in the
+    same order whatever order the segments came in.
+    """
+    ordered = sorted(context, key=lambda s: s.id)
+    number = {s.id: i for i, s in enumerate(ordered)}
+    links, headlines = segment_links(ordered, counts.of(ordered), embed)
+    joined = average_linkage(
+        {(number[a], number[b]): v for (a, b), v in links.items()},
+        threshold,
+        [s.published.toordinal() if s.published else None for s in ordered],
+        start=[[number[m] for m in group] for group in starts],
+        locked=locked,
+        directions=headlines,
+    )
+    return [[ordered[i].id for i in group] for group in joined]
 
 
 class _TermCounts:
@@ -391,72 +423,6 @@ def _days(by_id: Mapping[str, Segment]) -> dict[str, int | None]:
     return {i: s.published.toordinal() if s.published else None for i, s in by_id.items()}
 
 
-def _average_linkage(
-    clusters: list[list[str]],
-    locked: int,
-    links: Mapping[tuple[str, str], float],
-    threshold: float,
-    days: Mapping[str, int | None],
-) -> list[list[str]]:
-    """Average linkage from given clusters; the first `locked` (stored events) never merge
-    with each other, and keep their place in the result (grown or not).
-
-    The same rule as `cluster._average_linkage`: the two clusters with the highest mean
-    link over all their cross pairs (a missing link counts as 0) merge while it reaches
-    `threshold`, unless their dated members would span more than `EVENT_WINDOW_DAYS`.
-    """
-    owner = {m: c for c, members in enumerate(clusters) for m in members}
-    members = {c: list(m) for c, m in enumerate(clusters)}
-    spans = {c: _span_of(m, days) for c, m in members.items()}
-    stored = {c: c < locked for c in members}
-    total: dict[int, dict[int, float]] = {c: {} for c in members}
-    for (a, b), value in sorted(links.items()):
-        x, y = owner[a], owner[b]
-        if x != y:
-            total[x][y] = total[x].get(y, 0.0) + value
-            total[y][x] = total[y].get(x, 0.0) + value
-    heap = [
-        (-v / (len(members[x]) * len(members[y])), x, y)
-        for x in sorted(total)
-        for y, v in sorted(total[x].items())
-        if x < y and v / (len(members[x]) * len(members[y])) >= threshold
-    ]
-    heapq.heapify(heap)
-    slot = {c: c for c in members}  # result position of each live cluster
-    next_id = len(clusters)
-    while heap:
-        _, x, y = heapq.heappop(heap)
-        if x not in members or y not in members or (stored[x] and stored[y]):
-            continue
-        joined = joined_span(spans[x], spans[y])
-        if joined and joined[1] - joined[0] > EVENT_WINDOW_DAYS:
-            continue
-        merged = sorted(members.pop(x) + members.pop(y))
-        neighbours = total.pop(x)
-        for other, value in total.pop(y).items():
-            neighbours[other] = neighbours.get(other, 0.0) + value
-        neighbours.pop(x, None)
-        neighbours.pop(y, None)
-        members[next_id], spans[next_id], total[next_id] = merged, joined, neighbours
-        stored[next_id] = stored.pop(x) or stored.pop(y)
-        slot[next_id] = min(slot.pop(x), slot.pop(y))
-        for other, value in sorted(neighbours.items()):
-            total[other].pop(x, None)
-            total[other].pop(y, None)
-            total[other][next_id] = value
-            mean = value / (len(merged) * len(members[other]))
-            if mean >= threshold:
-                heapq.heappush(heap, (-mean, other, next_id))
-        next_id += 1
-    placed = sorted((slot[c], members[c]) for c in members)
-    return [m for _, m in placed]
-
-
-def _span_of(members: Iterable[str], days: Mapping[str, int | None]) -> tuple[int, int] | None:
-    dated = [d for m in members if (d := days[m]) is not None]
-    return (min(dated), max(dated)) if dated else None
-
-
 # --- Stories ----------------------------------------------------------------------------
 
 
@@ -511,14 +477,3 @@ def key_terms(segments: Sequence[Segment]) -> tuple[str, ...]:
         total.update(segment_terms(replace(segment, text=segment.text[:KEY_LEAD_CHARS])))
     heaviest = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
     return tuple(sorted(term for term, _ in heaviest))
-
-
-# --- Order ------------------------------------------------------------------------------
-
-
-def _visit_key(segment: Segment) -> tuple[date, str]:
-    return (segment.published or date.max, segment.id)
-
-
-def _newest_first(events: Iterable[Event]) -> tuple[Event, ...]:
-    return tuple(sorted(events, key=lambda e: (-(e.date or date.min).toordinal(), e.id)))

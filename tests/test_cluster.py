@@ -149,16 +149,6 @@ def test_headline_only_items_of_one_story_are_grouped() -> None:
     assert _events(segments) == [["0.txt", "1.txt", "2.txt"], ["3.txt", "4.txt", "5.txt"]]
 
 
-def test_one_strong_pair_does_not_chain_two_groups() -> None:
-    from digest.cluster import _average_linkage
-
-    # 0-1-2 and 3-4-5 are tight; 2-3 is one strong link across: the mean over the
-    # nine cross pairs stays low, so the groups stay apart.
-    tight = {(0, 1): 0.8, (0, 2): 0.8, (1, 2): 0.8, (3, 4): 0.8, (3, 5): 0.8, (4, 5): 0.8}
-    days: list[int | None] = [None] * 6
-    assert _average_linkage({**tight, (2, 3): 0.7}, 0.2, days) == [[0, 1, 2], [3, 4, 5]]
-
-
 def test_shared_neighbours_count_each_other_and_common_neighbours() -> None:
     import numpy as np
 
@@ -200,7 +190,8 @@ def test_segments_with_few_candidates_are_marked_sparse() -> None:
 def test_candidate_search_looks_only_at_later_rows_within_the_date_window() -> None:
     import numpy as np
 
-    from digest.cluster import EVENT_WINDOW_DAYS, _window_ranges
+    from digest.cluster import _window_ranges
+    from digest.linkage import EVENT_WINDOW_DAYS
 
     days = np.array([1, 2, 3, 3 + EVENT_WINDOW_DAYS, 4 + EVENT_WINDOW_DAYS, 0, 0])
     assert _window_ranges(days, 0, 2) == [(0, 3), (5, 7)]  # day 2 reaches day 2 + window

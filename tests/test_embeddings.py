@@ -6,6 +6,7 @@ the real model is loaded only when the extra is installed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,12 +15,13 @@ import pytest
 from click.testing import CliRunner
 from numpy.typing import NDArray
 
-from digest import cluster, embeddings
+from digest import embeddings, linkage
 from digest.cli import main
 from digest.cluster import EMBEDDING_FLOOR, group_events
 from digest.config import make_config
 from digest.errors import ConfigError
 from digest.model import Segment
+from digest.pipeline import build
 from tests.factories import segment
 
 HEADLINES = {
@@ -60,7 +62,7 @@ def test_two_stories_stay_apart_when_their_headlines_half_agree_pair_by_pair(
         return np.array(rows, dtype=np.float32)
 
     assert _events(_headlines(), embed=half_agreeing) == [["a.txt", "b.txt"], ["c.txt", "d.txt"]]
-    monkeypatch.setattr(cluster, "GROUP_AGREEMENT", 0.0)  # pairs alone would join the stories
+    monkeypatch.setattr(linkage, "GROUP_AGREEMENT", 0.0)  # pairs alone would join the stories
     assert _events(_headlines(), embed=half_agreeing) == [["a.txt", "b.txt", "c.txt", "d.txt"]]
 
 
@@ -105,3 +107,35 @@ def test_the_packaged_model_embeds_offline_rewrites_closer_than_look_alikes() ->
     rewrites, look_alikes = min(cosine[0, 1], cosine[2, 3]), cosine[:2, 2:].max()
     assert rewrites > look_alikes + 0.2  # measured 0.76 and 0.44
     assert cosine[4, :4].max() < EMBEDDING_FLOOR  # measured 0.05
+
+
+@pytest.mark.parametrize("embed", [False, True])
+def test_an_incremental_build_weighs_new_headlines_by_their_embeddings_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embed: bool
+) -> None:
+    monkeypatch.setattr(embeddings, "available", lambda: True)
+    monkeypatch.setattr(embeddings, "embed_segments", _by_company)
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+
+    def build_with(names: str) -> list[list[str]]:
+        for name in names:
+            text = f"{HEADLINES[f'{name}.txt']}\nSource: Wire {name}\nDate: 2014-03-10\n"
+            (inputs / f"{name}.txt").write_text(text, encoding="utf-8")
+        config = make_config(
+            [inputs],
+            docs_dir=tmp_path / "docs",
+            state_path=tmp_path / "state.sqlite",
+            build_site=False,
+            embeddings=embed,
+        )
+        build(config)
+        document = json.loads((tmp_path / "docs" / "events.json").read_text("utf-8"))
+        return sorted(sorted(m["article"] for m in e["members"]) for e in document["events"])
+
+    assert build_with("ab") == [["a.txt", "b.txt"]]
+    grouped = build_with("cd")  # grouped against the stored Sbarro event
+    if embed:
+        assert grouped == [["a.txt", "b.txt"], ["c.txt", "d.txt"]]
+    else:
+        assert grouped == [["a.txt", "b.txt", "c.txt", "d.txt"]]
