@@ -174,7 +174,7 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
     options = Options(
         threshold=config.cluster_threshold,
-        fingerprint=fingerprint(config.cluster_threshold),
+        fingerprint=fingerprint(config.cluster_threshold, config.embeddings),
         rebuild=config.rebuild,
         embed=_embedder(config),
     )
@@ -270,7 +270,9 @@ def _load_state(config: BuildConfig) -> Snapshot | None:
     if config.state_path is None:
         return None
     return load_state(
-        config.state_path, fingerprint(config.cluster_threshold), ingest_fingerprint()
+        config.state_path,
+        fingerprint(config.cluster_threshold, config.embeddings),
+        ingest_fingerprint(),
     )
 
 
@@ -289,7 +291,7 @@ def _save_state(
         path: StoredPage(key=keys[path], stamp=stamp)
         for path, stamp in page_stamps(config.docs_dir, keys).items()
     }
-    current = fingerprint(config.cluster_threshold)
+    current = fingerprint(config.cluster_threshold, config.embeddings)
     snapshot = next_snapshot(
         result, stored, current, ingest=ingest_fingerprint(), pages=pages, rendered=rendered.cache
     )

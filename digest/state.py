@@ -156,14 +156,17 @@ def default_state_path(docs_dir: Path) -> Path:
     return docs_dir.parent / ".digest" / f"{docs_dir.name}.sqlite"
 
 
-def fingerprint(cluster_threshold: float) -> str:
-    """A hash of the code that made what the state caches, and of the grouping threshold.
+def fingerprint(cluster_threshold: float, embeddings: bool = False) -> str:
+    """A hash of the code that made what the state caches, and of the grouping's settings
+    (its threshold, and whether headlines are compared by embeddings): a build with other
+    settings groups every article again.
 
     The cached cleaning, segments, events and stories come from the stage modules; the
     modules that only read inputs (their articles are hashed), shape the output or run
     the command line (`OUTPUT_MODULES`) can change without making the cache stale.
     """
-    digest = hashlib.sha256(f"{SCHEMA_VERSION}:{cluster_threshold!r}".encode())
+    settings = f"{SCHEMA_VERSION}:{cluster_threshold!r}:{embeddings}"
+    digest = hashlib.sha256(settings.encode())
     for path in sorted(_PACKAGE.glob("*.py")):
         if path.name in OUTPUT_MODULES:
             continue

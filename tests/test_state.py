@@ -187,6 +187,12 @@ def test_a_state_written_by_other_code_keeps_ids_but_no_cached_data(
     assert set(load_state(state, fingerprint(THRESHOLD + 0.01)).events) == set(stored.events)
 
 
+def test_the_grouping_settings_are_part_of_the_fingerprint() -> None:
+    assert fingerprint(THRESHOLD) == fingerprint(THRESHOLD, embeddings=False)
+    assert fingerprint(THRESHOLD, embeddings=True) != fingerprint(THRESHOLD)
+    assert fingerprint(THRESHOLD + 0.01) != fingerprint(THRESHOLD)
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
