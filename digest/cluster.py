@@ -71,6 +71,11 @@ STORYLINE_THRESHOLD = 0.25  # lower than the event threshold: same story, other 
 
 Vector = dict[str, float]
 Pairs = dict[tuple[int, int], float]
+PackedTerms = tuple[str, bytes]
+"""A segment's `segment_terms` packed to travel between processes and to be held by the
+hundred thousand (as dicts they took over a gigabyte): its terms in the dict's order
+joined by `TERM_SEPARATOR`, and their weights as float64 bytes (`packed_terms`)."""
+TERM_SEPARATOR = "\x00"  # never in a term: terms are folded words
 Embedder = Callable[[Sequence[Segment]], NDArray[np.float32]]
 """Unit-length sentence embeddings of segments, one row each (`digest.embeddings`)."""
 
@@ -80,6 +85,7 @@ def group_events(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     embed: Embedder | None = None,
+    counts: Mapping[str, PackedTerms] | None = None,
 ) -> tuple[Event, ...]:
     """Group segments that report the same happening into events.
 
@@ -87,12 +93,17 @@ def group_events(
         segments: every segment of the build, in any order.
         threshold: mean link between two groups needed to merge them (see the module doc).
         embed: sentence embeddings, used for pairs of headline-only items; None: lexical only.
+        counts: each segment's `packed_terms` by id, when the caller has them already
+            (counted where the segments were made); counted here otherwise.
 
     Returns:
         Events newest first; each segment is in exactly one event.
     """
     ordered = sorted(segments, key=_visit_key)
-    words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
+    if counts is None:
+        words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
+    else:
+        words = _tfidf_matrix(_unpacked_terms(counts[s.id]) for s in ordered)
     days = [s.published.toordinal() if s.published else None for s in ordered]
     headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
     groups = _average_linkage(_links(ordered, words, headlines), threshold, days, headlines)
@@ -271,18 +282,44 @@ def _heaviest_columns(rows: csr_matrix, count: int) -> csr_matrix:
     )
 
 
-def _tfidf_matrix(counts: Iterable[dict[str, float]]) -> _TermMatrix:
+def packed_terms(segment: Segment) -> PackedTerms:
+    """`segment_terms`, packed (`PackedTerms`)."""
+    counts = _weighted_counts(segment)
+    return TERM_SEPARATOR.join(counts), array("d", counts.values()).tobytes()
+
+
+def _unpacked_terms(packed: PackedTerms) -> tuple[list[str], array[float]]:
+    """The terms and weights of `packed_terms`, in their order."""
+    joined, weights = packed
+    frequency = array("d")
+    frequency.frombytes(weights)
+    return (joined.split(TERM_SEPARATOR) if joined else []), frequency
+
+
+class _Columns(dict[str, int]):
+    """Column numbers of terms, a new term taking the next number on first lookup."""
+
+    def __missing__(self, term: str) -> int:
+        self[term] = number = len(self)
+        return number
+
+
+def _tfidf_matrix(
+    counts: Iterable[Mapping[str, float] | tuple[list[str], array[float]]],
+) -> _TermMatrix:
     """Weigh each row's terms by sublinear TF times smoothed IDF, rows of unit length.
 
-    The rows are read one at a time into flat arrays (100,000 dicts of term counts held
-    at once took over a gigabyte).
+    A row is a dict of term counts or its terms and counts (`_unpacked_terms`). The rows
+    are read one at a time into flat arrays (100,000 dicts of term counts held at once
+    took over a gigabyte).
     """
-    column: dict[str, int] = {}
+    column = _Columns()
     indices, frequency, sizes = array("q"), array("d"), array("q")
     for row in counts:
-        sizes.append(len(row))
-        indices.extend(column.setdefault(term, len(column)) for term in row)
-        frequency.extend(row.values())
+        row_terms, row_counts = (row.keys(), row.values()) if isinstance(row, Mapping) else row
+        sizes.append(len(row_terms))
+        indices.extend(map(column.__getitem__, row_terms))
+        frequency.extend(row_counts)
     vocabulary = sorted(column)
     rank = np.empty(len(column), dtype=np.int64)
     rank[np.fromiter((column[t] for t in vocabulary), dtype=np.int64, count=len(column))] = (

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from digest.align import align_claims
 from digest.clean import clean
-from digest.cluster import Embedder, group_events, link_storylines
+from digest.cluster import Embedder, PackedTerms, group_events, link_storylines, packed_terms
 from digest.compare import find_differences, find_key_figures
 from digest.config import BuildConfig
 from digest.engine import Engine, open_engine
@@ -69,7 +69,10 @@ def run_pipeline(
     ingested = read.ingested
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
     events = group_events(
-        read.segments, threshold=config.cluster_threshold, embed=_embedder(config)
+        read.segments,
+        threshold=config.cluster_threshold,
+        embed=_embedder(config),
+        counts=read.counts,
     )
     events, storylines = link_storylines(events)
     log.info(
@@ -97,6 +100,9 @@ class ReadArticles:
     ingested: IngestResult
     cleaned: tuple[CleanArticle, ...]
     segments: tuple[Segment, ...]
+    counts: dict[str, PackedTerms]
+    """Each segment's term counts as the grouping weighs them (`cluster.packed_terms`),
+    by segment id: counted on the engine with the reading, not in this process."""
 
 
 def read_articles(paths: Sequence[Path], engine: Engine) -> ReadArticles:
@@ -108,18 +114,35 @@ def read_articles(paths: Sequence[Path], engine: Engine) -> ReadArticles:
     found = list(find_input_files(paths))
     # absolute: the workers of a Dask cluster do not share this process's directory
     files = [FoundFile(path=f.path.absolute(), name=f.name) for f in found]
-    read = engine.map(_read_file, files, chunksize=FILES_PER_TASK)
-    ingested = collect_outcomes(zip(found, (outcomes for outcomes, _ in read), strict=True))
-    segmented: SegmentedArticles = {}
-    for _, articles in read:  # the first file to hold an id is the one `collect_outcomes` kept
-        for article_id, prepared in articles.items():
-            segmented.setdefault(article_id, prepared)
+    read = engine.map(_read_and_count_file, files, chunksize=FILES_PER_TASK)
+    ingested = collect_outcomes(zip(found, (outcomes for outcomes, _, _ in read), strict=True))
+    segmented: dict[str, tuple[CleanArticle, tuple[Segment, ...], tuple[PackedTerms, ...]]] = {}
+    for _, articles, counted in read:  # the first file to hold an id is the one kept
+        for article_id, (cleaned, segments) in articles.items():
+            segmented.setdefault(article_id, (cleaned, segments, counted[article_id]))
     kept = [segmented[article.id] for article in ingested.articles]
     return ReadArticles(
         ingested=ingested,
-        cleaned=tuple(cleaned for cleaned, _ in kept),
-        segments=tuple(segment for _, segments in kept for segment in segments),
+        cleaned=tuple(cleaned for cleaned, _, _ in kept),
+        segments=tuple(segment for _, segments, _ in kept for segment in segments),
+        counts={
+            segment.id: packed
+            for _, segments, counted in kept
+            for segment, packed in zip(segments, counted, strict=True)
+        },
     )
+
+
+def _read_and_count_file(
+    found: FoundFile,
+) -> tuple[list[Outcome], SegmentedArticles, dict[str, tuple[PackedTerms, ...]]]:
+    """`_read_file`, and the term counts of each article's segments, by article id."""
+    outcomes, segmented = _read_file(found)
+    counted = {
+        article_id: tuple(map(packed_terms, segments))
+        for article_id, (_, segments) in segmented.items()
+    }
+    return outcomes, segmented, counted
 
 
 def _read_file(found: FoundFile) -> tuple[list[Outcome], SegmentedArticles]:

@@ -88,9 +88,15 @@ from datasketch import MinHash, MinHashLSH
 from digest.cluster import group_events, link_storylines
 from digest.config import make_config
 from digest.engine import ENGINES, Engine, open_engine
-from digest.model import BuildResult, Event, IngestResult, Segment, Story, Storyline
+from digest.model import BuildResult, Event, IngestResult, Story, Storyline
 from digest.pdf import render_edition, select_edition, write_atomically
-from digest.pipeline import check_accounting, read_articles, run_pipeline, tell_stories
+from digest.pipeline import (
+    ReadArticles,
+    check_accounting,
+    read_articles,
+    run_pipeline,
+    tell_stories,
+)
 from digest.publish import build_site
 from digest.render import render_pages, write_docs
 
@@ -524,7 +530,7 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
         articles = len(ingested.articles)
         meter.count(articles, "articles")
         events, storylines = meter.run(
-            "cluster", lambda: _cluster(ingested, segments, config.cluster_threshold)
+            "cluster", lambda: _cluster(ingested, read, config.cluster_threshold)
         )
         meter.count(articles, "articles")
         stories = meter.run("align+compare+merge", lambda: tell_stories(events, engine))
@@ -557,9 +563,10 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
 
 
 def _cluster(
-    ingested: IngestResult, segments: Sequence[Segment], threshold: float
+    ingested: IngestResult, read: ReadArticles, threshold: float
 ) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
-    events, storylines = link_storylines(group_events(segments, threshold=threshold))
+    events = group_events(read.segments, threshold=threshold, counts=read.counts)
+    events, storylines = link_storylines(events)
     check_accounting(ingested, events)
     return events, storylines
 

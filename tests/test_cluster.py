@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import random as random_module
+from array import array
 from datetime import date
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.cluster import group_events, link_storylines
+from digest.cluster import group_events, link_storylines, packed_terms, segment_terms
 from digest.model import Segment
 from tests.factories import segment
 
@@ -208,3 +209,22 @@ def test_candidate_search_looks_only_at_later_rows_within_the_date_window() -> N
     assert _window_ranges(days, 4, 5) == [(4, 5), (5, 7)]
     assert _window_ranges(days, 4, 6) == [(4, 7)]  # an undated row pairs with any later one
     assert _window_ranges(np.array([0, 0]), 0, 1) == [(0, 2)]
+
+
+def test_terms_counted_elsewhere_group_as_counted_here() -> None:
+    """What the ingest workers count (`packed_terms`) unpacks to `segment_terms`, in its
+    order (the row norms sum in that order), and groups the same."""
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake kills 12 in northern Iran"),
+        segment("b.txt", QUAKE_A2, title="Earthquake in Ardakul, Iran, kills 12"),
+        segment("c.txt", "Ardakul.", title=None),
+        segment("d.txt", "the of and", title=None),  # no terms at all
+        segment("e.txt", VOTE, title="Turkmenistan votes"),
+    ]
+    counts = {s.id: packed_terms(s) for s in segments}
+    for s in segments:
+        joined, weights = counts[s.id]
+        terms = joined.split("\x00") if joined else []
+        assert dict(zip(terms, array("d", weights), strict=True)) == segment_terms(s)
+        assert terms == list(segment_terms(s))
+    assert group_events(segments, counts=counts) == group_events(segments)
