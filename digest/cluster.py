@@ -34,13 +34,22 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix, triu  # type: ignore[import-untyped]
 
 from digest.model import Event, Segment, Storyline
-from digest.similarity import NAME_MARK, cosine, counted_terms, terms, unmarked
+from digest.similarity import (
+    NAME_MARK,
+    cosine,
+    counted_terms,
+    first_word_unmarked,
+    marked_counts,
+    terms,
+    unmarked,
+)
 from digest.text import fold, slugify
 
 TITLE_WEIGHT = 2.0  # a headline states the event; its words count twice
@@ -71,11 +80,26 @@ STORYLINE_THRESHOLD = 0.25  # lower than the event threshold: same story, other 
 
 Vector = dict[str, float]
 Pairs = dict[tuple[int, int], float]
-PackedTerms = tuple[str, bytes]
-"""A segment's `segment_terms` packed to travel between processes and to be held by the
-hundred thousand (as dicts they took over a gigabyte): its terms in the dict's order
-joined by `TERM_SEPARATOR`, and their weights as float64 bytes (`packed_terms`)."""
 TERM_SEPARATOR = "\x00"  # never in a term: terms are folded words
+
+
+class SegmentCounts(NamedTuple):
+    """What the grouping counts of a segment (`count_segment`), packed to travel between
+    processes and to be held by the hundred thousand (as dicts they took over a
+    gigabyte): terms in their dict's order joined by `TERM_SEPARATOR`, numbers as bytes."""
+
+    terms: str
+    """`segment_terms`' terms…"""
+    weights: bytes
+    """… and their weights (float64)."""
+    text_terms: str
+    """The text's `similarity.marked_counts`' terms (an event's are its members' summed)…"""
+    text_counts: bytes
+    """… their counts (int64)…"""
+    first_word: str | None
+    """… and the text's first word."""
+
+
 Embedder = Callable[[Sequence[Segment]], NDArray[np.float32]]
 """Unit-length sentence embeddings of segments, one row each (`digest.embeddings`)."""
 
@@ -85,7 +109,7 @@ def group_events(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     embed: Embedder | None = None,
-    counts: Mapping[str, PackedTerms] | None = None,
+    counts: Mapping[str, SegmentCounts] | None = None,
 ) -> tuple[Event, ...]:
     """Group segments that report the same happening into events.
 
@@ -93,7 +117,7 @@ def group_events(
         segments: every segment of the build, in any order.
         threshold: mean link between two groups needed to merge them (see the module doc).
         embed: sentence embeddings, used for pairs of headline-only items; None: lexical only.
-        counts: each segment's `packed_terms` by id, when the caller has them already
+        counts: each segment's `count_segment` by id, when the caller has them already
             (counted where the segments were made); counted here otherwise.
 
     Returns:
@@ -282,18 +306,29 @@ def _heaviest_columns(rows: csr_matrix, count: int) -> csr_matrix:
     )
 
 
-def packed_terms(segment: Segment) -> PackedTerms:
-    """`segment_terms`, packed (`PackedTerms`)."""
-    counts = _weighted_counts(segment)
-    return TERM_SEPARATOR.join(counts), array("d", counts.values()).tobytes()
+def count_segment(segment: Segment) -> SegmentCounts:
+    """What the grouping counts of a segment, packed (`SegmentCounts`)."""
+    text, first = marked_counts(segment.text)
+    text_terms, text_counts = TERM_SEPARATOR.join(text), array("q", text.values()).tobytes()
+    counts = _weighted_counts(segment, first_word_unmarked(text, first))
+    return SegmentCounts(
+        terms=TERM_SEPARATOR.join(counts),
+        weights=array("d", counts.values()).tobytes(),
+        text_terms=text_terms,
+        text_counts=text_counts,
+        first_word=first,
+    )
 
 
-def _unpacked_terms(packed: PackedTerms) -> tuple[list[str], array[float]]:
-    """The terms and weights of `packed_terms`, in their order."""
-    joined, weights = packed
-    frequency = array("d")
-    frequency.frombytes(weights)
-    return (joined.split(TERM_SEPARATOR) if joined else []), frequency
+def _unpacked_terms(counts: SegmentCounts) -> tuple[list[str], array[float]]:
+    """The terms and weights of `segment_terms` from `count_segment`, in their order."""
+    weights = array("d")
+    weights.frombytes(counts.weights)
+    return _split_terms(counts.terms), weights
+
+
+def _split_terms(joined: str) -> list[str]:
+    return joined.split(TERM_SEPARATOR) if joined else []
 
 
 class _Columns(dict[str, int]):
@@ -574,11 +609,19 @@ def _visit_key(segment: Segment) -> tuple[date, str]:
     return (segment.published or date.max, segment.id)
 
 
-def _weighted_counts(segment: Segment) -> dict[str, float]:
-    """Term counts of title and text, the title counted twice and names weighed up."""
+def _weighted_counts(segment: Segment, text: Counter[str] | None = None) -> dict[str, float]:
+    """Term counts of title and text, the title counted twice and names weighed up.
+
+    `text`: the text's `counted_terms`, when the caller has them.
+    """
+    return _weigh_terms(segment.title, counted_terms(segment.text) if text is None else text)
+
+
+def _weigh_terms(title: str | None, text: Counter[str]) -> dict[str, float]:
+    """`_weighted_counts` of a title and of a text's `counted_terms`."""
     counts: dict[str, float] = {}
-    for text, weight in ((segment.title or "", TITLE_WEIGHT), (segment.text, 1.0)):
-        for term, n in counted_terms(text).items():
+    for counted, weight in ((counted_terms(title or ""), TITLE_WEIGHT), (text, 1.0)):
+        for term, n in counted.items():
             boost = NAME_WEIGHT if term.startswith(NAME_MARK) else 1.0
             key = unmarked(term)
             counts[key] = counts.get(key, 0.0) + n * weight * boost
@@ -628,7 +671,9 @@ def _newest_first(events: list[Event]) -> tuple[Event, ...]:
 
 
 def link_storylines(
-    events: Sequence[Event], terms: Sequence[dict[str, float]] | None = None
+    events: Sequence[Event],
+    terms: Sequence[dict[str, float]] | None = None,
+    counts: Mapping[str, SegmentCounts] | None = None,
 ) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
     """Link events of one developing story across days.
 
@@ -636,12 +681,19 @@ def link_storylines(
         events: the events to link.
         terms: each event's `storyline_terms`, when the caller has them already (an
             incremental build keeps those of unchanged events); computed otherwise.
+        counts: each segment's `count_segment` by id, when the caller has them already:
+            an event's terms are then summed from its members' (not counted again).
 
     Returns:
         The events with `storyline` set where they belong to one, and the storylines
         (two or more events each), their events in date order.
     """
-    counted = terms if terms is not None else (storyline_terms(e) for e in events)
+    if terms is not None:
+        counted: Iterable[dict[str, float]] = terms
+    elif counts is not None:
+        counted = (_summed_storyline_terms(e, counts) for e in events)
+    else:
+        counted = (storyline_terms(e) for e in events)
     matrix = _tfidf_matrix(counted)
     parent = list(range(len(events)))
 
@@ -683,6 +735,22 @@ def _storyline_pairs(events: Sequence[Event], rows: csr_matrix) -> NDArray[np.in
 def storyline_terms(event: Event) -> dict[str, float]:
     """An event's weighted term counts (title and members' text) as storylines compare them."""
     return _weighted_counts(_as_segment(event))
+
+
+def _summed_storyline_terms(event: Event, counts: Mapping[str, SegmentCounts]) -> dict[str, float]:
+    """`storyline_terms`, from the members' counts: the words of the joined text are the
+    members' words one after the other, so its marked counts are theirs summed in order
+    (`similarity.marked_counts`), and its first word the first member's with words."""
+    text: Counter[str] = Counter()
+    first = None
+    for segment in event.segments:
+        member = counts[segment.id]
+        numbers = array("q")
+        numbers.frombytes(member.text_counts)
+        for term, n in zip(_split_terms(member.text_terms), numbers, strict=True):
+            text[term] += n
+        first = first or member.first_word
+    return _weigh_terms(event.title, first_word_unmarked(text, first))
 
 
 def _as_segment(event: Event) -> Segment:

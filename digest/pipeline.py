@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 
 from digest.align import align_claims
 from digest.clean import clean
-from digest.cluster import Embedder, PackedTerms, group_events, link_storylines, packed_terms
+from digest.cluster import (
+    Embedder,
+    SegmentCounts,
+    count_segment,
+    group_events,
+    link_storylines,
+)
 from digest.compare import find_differences, find_key_figures
 from digest.config import BuildConfig
 from digest.engine import Engine, open_engine
@@ -35,6 +41,7 @@ from digest.model import (
     Segment,
     SegmentedArticles,
     Story,
+    Storyline,
 )
 from digest.segment import split_segments
 from digest.state import Snapshot, StoredPage, fingerprint, load_state, save_state
@@ -66,23 +73,28 @@ def run_pipeline(
     if stored is not None:
         return _run_incremental(config, stored, engine)
     read = read_articles(config.inputs, engine)
-    ingested = read.ingested
+    ingested, cleaned = read.ingested, read.cleaned
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
-    events = group_events(
-        read.segments,
-        threshold=config.cluster_threshold,
-        embed=_embedder(config),
-        counts=read.counts,
-    )
-    events, storylines = link_storylines(events)
-    log.info(
-        "%d segments in %d events, %d storylines", len(read.segments), len(events), len(storylines)
-    )
+    events, storylines = group_read(read, config.cluster_threshold, _embedder(config))
+    del read  # its segments' counts (about a GiB at 100,000 articles) served the grouping only
     check_accounting(ingested, events)
     stories = tell_stories(events, engine)
     return BuildResult(
-        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=read.cleaned
+        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=cleaned
     )
+
+
+def group_read(
+    read: ReadArticles, threshold: float, embed: Embedder | None = None
+) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
+    """Group the segments read into events and link those into storylines, from the
+    counts made with the reading."""
+    events = group_events(read.segments, threshold=threshold, embed=embed, counts=read.counts)
+    events, storylines = link_storylines(events, counts=read.counts)
+    log.info(
+        "%d segments in %d events, %d storylines", len(read.segments), len(events), len(storylines)
+    )
+    return events, storylines
 
 
 FILES_PER_TASK = 64
@@ -100,8 +112,8 @@ class ReadArticles:
     ingested: IngestResult
     cleaned: tuple[CleanArticle, ...]
     segments: tuple[Segment, ...]
-    counts: dict[str, PackedTerms]
-    """Each segment's term counts as the grouping weighs them (`cluster.packed_terms`),
+    counts: dict[str, SegmentCounts]
+    """Each segment's term counts as the grouping weighs them (`cluster.count_segment`),
     by segment id: counted on the engine with the reading, not in this process."""
 
 
@@ -116,7 +128,7 @@ def read_articles(paths: Sequence[Path], engine: Engine) -> ReadArticles:
     files = [FoundFile(path=f.path.absolute(), name=f.name) for f in found]
     read = engine.map(_read_and_count_file, files, chunksize=FILES_PER_TASK)
     ingested = collect_outcomes(zip(found, (outcomes for outcomes, _, _ in read), strict=True))
-    segmented: dict[str, tuple[CleanArticle, tuple[Segment, ...], tuple[PackedTerms, ...]]] = {}
+    segmented: dict[str, tuple[CleanArticle, tuple[Segment, ...], tuple[SegmentCounts, ...]]] = {}
     for _, articles, counted in read:  # the first file to hold an id is the one kept
         for article_id, (cleaned, segments) in articles.items():
             segmented.setdefault(article_id, (cleaned, segments, counted[article_id]))
@@ -135,11 +147,11 @@ def read_articles(paths: Sequence[Path], engine: Engine) -> ReadArticles:
 
 def _read_and_count_file(
     found: FoundFile,
-) -> tuple[list[Outcome], SegmentedArticles, dict[str, tuple[PackedTerms, ...]]]:
+) -> tuple[list[Outcome], SegmentedArticles, dict[str, tuple[SegmentCounts, ...]]]:
     """`_read_file`, and the term counts of each article's segments, by article id."""
     outcomes, segmented = _read_file(found)
     counted = {
-        article_id: tuple(map(packed_terms, segments))
+        article_id: tuple(map(count_segment, segments))
         for article_id, (_, segments) in segmented.items()
     }
     return outcomes, segmented, counted
