@@ -98,10 +98,6 @@ class SegmentCounts(NamedTuple):
     """… their counts (int64)…"""
     first_word: str | None
     """… and the text's first word."""
-    grams: bytes
-    """The character 4-gram keys of the title and lead (`_count_grams`; uint64)…"""
-    gram_counts: bytes
-    """… and their counts (int32)."""
 
 
 Embedder = Callable[[Sequence[Segment]], NDArray[np.float32]]
@@ -131,8 +127,7 @@ def group_events(
     words = _tfidf_matrix(_segment_row(s, counts or {}) for s in ordered)
     days = [s.published.toordinal() if s.published else None for s in ordered]
     headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
-    links = _links(ordered, words, headlines, counts)
-    groups = _average_linkage(links, threshold, days, headlines)
+    groups = _average_linkage(_links(ordered, words, headlines), threshold, days, headlines)
     sibling_dates = _sibling_dates(ordered, groups)
     events = [
         _make_event([ordered[i] for i in members], _centroid(members, words), sibling_dates)
@@ -176,19 +171,15 @@ class _TermMatrix:
 
 
 def _links(
-    segments: Sequence[Segment],
-    words: _TermMatrix,
-    headlines: NDArray[np.float32] | None = None,
-    known: Mapping[str, SegmentCounts] | None = None,
+    segments: Sequence[Segment], words: _TermMatrix, headlines: NDArray[np.float32] | None = None
 ) -> Pairs:
     """How strongly each linked pair `(i, j)`, `i < j`, belongs together; absent: 0.
 
-    `headlines`: the segments' embeddings (`_headline_embeddings`), None: lexical only;
-    `known`: segments' `count_segment` by id, where the caller has them.
+    `headlines`: the segments' embeddings (`_headline_embeddings`), None: lexical only.
     """
     short = words.sizes() < SHORT_TERMS
     pairs = _candidate_pairs(segments, words.rows, short)
-    similarity = _pair_similarity(pairs, words.rows, _char_matrix(segments, known))
+    similarity = _pair_similarity(pairs, words.rows, _char_matrix(segments))
     shares = _lookup(_shared_neighbours(len(segments), pairs, similarity), pairs)
     both_short = short[pairs[:, 0]] & short[pairs[:, 1]]
     sparse = _few_candidates(len(segments), pairs, similarity)
@@ -317,15 +308,12 @@ def count_segment(segment: Segment) -> SegmentCounts:
     text, first = marked_counts(segment.text)
     text_terms, text_counts = TERM_SEPARATOR.join(text), array("q", text.values()).tobytes()
     counts = _weighted_counts(segment, first_word_unmarked(text, first))
-    grams, gram_counts = _lead_grams(_lead(segment))
     return SegmentCounts(
         terms=TERM_SEPARATOR.join(counts),
         weights=array("d", counts.values()).tobytes(),
         text_terms=text_terms,
         text_counts=text_counts,
         first_word=first,
-        grams=grams.tobytes(),
-        gram_counts=gram_counts.tobytes(),
     )
 
 
@@ -411,20 +399,21 @@ def _weigh(
     return matrix
 
 
-def _char_matrix(
-    segments: Sequence[Segment], known: Mapping[str, SegmentCounts] | None = None, block: int = 512
-) -> csr_matrix:
+def _char_matrix(segments: Sequence[Segment], block: int = 512) -> csr_matrix:
     """TF-IDF of the character 4-grams of each segment's title and lead, unit length.
 
     Grams are taken inside words padded with a space, so `Gox` in `MtGox` and in
     `Mt. Gox` meet; sublinear counts, smoothed IDF from the segments themselves. Each
     gram is packed into one 64-bit key (16 bits a character; the rare characters past
-    U+FFFF count as one), and grams are counted with numpy, a block of segments at a time
-    (or were counted with the segments' `known` `count_segment`).
+    U+FFFF count as one), and grams are counted with numpy, a block of segments at a time.
     """
     keys, counts, sizes = [], [], []
     for start in range(0, len(segments), block):
-        block_keys, block_counts, block_sizes = _block_grams(segments[start : start + block], known)
+        leads = [
+            " ".join(fold(f"{s.title or ''} {s.text[:LEAD_CHARS]}").split())
+            for s in segments[start : start + block]
+        ]
+        block_keys, block_counts, block_sizes = _count_grams(leads)
         keys.append(block_keys)
         counts.append(block_counts)
         sizes.append(block_sizes)
@@ -436,24 +425,6 @@ def _char_matrix(
     all_columns = np.concatenate([np.zeros(0, dtype=np.int32), *columns])
     del columns
     return _weigh(indptr, all_columns, frequency, len(vocabulary))
-
-
-def _block_grams(
-    segments: Sequence[Segment], known: Mapping[str, SegmentCounts] | None
-) -> tuple[NDArray[np.uint64], NDArray[np.int32], NDArray[np.int64]]:
-    """`_count_grams` of the segments' leads, from their `known` counts when it has all."""
-    if known is None or any(s.id not in known for s in segments):
-        return _count_grams([_lead(s) for s in segments])
-    counted = [known[s.id] for s in segments]
-    keys = np.frombuffer(b"".join(c.grams for c in counted), dtype=np.uint64)
-    counts = np.frombuffer(b"".join(c.gram_counts for c in counted), dtype=np.int32)
-    sizes = np.array([len(c.gram_counts) // 4 for c in counted], dtype=np.int64)
-    return keys, counts, sizes
-
-
-def _lead(segment: Segment) -> str:
-    """The title and the start of the text, folded, whitespace made single spaces."""
-    return " ".join(fold(f"{segment.title or ''} {segment.text[:LEAD_CHARS]}").split())
 
 
 def _count_grams(
@@ -475,17 +446,6 @@ def _count_grams(
     starts = np.flatnonzero(first)
     counts = np.diff(np.append(starts, len(keys))).astype(np.int32)
     return keys[starts], counts, np.bincount(owners[starts], minlength=len(leads))
-
-
-def _lead_grams(lead: str) -> tuple[NDArray[np.uint64], NDArray[np.int32]]:
-    """`_count_grams` of one text (its keys and counts), quicker for one text alone."""
-    codes = np.frombuffer(f" {lead} ".encode("utf-32-le"), dtype=np.uint32)
-    codes = np.minimum(codes, 0xFFFF).astype(np.uint64)
-    space = codes == ord(" ")
-    inside = ~(space[1:-2] | space[2:-1])
-    keys = (codes[:-3] << 48 | codes[1:-2] << 32 | codes[2:-1] << 16 | codes[3:])[inside]
-    distinct, counts = np.unique(keys, return_counts=True)
-    return distinct, counts.astype(np.int32)
 
 
 def _pair_similarity(
