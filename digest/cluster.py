@@ -34,6 +34,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +42,15 @@ from scipy.sparse import csr_matrix, triu  # type: ignore[import-untyped]
 
 from digest.linkage import EVENT_WINDOW_DAYS, average_linkage
 from digest.model import Event, Segment, Storyline
-from digest.similarity import NAME_MARK, cosine, counted_terms, terms, unmarked
+from digest.similarity import (
+    NAME_MARK,
+    cosine,
+    counted_terms,
+    first_word_unmarked,
+    marked_counts,
+    terms,
+    unmarked,
+)
 from digest.text import fold, slugify
 
 TITLE_WEIGHT = 2.0  # a headline states the event; its words count twice
@@ -69,6 +78,26 @@ STORYLINE_THRESHOLD = 0.25  # lower than the event threshold: same story, other 
 
 Vector = dict[str, float]
 Pairs = dict[tuple[int, int], float]
+TERM_SEPARATOR = "\x00"  # never in a term: terms are folded words
+
+
+class SegmentCounts(NamedTuple):
+    """What the grouping counts of a segment (`count_segment`), packed to travel between
+    processes and to be held by the hundred thousand (as dicts they took over a
+    gigabyte): terms in their dict's order joined by `TERM_SEPARATOR`, numbers as bytes."""
+
+    terms: str
+    """`segment_terms`' terms…"""
+    weights: bytes
+    """… and their weights (float64)."""
+    text_terms: str
+    """The text's `similarity.marked_counts`' terms (an event's are its members' summed)…"""
+    text_counts: bytes
+    """… their counts (int64)…"""
+    first_word: str | None
+    """… and the text's first word."""
+
+
 Embedder = Callable[[Sequence[Segment]], NDArray[np.float32]]
 """Unit-length sentence embeddings of segments, one row each (`digest.embeddings`)."""
 
@@ -78,6 +107,7 @@ def group_events(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     embed: Embedder | None = None,
+    counts: Mapping[str, SegmentCounts] | None = None,
 ) -> tuple[Event, ...]:
     """Group segments that report the same happening into events.
 
@@ -85,12 +115,14 @@ def group_events(
         segments: every segment of the build, in any order.
         threshold: mean link between two groups needed to merge them (see the module doc).
         embed: sentence embeddings, used for pairs of headline-only items; None: lexical only.
+        counts: segments' `count_segment` by id, where the caller has them already
+            (counted where the segments were made); the others are counted here.
 
     Returns:
         Events newest first; each segment is in exactly one event.
     """
     ordered = sorted(segments, key=visit_key)
-    words = _tfidf_matrix(_weighted_counts(s) for s in ordered)
+    words = _tfidf_matrix(_segment_row(s, counts or {}) for s in ordered)
     days = [s.published.toordinal() if s.published else None for s in ordered]
     headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
     links = _links(ordered, words, headlines)
@@ -270,18 +302,61 @@ def _heaviest_columns(rows: csr_matrix, count: int) -> csr_matrix:
     )
 
 
-def _tfidf_matrix(counts: Iterable[dict[str, float]]) -> _TermMatrix:
+def count_segment(segment: Segment) -> SegmentCounts:
+    """What the grouping counts of a segment, packed (`SegmentCounts`)."""
+    text, first = marked_counts(segment.text)
+    text_terms, text_counts = TERM_SEPARATOR.join(text), array("q", text.values()).tobytes()
+    counts = _weighted_counts(segment, first_word_unmarked(text, first))
+    return SegmentCounts(
+        terms=TERM_SEPARATOR.join(counts),
+        weights=array("d", counts.values()).tobytes(),
+        text_terms=text_terms,
+        text_counts=text_counts,
+        first_word=first,
+    )
+
+
+def _segment_row(
+    segment: Segment, known: Mapping[str, SegmentCounts]
+) -> dict[str, float] | tuple[list[str], array[float]]:
+    """A segment's `segment_terms`: from its `known` counts (terms and weights in their
+    order), or counted here."""
+    counted = known.get(segment.id)
+    if counted is None:
+        return _weighted_counts(segment)
+    weights = array("d")
+    weights.frombytes(counted.weights)
+    return _split_terms(counted.terms), weights
+
+
+def _split_terms(joined: str) -> list[str]:
+    return joined.split(TERM_SEPARATOR) if joined else []
+
+
+class _Columns(dict[str, int]):
+    """Column numbers of terms, a new term taking the next number on first lookup."""
+
+    def __missing__(self, term: str) -> int:
+        self[term] = number = len(self)
+        return number
+
+
+def _tfidf_matrix(
+    counts: Iterable[Mapping[str, float] | tuple[list[str], array[float]]],
+) -> _TermMatrix:
     """Weigh each row's terms by sublinear TF times smoothed IDF, rows of unit length.
 
-    The rows are read one at a time into flat arrays (100,000 dicts of term counts held
-    at once took over a gigabyte).
+    A row is a dict of term counts or its terms and counts (`_unpacked_terms`). The rows
+    are read one at a time into flat arrays (100,000 dicts of term counts held at once
+    took over a gigabyte).
     """
-    column: dict[str, int] = {}
+    column = _Columns()
     indices, frequency, sizes = array("q"), array("d"), array("q")
     for row in counts:
-        sizes.append(len(row))
-        indices.extend(column.setdefault(term, len(column)) for term in row)
-        frequency.extend(row.values())
+        row_terms, row_counts = (row.keys(), row.values()) if isinstance(row, Mapping) else row
+        sizes.append(len(row_terms))
+        indices.extend(map(column.__getitem__, row_terms))
+        frequency.extend(row_counts)
     vocabulary = sorted(column)
     rank = np.empty(len(column), dtype=np.int64)
     rank[np.fromiter((column[t] for t in vocabulary), dtype=np.int64, count=len(column))] = (
@@ -464,11 +539,19 @@ def visit_key(segment: Segment) -> tuple[date, str]:
     return (segment.published or date.max, segment.id)
 
 
-def _weighted_counts(segment: Segment) -> dict[str, float]:
-    """Term counts of title and text, the title counted twice and names weighed up."""
+def _weighted_counts(segment: Segment, text: Counter[str] | None = None) -> dict[str, float]:
+    """Term counts of title and text, the title counted twice and names weighed up.
+
+    `text`: the text's `counted_terms`, when the caller has them.
+    """
+    return _weigh_terms(segment.title, counted_terms(segment.text) if text is None else text)
+
+
+def _weigh_terms(title: str | None, text: Counter[str]) -> dict[str, float]:
+    """`_weighted_counts` of a title and of a text's `counted_terms`."""
     counts: dict[str, float] = {}
-    for text, weight in ((segment.title or "", TITLE_WEIGHT), (segment.text, 1.0)):
-        for term, n in counted_terms(text).items():
+    for counted, weight in ((counted_terms(title or ""), TITLE_WEIGHT), (text, 1.0)):
+        for term, n in counted.items():
             boost = NAME_WEIGHT if term.startswith(NAME_MARK) else 1.0
             key = unmarked(term)
             counts[key] = counts.get(key, 0.0) + n * weight * boost
@@ -518,7 +601,9 @@ def newest_first(events: Iterable[Event]) -> tuple[Event, ...]:
 
 
 def link_storylines(
-    events: Sequence[Event], terms: Sequence[dict[str, float]] | None = None
+    events: Sequence[Event],
+    terms: Sequence[dict[str, float]] | None = None,
+    counts: Mapping[str, SegmentCounts] | None = None,
 ) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
     """Link events of one developing story across days.
 
@@ -526,12 +611,14 @@ def link_storylines(
         events: the events to link.
         terms: each event's `storyline_terms`, when the caller has them already (an
             incremental build keeps those of unchanged events); computed otherwise.
+        counts: segments' `count_segment` by id, where the caller has them already: an
+            event's terms are then summed from its members' (not counted again).
 
     Returns:
         The events with `storyline` set where they belong to one, and the storylines
         (two or more events each), their events in date order.
     """
-    counted = terms if terms is not None else (storyline_terms(e) for e in events)
+    counted = terms if terms is not None else (storyline_terms(e, counts) for e in events)
     matrix = _tfidf_matrix(counted)
     parent = list(range(len(events)))
 
@@ -570,9 +657,32 @@ def _storyline_pairs(events: Sequence[Event], rows: csr_matrix) -> NDArray[np.in
     return similar
 
 
-def storyline_terms(event: Event) -> dict[str, float]:
-    """An event's weighted term counts (title and members' text) as storylines compare them."""
+def storyline_terms(
+    event: Event, known: Mapping[str, SegmentCounts] | None = None
+) -> dict[str, float]:
+    """An event's weighted term counts (title and members' text) as storylines compare them.
+
+    `known`: segments' `count_segment` by id; with all the members', summed from them.
+    """
+    if known is not None and all(s.id in known for s in event.segments):
+        return _summed_storyline_terms(event, known)
     return _weighted_counts(_as_segment(event))
+
+
+def _summed_storyline_terms(event: Event, counts: Mapping[str, SegmentCounts]) -> dict[str, float]:
+    """`storyline_terms`, from the members' counts: the words of the joined text are the
+    members' words one after the other, so its marked counts are theirs summed in order
+    (`similarity.marked_counts`), and its first word the first member's with words."""
+    text: Counter[str] = Counter()
+    first = None
+    for segment in event.segments:
+        member = counts[segment.id]
+        numbers = array("q")
+        numbers.frombytes(member.text_counts)
+        for term, n in zip(_split_terms(member.text_terms), numbers, strict=True):
+            text[term] += n
+        first = first or member.first_word
+    return _weigh_terms(event.title, first_word_unmarked(text, first))
 
 
 def _as_segment(event: Event) -> Segment:

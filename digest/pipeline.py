@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 
 from digest.align import align_claims
 from digest.clean import clean
-from digest.cluster import Embedder, group_events, link_storylines
+from digest.cluster import (
+    Embedder,
+    SegmentCounts,
+    count_segment,
+    group_events,
+    link_storylines,
+)
 from digest.compare import find_differences, find_key_figures
 from digest.config import BuildConfig
 from digest.engine import Engine, open_engine
@@ -35,6 +41,7 @@ from digest.model import (
     Segment,
     SegmentedArticles,
     Story,
+    Storyline,
 )
 from digest.segment import split_segments
 from digest.state import Snapshot, StoredPage, fingerprint, load_state, save_state
@@ -66,20 +73,28 @@ def run_pipeline(
     if stored is not None:
         return _run_incremental(config, stored, engine)
     read = read_articles(config.inputs, engine)
-    ingested = read.ingested
+    ingested, cleaned = read.ingested, read.cleaned
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
-    events = group_events(
-        read.segments, threshold=config.cluster_threshold, embed=_embedder(config)
-    )
-    events, storylines = link_storylines(events)
-    log.info(
-        "%d segments in %d events, %d storylines", len(read.segments), len(events), len(storylines)
-    )
+    events, storylines = group_read(read, config.cluster_threshold, _embedder(config))
+    del read  # its segments' counts (about a GiB at 100,000 articles) served the grouping only
     check_accounting(ingested, events)
     stories = tell_stories(events, engine)
     return BuildResult(
-        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=read.cleaned
+        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=cleaned
     )
+
+
+def group_read(
+    read: ReadArticles, threshold: float, embed: Embedder | None = None
+) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
+    """Group the segments read into events and link those into storylines, from the
+    counts made with the reading."""
+    events = group_events(read.segments, threshold=threshold, embed=embed, counts=read.counts)
+    events, storylines = link_storylines(events, counts=read.counts)
+    log.info(
+        "%d segments in %d events, %d storylines", len(read.segments), len(events), len(storylines)
+    )
+    return events, storylines
 
 
 FILES_PER_TASK = 64
@@ -97,6 +112,9 @@ class ReadArticles:
     ingested: IngestResult
     cleaned: tuple[CleanArticle, ...]
     segments: tuple[Segment, ...]
+    counts: dict[str, SegmentCounts]
+    """Each segment's term counts as the grouping weighs them (`cluster.count_segment`),
+    by segment id: counted on the engine with the reading, not in this process."""
 
 
 def read_articles(paths: Sequence[Path], engine: Engine) -> ReadArticles:
@@ -108,18 +126,35 @@ def read_articles(paths: Sequence[Path], engine: Engine) -> ReadArticles:
     found = list(find_input_files(paths))
     # absolute: the workers of a Dask cluster do not share this process's directory
     files = [FoundFile(path=f.path.absolute(), name=f.name) for f in found]
-    read = engine.map(_read_file, files, chunksize=FILES_PER_TASK)
-    ingested = collect_outcomes(zip(found, (outcomes for outcomes, _ in read), strict=True))
-    segmented: SegmentedArticles = {}
-    for _, articles in read:  # the first file to hold an id is the one `collect_outcomes` kept
-        for article_id, prepared in articles.items():
-            segmented.setdefault(article_id, prepared)
+    read = engine.map(_read_and_count_file, files, chunksize=FILES_PER_TASK)
+    ingested = collect_outcomes(zip(found, (outcomes for outcomes, _, _ in read), strict=True))
+    segmented: dict[str, tuple[CleanArticle, tuple[Segment, ...], tuple[SegmentCounts, ...]]] = {}
+    for _, articles, counted in read:  # the first file to hold an id is the one kept
+        for article_id, (cleaned, segments) in articles.items():
+            segmented.setdefault(article_id, (cleaned, segments, counted[article_id]))
     kept = [segmented[article.id] for article in ingested.articles]
     return ReadArticles(
         ingested=ingested,
-        cleaned=tuple(cleaned for cleaned, _ in kept),
-        segments=tuple(segment for _, segments in kept for segment in segments),
+        cleaned=tuple(cleaned for cleaned, _, _ in kept),
+        segments=tuple(segment for _, segments, _ in kept for segment in segments),
+        counts={
+            segment.id: packed
+            for _, segments, counted in kept
+            for segment, packed in zip(segments, counted, strict=True)
+        },
     )
+
+
+def _read_and_count_file(
+    found: FoundFile,
+) -> tuple[list[Outcome], SegmentedArticles, dict[str, tuple[SegmentCounts, ...]]]:
+    """`_read_file`, and the term counts of each article's segments, by article id."""
+    outcomes, segmented = _read_file(found)
+    counted = {
+        article_id: tuple(map(count_segment, segments))
+        for article_id, (_, segments) in segmented.items()
+    }
+    return outcomes, segmented, counted
 
 
 def _read_file(found: FoundFile) -> tuple[list[Outcome], SegmentedArticles]:

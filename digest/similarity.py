@@ -104,12 +104,27 @@ def counted_terms(text: str) -> Counter[str]:
     from each word to its marked term: the grouping counts every segment's terms, and a
     Python loop over the words was most of that time.
     """
+    return first_word_unmarked(*marked_counts(text))
+
+
+def marked_counts(text: str) -> tuple[Counter[str], str | None]:
+    """Each word's term counted, marked when capitalised, and the text's first word
+    (None: no words). `first_word_unmarked` makes `counted_terms` of them; texts joined
+    by whitespace have the sum of their counts, in order, and the first word of the first
+    one with words.
+    """
     found = list(words(text))
     counts = Counter(map(_MARKED_TERMS.__getitem__, found))
     counts.pop("", None)  # the stop words
-    if found:
-        term, capitalised = _content_term(found[0])
-        if term is not None and capitalised:  # the first word starts a sentence
+    return counts, (found[0] if found else None)
+
+
+def first_word_unmarked(counts: Counter[str], first: str | None) -> Counter[str]:
+    """`counts` (`marked_counts`) with the first word counted as no name: it starts a
+    sentence. Changed in place, and returned."""
+    if first is not None:
+        term, capitalised = _content_term(first)
+        if term is not None and capitalised:
             counts[NAME_MARK + term] -= 1
             counts[term] += 1
             if not counts[NAME_MARK + term]:

@@ -78,6 +78,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import partial
 from itertools import pairwise
 from multiprocessing import active_children, get_context
 from pathlib import Path
@@ -85,12 +86,18 @@ from typing import TypeVar
 
 from datasketch import MinHash, MinHashLSH
 
-from digest.cluster import group_events, link_storylines
 from digest.config import make_config
 from digest.engine import ENGINES, Engine, open_engine
-from digest.model import BuildResult, Event, IngestResult, Segment, Story, Storyline
+from digest.model import BuildResult, Event, IngestResult, Story, Storyline
 from digest.pdf import render_edition, select_edition, write_atomically
-from digest.pipeline import check_accounting, read_articles, run_pipeline, tell_stories
+from digest.pipeline import (
+    ReadArticles,
+    check_accounting,
+    group_read,
+    read_articles,
+    run_pipeline,
+    tell_stories,
+)
 from digest.publish import build_site
 from digest.render import render_pages, write_docs
 
@@ -520,12 +527,13 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
     with ExitStack() as stack:
         engine = meter.run("engine start", lambda: stack.enter_context(open_engine(config)))
         read = meter.run("ingest+clean+segment", lambda: read_articles(config.inputs, engine))
-        ingested, segments = read.ingested, read.segments
+        ingested, segments, cleaned = read.ingested, read.segments, read.cleaned
         articles = len(ingested.articles)
         meter.count(articles, "articles")
         events, storylines = meter.run(
-            "cluster", lambda: _cluster(ingested, segments, config.cluster_threshold)
+            "cluster", partial(_cluster, ingested, read, config.cluster_threshold)
         )
+        del read  # as run_pipeline: the segments' counts served the grouping only
         meter.count(articles, "articles")
         stories = meter.run("align+compare+merge", lambda: tell_stories(events, engine))
         meter.count(articles, "articles")
@@ -533,7 +541,7 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
             stories=stories,
             storylines=storylines,
             rejected=ingested.rejected,
-            articles=read.cleaned,
+            articles=cleaned,
         )
         pages = meter.run(
             "render", lambda: _render(result, config.templates_dir, config.docs_dir, engine)
@@ -557,9 +565,9 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
 
 
 def _cluster(
-    ingested: IngestResult, segments: Sequence[Segment], threshold: float
+    ingested: IngestResult, read: ReadArticles, threshold: float
 ) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
-    events, storylines = link_storylines(group_events(segments, threshold=threshold))
+    events, storylines = group_read(read, threshold)
     check_accounting(ingested, events)
     return events, storylines
 

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 import random as random_module
+from array import array
 from datetime import date
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.cluster import group_events, link_storylines
-from digest.model import Segment
+from digest.cluster import (
+    count_segment,
+    group_events,
+    link_storylines,
+    segment_terms,
+    storyline_terms,
+)
+from digest.model import Event, Segment
 from tests.factories import segment
 
 QUAKE_A = (
@@ -199,3 +206,47 @@ def test_candidate_search_looks_only_at_later_rows_within_the_date_window() -> N
     assert _window_ranges(days, 4, 5) == [(4, 5), (5, 7)]
     assert _window_ranges(days, 4, 6) == [(4, 7)]  # an undated row pairs with any later one
     assert _window_ranges(np.array([0, 0]), 0, 1) == [(0, 2)]
+
+
+def test_terms_counted_elsewhere_group_as_counted_here() -> None:
+    """What the ingest workers count (`count_segment`) unpacks to `segment_terms`, in its
+    order (the row norms sum in that order), and groups and links the same."""
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake kills 12 in northern Iran"),
+        segment("b.txt", QUAKE_A2, title="Earthquake in Ardakul, Iran, kills 12"),
+        segment("c.txt", "Ardakul.", title=None),
+        segment("d.txt", "the of and", title=None),  # no terms at all
+        segment("e.txt", VOTE, title="Turkmenistan votes"),
+        segment("f.txt", QUAKE_A2, title="Quake toll rises", published=date(2020, 1, 30)),
+    ]
+    counts = {s.id: count_segment(s) for s in segments}
+    for s in segments:
+        terms = counts[s.id].terms.split("\x00") if counts[s.id].terms else []
+        weights = array("d", counts[s.id].weights)
+        assert list(zip(terms, weights, strict=True)) == list(segment_terms(s).items())
+    events = group_events(segments, counts=counts)
+    assert events == group_events(segments)
+    assert group_events(segments, counts={"a.txt": counts["a.txt"]}) == events  # some known
+    assert link_storylines(events, counts=counts) == link_storylines(events)
+    assert link_storylines(events, counts={"a.txt": counts["a.txt"]}) == link_storylines(events)
+
+
+TEXT_WORDS = ["Ardakul", "ardakul", "Iran", "the", "Quake", "quake", "12", "Said", "of"]
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(TEXT_WORDS), max_size=6), min_size=1, max_size=4),
+    st.sampled_from(["Quake in Iran", "", "the"]),
+)
+def test_an_events_terms_summed_from_its_members_are_those_of_its_joined_text(
+    texts: list[list[str]], title: str
+) -> None:
+    """Same terms, weights and order as counting the members' texts joined, whatever
+    word comes first (a name, a capitalised common word, a stop word, none at all)."""
+    from digest.cluster import _summed_storyline_terms
+
+    members = tuple(segment(f"{i}.txt", " ".join(t), title=None) for i, t in enumerate(texts))
+    event = Event(id="e", title=title, date=None, segments=members)
+    counts = {s.id: count_segment(s) for s in members}
+    summed = _summed_storyline_terms(event, counts)
+    assert list(summed.items()) == list(storyline_terms(event).items())

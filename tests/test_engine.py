@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from digest import pipeline
 from digest.clean import clean
 from digest.cli import main
+from digest.cluster import count_segment
 from digest.config import make_config
 from digest.engine import DaskEngine, LocalEngine, open_engine
 from digest.errors import ConfigError, DigestError
@@ -99,6 +100,7 @@ def test_reading_on_two_workers_gives_what_read_inputs_gives(
     assert read.ingested == expected
     assert read.cleaned == tuple(clean(article) for article in expected.articles)
     assert read.segments == tuple(s for c in read.cleaned for s in split_segments(c))
+    assert read.counts == {s.id: count_segment(s) for s in read.segments}  # the kept file's
     same = next(c for c in read.cleaned if c.id == "same.txt")
     assert "rained" in same.text
     assert any("duplicate article id 'x'" in r.reason for r in read.ingested.rejected)
