@@ -40,9 +40,12 @@ from digest.site_index import (
     Day,
     Entry,
     Month,
+    Period,
     SiteIndex,
     Source,
+    Tag,
     by_kind,
+    by_month,
     index_site,
     source_key,
 )
@@ -65,6 +68,10 @@ HOME_EARLIER_EVENTS = 5
 """Events shown for each earlier day: the home page stays small however big the archive."""
 MONTH_EVENTS_PER_DAY = 10
 """Events a month page lists for each day; the day's page has them all."""
+LISTED_EVENTS = 50
+"""Events a source's or tag's page lists, newest first. One with more also links a page
+per month of its events (`sources/<slug>/2020-01.md`): a new event rewrites its page and
+its month's, not pages as long as its whole history."""
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """Event and storyline ids become file names: no dots, slashes or leading hyphen."""
@@ -716,7 +723,7 @@ def _archive_pages(out: _Pages, site: SiteIndex) -> None:
         )
 
 
-def _name(neighbour: Day | Month | None) -> str | None:
+def _name(neighbour: Day | Month | Period | None) -> str | None:
     """What an archive page shows of the page before or after it: its name (tested)."""
     return neighbour.name if neighbour else None
 
@@ -765,13 +772,43 @@ def _source_pages(out: _Pages, site: SiteIndex) -> None:
     out.add("sources/index.md", "sources.md.j2", (site.sources, site.stats), site=site)
     for key, source in site.sources.items():
         stats, entries = site.stats[key], site.carried.get(key, ())
+        months = _paged(entries)
         out.add(
             f"sources/{source.slug}.md",
             "source.md.j2",
-            (source, stats, entries),
+            (source, stats, entries[:LISTED_EVENTS], _months_listed(months)),
             source=source,
             stats=stats,
-            entries=entries,
+            entries=entries[:LISTED_EVENTS],
+            months=months,
+        )
+        _month_pages(out, source, months)
+
+
+def _paged(entries: Sequence[Entry]) -> tuple[Period, ...]:
+    """The months of a source's or tag's events, when they are more than its page lists."""
+    return by_month(entries) if len(entries) > LISTED_EVENTS else ()
+
+
+def _months_listed(months: Sequence[Period]) -> list[tuple[str, int]]:
+    """What a source or tag page shows of its months: each one's name and event count."""
+    return [(month.name, len(month.entries)) for month in months]
+
+
+def _month_pages(out: _Pages, owner: Source | Tag, months: Sequence[Period]) -> None:
+    """A page per month of a source's or tag's events, in a folder of its own: the page
+    of a past month keeps its address and its bytes as new events arrive."""
+    kind = "source" if isinstance(owner, Source) else "tag"
+    for newer, month, older in _neighbours(months):
+        out.add(
+            f"{kind}s/{owner.slug}/{month.name}.md",
+            "listing_month.md.j2",
+            (owner, month, _name(newer), _name(older)),
+            owner=owner,
+            kind=kind,
+            month=month,
+            newer=newer,
+            older=older,
         )
 
 
@@ -791,7 +828,17 @@ def _tag_pages(out: _Pages, site: SiteIndex) -> None:
     out.add("tags/index.md", "tags.md.j2", (counts,), site=site)
     for tag in site.tags:
         entries = site.tagged[tag.slug]
-        out.add(f"tags/{tag.slug}.md", "tag.md.j2", (tag, entries), tag=tag, entries=entries)
+        months = _paged(entries)
+        out.add(
+            f"tags/{tag.slug}.md",
+            "tag.md.j2",
+            (tag, len(entries), entries[:LISTED_EVENTS], _months_listed(months)),
+            tag=tag,
+            count=len(entries),
+            entries=entries[:LISTED_EVENTS],
+            months=months,
+        )
+        _month_pages(out, tag, months)
 
 
 def _feeds(out: _Pages, site: SiteIndex, *, locale: str, site_url: str | None) -> None:
