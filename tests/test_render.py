@@ -36,8 +36,11 @@ from digest.render import (
     HOME_LEAD_EVENTS,
     LISTED_EVENTS,
     MONTH_EVENTS_PER_DAY,
+    DocsWriter,
+    RenderOptions,
     events_json,
     render_pages,
+    render_site,
     write_docs,
 )
 from digest.slugs import MAX_SLUG_LENGTH, source_slug
@@ -638,6 +641,62 @@ def test_write_docs_copies_the_hand_written_pages_into_another_docs_dir(
         PROJECT_ROOT / "docs" / "about" / "index.md"
     ).read_bytes()
     assert (tmp_path / "stylesheets" / "digest.css").is_file()
+
+
+def test_a_site_rendered_into_a_writer_is_the_site_rendered_then_written(
+    tmp_path: Path, pages: dict[str, str]
+) -> None:
+    """Each page written as it is made (`events.json` in pieces): the same files."""
+    given: list[tuple[str, int]] = []
+
+    def sink(path: str, parts: Sequence[str]) -> None:
+        given.append((path, len(parts)))
+        writer(path, parts)
+
+    write_docs(pages, tmp_path / "whole")
+    writer = DocsWriter(tmp_path / "streamed")
+    options = RenderOptions(templates_dir=TEMPLATES, locale="en_GB")
+    rendered = render_site(sample_result(), options, sink=sink)
+    writer.finish(rendered.kept)
+
+    assert rendered.pages == {}
+    assert writer.paths == set(pages)
+    assert dict(given)["events.json"] > 1
+    assert files_of(tmp_path / "streamed") == files_of(tmp_path / "whole")
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "parts"),
+    [
+        (b"abcdef", ["abc", "def"]),
+        (b"abcdef", ["abc", "de"]),
+        (b"abcde", ["abc", "def"]),
+        (b"abcdef", ["abc", "deg"]),
+        (None, ["abc"]),
+        (b"", []),
+    ],
+)
+def test_a_page_in_pieces_is_written_only_when_its_file_holds_something_else(
+    tmp_path: Path, old: bytes | None, parts: list[str]
+) -> None:
+    page = tmp_path / "events.json"
+    if old is not None:
+        page.write_bytes(old)
+        os.utime(page, (1_000_000_000, 1_000_000_000))
+    writer = DocsWriter(tmp_path)
+    writer("events.json", parts)
+    new = "".join(parts).encode("utf-8")
+    assert (page in writer.finish()) == (old != new)
+    assert page.read_bytes() == new
+    assert (page.stat().st_mtime == 1_000_000_000) == (old == new)
 
 
 @pytest.mark.parametrize("path", ["../x.md", "about/index.md", "events/../../x.md", "/etc/x"])
