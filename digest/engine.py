@@ -47,6 +47,11 @@ class Engine(Protocol):
         """`[fn(item) for item in items]`, computed `chunksize` items to a task."""
         ...
 
+    def imap(self, fn: Callable[[T], R], items: Sequence[T], *, chunksize: int = 1) -> Iterator[R]:
+        """`map`'s results one by one, in the order of the items, each as soon as it and
+        those before it are ready: the caller can use and drop each before the last."""
+        ...
+
     def close(self) -> None:
         """Stop the workers this engine started (a pool, a `LocalCluster`)."""
         ...
@@ -87,13 +92,17 @@ class LocalEngine:
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, chunksize: int = 1) -> list[R]:
+        return list(self.imap(fn, items, chunksize=chunksize))
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T], *, chunksize: int = 1) -> Iterator[R]:
         if self.workers == 1 or len(items) <= chunksize:
-            return [fn(item) for item in items]
+            yield from (fn(item) for item in items)
+            return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers)
         try:
             # Executor.map yields the results in the order of the items
-            return list(self._pool.map(fn, items, chunksize=chunksize))
+            yield from self._pool.map(fn, items, chunksize=chunksize)
         except BrokenProcessPool as error:
             raise DigestError(
                 "a worker process stopped abruptly (killed, or out of memory?); "
@@ -144,26 +153,45 @@ class DaskEngine:
             raise DigestError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from error
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, chunksize: int = 1) -> list[R]:
+        futures = self._submit(fn, items, chunksize)
+        if not futures:
+            return []
+        try:
+            results: list[list[R]] = self._client.gather(futures)  # in the order of `futures`
+        except CancelledError as error:
+            raise _lost_worker(error) from error
+        return list(chain.from_iterable(results))
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T], *, chunksize: int = 1) -> Iterator[R]:
+        futures = self._submit(fn, items, chunksize)
+        try:
+            for future in futures:
+                yield from future.result()
+                future.release()  # the worker forgets the chunk's results
+        except CancelledError as error:
+            raise _lost_worker(error) from error
+
+    def _submit(self, fn: Callable[[T], R], items: Sequence[T], chunksize: int) -> list[Any]:
+        """One task per chunk of `items`; their futures, in the order of the chunks."""
         chunks = [items[start : start + chunksize] for start in range(0, len(items), chunksize)]
         if not chunks:
             return []
         # scattered, the items go straight to the workers instead of through the scheduler;
         # the price: a worker lost takes its chunks with it (Dask cannot recompute them)
         scattered = self._client.scatter(chunks, hash=False)
-        futures = self._client.map(partial(_map_chunk, fn), scattered, pure=False)
-        try:
-            results: list[list[R]] = self._client.gather(futures)  # in the order of `futures`
-        except CancelledError as error:
-            raise DigestError(
-                f"a Dask worker was lost with the items sent to it ({error}); run the build again"
-            ) from error
-        return list(chain.from_iterable(results))
+        return list(self._client.map(partial(_map_chunk, fn), scattered, pure=False))
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _lost_worker(error: CancelledError) -> DigestError:
+    return DigestError(
+        f"a Dask worker was lost with the items sent to it ({error}); run the build again"
+    )
 
 
 def _map_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:

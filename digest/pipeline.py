@@ -47,7 +47,7 @@ from digest.segment import split_segments
 from digest.state import Snapshot, StoredPage, fingerprint, load_state, save_state
 
 if TYPE_CHECKING:
-    from digest.render import RenderedSite
+    from digest.render import PageSink, RenderedSite
 
 log = logging.getLogger("digest")
 
@@ -257,12 +257,8 @@ def write_digest(config: BuildConfig) -> BuildResult:
     Writes in place (only changed files): the MkDocs plugin's way, where MkDocs owns
     the build. `build` is the atomic one.
     """
-    from digest.render import write_docs
-
     stored = _load_state(config)
-    result, rendered = _run_and_render(config, stored)
-    written = write_docs(rendered.pages, config.docs_dir, rendered.kept)
-    log.info("%d pages changed in %s", len(written), config.docs_dir)
+    result, rendered = _run_and_render(config, stored, config.docs_dir)
     _save_state(config, stored, result, rendered)
     return result
 
@@ -272,7 +268,8 @@ def build(config: BuildConfig) -> BuildResult:
 
     Both are written into staging dirs and swapped in only when everything succeeded:
     a failed or killed build leaves the published docs and site as they were. Two builds
-    of the same docs dir never run at once (`digest.atomic.exclusive_build`).
+    of the same docs dir never run at once (`digest.atomic.exclusive_build`). The docs
+    are staged before the pipeline runs, so that each page is written as it is rendered.
 
     Raises:
         OutputError: the lock is held, or an output cannot be written (disk full,
@@ -285,9 +282,8 @@ def build(config: BuildConfig) -> BuildResult:
         recover(config.docs_dir)
         recover(config.site_dir)
         stored = _load_state(config)
-        result, rendered = _run_and_render(config, stored)
         with _staged(config.docs_dir, copy_current=True) as docs:
-            _write_staged_docs(rendered, config, docs)
+            result, rendered = _run_and_render(config, stored, docs)
             if config.build_site:
                 with _staged(config.site_dir, copy_current=False) as site:
                     _build_staged_site(result, config, docs, site)
@@ -334,19 +330,38 @@ def _save_state(
 
 
 def _run_and_render(
-    config: BuildConfig, stored: Snapshot | None
+    config: BuildConfig, stored: Snapshot | None, docs: Path
 ) -> tuple[BuildResult, RenderedSite]:
-    """The pipeline and the pages, on one engine (a Dask cluster starts once)."""
+    """The pipeline, and its pages written into `docs` as they are rendered, on one engine
+    (a Dask cluster starts once).
+
+    Raises:
+        OutputError: a page cannot be written (disk full, read-only).
+    """
+    from digest.atomic import output_error
+    from digest.render import DocsWriter
+
     with open_engine(config) as engine:
         result = run_pipeline(config, stored, engine)
-        return result, _render_site(result, config, stored, engine)
+        writer = DocsWriter(docs)
+        try:
+            rendered = _render_site(result, config, stored, engine, writer)
+            written = writer.finish(rendered.kept)
+        except OSError as error:
+            raise output_error(config.docs_dir, error) from error
+    log.info("%d pages changed in %s", len(written), config.docs_dir)
+    return result, rendered
 
 
 def _render_site(
-    result: BuildResult, config: BuildConfig, stored: Snapshot | None, engine: Engine
+    result: BuildResult,
+    config: BuildConfig,
+    stored: Snapshot | None,
+    engine: Engine,
+    sink: PageSink,
 ) -> RenderedSite:
-    """Render the pages, the event pages on `engine`; with a state, only those whose
-    file in the docs is not the same."""
+    """Render the pages into `sink`, the event pages on `engine`; with a state, only those
+    whose file in the docs is not the same."""
     from digest.render import RenderCache, RenderOptions, intact_pages, render_site
 
     options = RenderOptions(
@@ -360,7 +375,7 @@ def _render_site(
             entities={c.story_key: c.entities for c in stored.event_caches.values()},
             fragments={c.json_key: c.json for c in stored.event_caches.values()},
         )
-    return render_site(result, options, cache, engine)
+    return render_site(result, options, cache, engine, sink)
 
 
 @contextmanager
@@ -374,17 +389,6 @@ def _staged(target: Path, *, copy_current: bool) -> Iterator[Path]:
     except BaseException:
         discard(staging)
         raise
-
-
-def _write_staged_docs(rendered: RenderedSite, config: BuildConfig, docs: Path) -> None:
-    from digest.atomic import output_error
-    from digest.render import write_docs
-
-    try:
-        written = write_docs(rendered.pages, docs, rendered.kept)
-    except OSError as error:
-        raise output_error(config.docs_dir, error) from error
-    log.info("%d pages changed in %s", len(written), config.docs_dir)
 
 
 def _build_staged_site(result: BuildResult, config: BuildConfig, docs: Path, site: Path) -> None:

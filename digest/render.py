@@ -18,7 +18,7 @@ import posixpath
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -40,9 +40,12 @@ from digest.site_index import (
     Day,
     Entry,
     Month,
+    Period,
     SiteIndex,
     Source,
+    Tag,
     by_kind,
+    by_month,
     index_site,
     source_key,
 )
@@ -65,6 +68,10 @@ HOME_EARLIER_EVENTS = 5
 """Events shown for each earlier day: the home page stays small however big the archive."""
 MONTH_EVENTS_PER_DAY = 10
 """Events a month page lists for each day; the day's page has them all."""
+LISTED_EVENTS = 50
+"""Events a source's or tag's page lists, newest first. One with more also links a page
+per month of its events (`sources/<slug>/2020-01.md`): a new event rewrites its page and
+its month's, not pages as long as its whole history."""
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """Event and storyline ids become file names: no dots, slashes or leading hyphen."""
@@ -145,6 +152,12 @@ def _event_fragment(entry: Entry) -> str:
 def _events_document(result: BuildResult, fragments: Sequence[str]) -> str:
     """`events.json` around its events' entries (`_event_fragment`): the text of dumping
     the whole document at once (tested), but each entry can be kept from the last build."""
+    return "".join(_events_document_parts(result, fragments))
+
+
+def _events_document_parts(result: BuildResult, fragments: Sequence[str]) -> list[str]:
+    """`_events_document` in pieces, its entries among them as they are: the 100,000-article
+    file is 255 MB, written piece by piece it is never held whole."""
     document = {
         "schema": SCHEMA_VERSION,
         "events": [0] if fragments else [],
@@ -174,13 +187,13 @@ def _events_document(result: BuildResult, fragments: Sequence[str]) -> str:
     }
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if not fragments:
-        return text
+        return [text]
     head, tail = text.split(EVENTS_PLACEHOLDER, 1)
     parts = [head, '"events": [\n']
-    for fragment in fragments:  # one join at the end: the 100,000-article file is 255 MB
+    for fragment in fragments:
         parts += (fragment, ",\n")
     parts[-1] = "\n  ]"
-    return "".join([*parts, tail])
+    return [*parts, tail]
 
 
 def _events_json_cached(
@@ -189,21 +202,22 @@ def _events_json_cached(
     keys: _PageKeys | None,
     cache: RenderCache | None,
     made: Mapping[str, str],
-) -> tuple[str, dict[str, str], dict[str, str]]:
-    """`events.json`, each event's entry kept from `cache` while its key is the same, or
-    taken from `made` (by event id: made with the event's page); with the key of each
-    event's entry (by event id) and the entries (by key)."""
+) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """`events.json` in parts (`_events_document_parts`), each event's entry kept from
+    `cache` while its key is the same, or taken from `made` (by event id: made with the
+    event's page); with the key of each event's entry (by event id) and the entries (by
+    key)."""
     if keys is None:
         entries = [made.get(e.id) or _event_fragment(e) for e in site.entries]
-        return _events_document(result, entries), {}, {}
+        return _events_document_parts(result, entries), {}, {}
     known = cache.fragments if cache else {}
     json_keys = {e.id: keys.of("events.json", keys.entry(e)) for e in site.entries}
     fragments = {
         json_keys[e.id]: known.get(json_keys[e.id]) or made.get(e.id) or _event_fragment(e)
         for e in site.entries
     }
-    text = _events_document(result, [fragments[json_keys[e.id]] for e in site.entries])
-    return text, json_keys, fragments
+    parts = _events_document_parts(result, [fragments[json_keys[e.id]] for e in site.entries])
+    return parts, json_keys, fragments
 
 
 def _event_json(entry: Entry) -> dict[str, Any]:
@@ -366,11 +380,16 @@ class RenderCache:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RenderedSite:
     pages: dict[str, str]
-    """The pages rendered, by path in the docs dir."""
+    """The pages rendered, by path in the docs dir (none when `render_site` had a sink)."""
     kept: frozenset[str]
     """The pages not rendered: their file in the docs holds what they would be."""
     cache: RenderCache
     """For the next build (empty without a `BuildResult.cache`)."""
+
+
+PageSink = Callable[[str, Sequence[str]], None]
+"""Takes each generated file as it is made: its path in the docs dir and its text, in
+pieces (`DocsWriter`)."""
 
 
 def render_site(
@@ -378,6 +397,7 @@ def render_site(
     options: RenderOptions,
     cache: RenderCache | None = None,
     engine: Engine | None = None,
+    sink: PageSink | None = None,
 ) -> RenderedSite:
     """Render the generated docs files, except those `cache` says are unchanged.
 
@@ -386,7 +406,9 @@ def render_site(
     only when its key differs from the one in `cache.pages`; the pages rendered and
     those kept are byte for byte those of rendering everything (tested). The event pages
     to render are rendered on `engine` (in parallel: they are most of the time), or in
-    this process without one; the same text either way.
+    this process without one; the same text either way. With a `sink`, each file goes
+    to it as soon as it is made (an event page as it comes back from the engine) and is
+    not held: `RenderedSite.pages` is then empty.
 
     Raises:
         ValueError: an event or storyline id is unsafe as a file name or used twice.
@@ -401,20 +423,22 @@ def render_site(
         engine=engine,
     )
     keys = _PageKeys(site, story_keys, _render_fingerprint(options)) if result.cache else None
-    out = _Pages(env, keys, cache.pages if cache else {})
+    out = _Pages(env, keys, cache.pages if cache else {}, sink)
     _index_pages(out, site, result)
     to_render = [entry for entry in site.entries if out.event_to_render(entry)]
-    event_pages, made = _event_pages(to_render, site, options, engine)
-    out.pages.update(event_pages)
-    out.pages["events.json"], json_keys, fragments = _events_json_cached(
-        result, site, keys, cache, made
-    )
+    made: dict[str, str] = {}
+    for entry, (page, fragment) in _event_pages(to_render, site, options, engine):
+        out.emit(f"events/{entry.id}.md", page)
+        made[entry.id] = fragment
+    events, json_keys, fragments = _events_json_cached(result, site, keys, cache, made)
+    out.emit("events.json", *events)
     _feeds(out, site, locale=options.locale, site_url=options.site_url)
     _archive_pages(out, site)
     _source_pages(out, site)
     _storyline_pages(out, site)
     _tag_pages(out, site)
-    out.pages.update(_redirect_pages(env, result))
+    for path, page in _redirect_pages(env, result).items():
+        out.emit(path, page)
     return RenderedSite(
         pages=out.pages,
         kept=frozenset(out.kept),
@@ -492,9 +516,16 @@ def _fields(kind: type[Any]) -> tuple[str, ...]:
 class _Pages:
     """The pages of a build as they are rendered, or kept when their key is unchanged."""
 
-    def __init__(self, env: Environment, keys: _PageKeys | None, kept: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        env: Environment,
+        keys: _PageKeys | None,
+        kept: Mapping[str, str],
+        sink: PageSink | None = None,
+    ) -> None:
         self.env = env
         self.keys = keys
+        self.sink = sink
         self.pages: dict[str, str] = {}
         self.kept: set[str] = set()
         self.page_keys: dict[str, str] = {}
@@ -507,7 +538,14 @@ class _Pages:
             if self._reusable.get(path) == key:
                 self.kept.add(path)
                 return
-        self.pages[path] = _render(self.env, template, **context)
+        self.emit(path, _render(self.env, template, **context))
+
+    def emit(self, path: str, *parts: str) -> None:
+        """A page made: to the sink, or held in `pages` without one."""
+        if self.sink is not None:
+            self.sink(path, parts)
+        else:
+            self.pages[path] = "".join(parts)
 
     def event_to_render(self, entry: Entry) -> bool:
         """Whether the page of `entry` must be rendered (else it is kept as it is)."""
@@ -548,18 +586,16 @@ pickling a fraction of that."""
 
 def _event_pages(
     entries: Sequence[Entry], site: SiteIndex, options: RenderOptions, engine: Engine | None
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The pages of `entries` keyed by their path, and their `events.json` entries
-    (`_event_fragment`) by event id, made on `engine` (or here)."""
+) -> Iterator[tuple[Entry, tuple[str, str]]]:
+    """Each entry with its page and its `events.json` entry (`_event_fragment`), made on
+    `engine` (or here), as they come back, in the order of `entries`."""
     render = functools.partial(_render_event_page, options.templates_dir.resolve(), options.locale)
     items = [(entry, _entry_sources(entry, site)) for entry in entries]
     if engine is None:
-        rendered = [render(item) for item in items]
+        rendered: Iterable[tuple[str, str]] = map(render, items)
     else:
-        rendered = engine.map(render, items, chunksize=EVENT_PAGES_PER_TASK)
-    pairs = list(zip(entries, rendered, strict=True))
-    pages = {f"events/{entry.id}.md": page for entry, (page, _) in pairs}
-    return pages, {entry.id: fragment for entry, (_, fragment) in pairs}
+        rendered = engine.imap(render, items, chunksize=EVENT_PAGES_PER_TASK)
+    return zip(entries, rendered, strict=True)
 
 
 EntrySources = dict[str | None, Source]
@@ -716,7 +752,7 @@ def _archive_pages(out: _Pages, site: SiteIndex) -> None:
         )
 
 
-def _name(neighbour: Day | Month | None) -> str | None:
+def _name(neighbour: Day | Month | Period | None) -> str | None:
     """What an archive page shows of the page before or after it: its name (tested)."""
     return neighbour.name if neighbour else None
 
@@ -765,13 +801,43 @@ def _source_pages(out: _Pages, site: SiteIndex) -> None:
     out.add("sources/index.md", "sources.md.j2", (site.sources, site.stats), site=site)
     for key, source in site.sources.items():
         stats, entries = site.stats[key], site.carried.get(key, ())
+        months = _paged(entries)
         out.add(
             f"sources/{source.slug}.md",
             "source.md.j2",
-            (source, stats, entries),
+            (source, stats, entries[:LISTED_EVENTS], _months_listed(months)),
             source=source,
             stats=stats,
-            entries=entries,
+            entries=entries[:LISTED_EVENTS],
+            months=months,
+        )
+        _month_pages(out, source, months)
+
+
+def _paged(entries: Sequence[Entry]) -> tuple[Period, ...]:
+    """The months of a source's or tag's events, when they are more than its page lists."""
+    return by_month(entries) if len(entries) > LISTED_EVENTS else ()
+
+
+def _months_listed(months: Sequence[Period]) -> list[tuple[str, int]]:
+    """What a source or tag page shows of its months: each one's name and event count."""
+    return [(month.name, len(month.entries)) for month in months]
+
+
+def _month_pages(out: _Pages, owner: Source | Tag, months: Sequence[Period]) -> None:
+    """A page per month of a source's or tag's events, in a folder of its own: the page
+    of a past month keeps its address and its bytes as new events arrive."""
+    kind = "source" if isinstance(owner, Source) else "tag"
+    for newer, month, older in _neighbours(months):
+        out.add(
+            f"{kind}s/{owner.slug}/{month.name}.md",
+            "listing_month.md.j2",
+            (owner, month, _name(newer), _name(older)),
+            owner=owner,
+            kind=kind,
+            month=month,
+            newer=newer,
+            older=older,
         )
 
 
@@ -791,7 +857,17 @@ def _tag_pages(out: _Pages, site: SiteIndex) -> None:
     out.add("tags/index.md", "tags.md.j2", (counts,), site=site)
     for tag in site.tags:
         entries = site.tagged[tag.slug]
-        out.add(f"tags/{tag.slug}.md", "tag.md.j2", (tag, entries), tag=tag, entries=entries)
+        months = _paged(entries)
+        out.add(
+            f"tags/{tag.slug}.md",
+            "tag.md.j2",
+            (tag, len(entries), entries[:LISTED_EVENTS], _months_listed(months)),
+            tag=tag,
+            count=len(entries),
+            entries=entries[:LISTED_EVENTS],
+            months=months,
+        )
+        _month_pages(out, tag, months)
 
 
 def _feeds(out: _Pages, site: SiteIndex, *, locale: str, site_url: str | None) -> None:
@@ -817,15 +893,7 @@ def _feeds(out: _Pages, site: SiteIndex, *, locale: str, site_url: str | None) -
 def write_docs(pages: Mapping[str, str], docs_dir: Path, kept: Iterable[str] = ()) -> list[Path]:
     """Write the generated pages into the docs dir, touching only what changed.
 
-    The `kept` pages (`RenderedSite.kept`) are left as they are, neither read nor
-    removed.
-
-    Unchanged files keep their bytes and mtime (`mkdocs serve` rebuilds on mtime), and
-    each write is atomic (a temporary dot-file, which MkDocs ignores, then a rename).
-    Generated files of earlier builds that are no longer produced are removed; only
-    `GENERATED_FILES` and files under `GENERATED_DIRS` are ever deleted. When the docs
-    dir is not the project's own, the project's hand-written pages are copied in too, so
-    the navigation finds them.
+    `DocsWriter` given every page, then finished: see there.
 
     Returns:
         The files written, sorted.
@@ -833,16 +901,62 @@ def write_docs(pages: Mapping[str, str], docs_dir: Path, kept: Iterable[str] = (
     Raises:
         ValueError: a page path is outside the generated files (a bug in the caller).
     """
-    files = {path: text.encode("utf-8") for path, text in pages.items()}
-    for path in files:
+    writer = DocsWriter(docs_dir)
+    for path in sorted(pages):
+        writer(path, (pages[path],))
+    return writer.finish(kept)
+
+
+class DocsWriter:
+    """Writes generated pages into a docs dir one at a time, as `render_site` makes them
+    (a `PageSink`), then `finish`es the dir: nothing waits in memory to be written.
+
+    Unchanged files keep their bytes and mtime (`mkdocs serve` rebuilds on mtime), and
+    each write is atomic (a temporary dot-file, which MkDocs ignores, then a rename).
+    A page's text may come in pieces (`events.json`'s entries): it is compared and
+    written a piece at a time, never joined.
+    """
+
+    def __init__(self, docs_dir: Path) -> None:
+        self.docs_dir = docs_dir
+        self._paths: set[str] = set()
+        self._written: list[Path] = []
+
+    @property
+    def paths(self) -> frozenset[str]:
+        """The pages given so far, by path in the docs dir."""
+        return frozenset(self._paths)
+
+    def __call__(self, path: str, parts: Sequence[str]) -> None:
+        """Write the page at `path` (relative to the docs dir) unless it holds `parts`.
+
+        Raises:
+            ValueError: `path` is outside the generated files (a bug in the caller).
+        """
         _check_generated_path(path)
-    if docs_dir.resolve() != PROJECT_DOCS.resolve():
-        files = _hand_written_pages(PROJECT_DOCS) | files
-    written = [
-        docs_dir / path for path in sorted(files) if _write_if_changed(docs_dir / path, files[path])
-    ]
-    _remove_stale(docs_dir, keep={*files, *kept})
-    return written
+        self._paths.add(path)
+        if _write_if_changed(self.docs_dir / path, parts):
+            self._written.append(self.docs_dir / path)
+
+    def finish(self, kept: Iterable[str] = ()) -> list[Path]:
+        """Remove the generated files of earlier builds that this one did not write or
+        keep, and copy the project's hand-written pages in when the docs dir is not the
+        project's own (so the navigation finds them).
+
+        The `kept` pages (`RenderedSite.kept`) are left as they are, neither read nor
+        removed; only `GENERATED_FILES` and files under `GENERATED_DIRS` are ever deleted.
+
+        Returns:
+            The files written, sorted.
+        """
+        hand_written = {}
+        if self.docs_dir.resolve() != PROJECT_DOCS.resolve():
+            hand_written = _hand_written_pages(PROJECT_DOCS)
+        for path in sorted(hand_written):
+            if _write_if_changed(self.docs_dir / path, [hand_written[path]]):
+                self._written.append(self.docs_dir / path)
+        _remove_stale(self.docs_dir, keep={*self._paths, *hand_written, *kept})
+        return sorted(self._written)
 
 
 def page_stamps(docs_dir: Path, paths: Iterable[str]) -> dict[str, tuple[int, ...]]:
@@ -899,14 +1013,35 @@ def _hand_written_pages(project_docs: Path) -> dict[str, bytes]:
     return pages
 
 
-def _write_if_changed(path: Path, content: bytes) -> bool:
-    if path.is_file() and path.read_bytes() == content:
+def _write_if_changed(path: Path, parts: Sequence[str | bytes]) -> bool:
+    """Write `parts` (text as UTF-8) one after the other into `path` (a temporary file,
+    then a rename) unless the file holds them already. Each part is encoded when it is
+    compared or written, so a file in many parts is never held whole."""
+    if _holds(path, parts):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(content)
+    with temporary.open("wb") as file:
+        for part in _encoded(parts):
+            file.write(part)
     temporary.replace(path)
     return True
+
+
+def _holds(path: Path, parts: Sequence[str | bytes]) -> bool:
+    """Whether the file at `path` holds `parts` one after the other and nothing else
+    (read a part at a time)."""
+    try:
+        with path.open("rb") as file:
+            return all(file.read(len(part)) == part for part in _encoded(parts)) and not file.read(
+                1
+            )
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return False
+
+
+def _encoded(parts: Iterable[str | bytes]) -> Iterator[bytes]:
+    return (part.encode("utf-8") if isinstance(part, str) else part for part in parts)
 
 
 def _remove_stale(docs_dir: Path, *, keep: set[str]) -> None:

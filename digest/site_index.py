@@ -104,6 +104,21 @@ class Month:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Period:
+    """The events of one outlet or tag in one month, or those without a date."""
+
+    first: date | None
+    """The month's first day; None for the undated events."""
+    entries: tuple[Entry, ...]
+    """Newest first."""
+
+    @property
+    def name(self) -> str:
+        """The page's file name without `.md`: `2020-01`, or `undated`."""
+        return self.first.strftime("%Y-%m") if self.first else UNDATED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SourceStats:
     """What an outlet contributed, for its page and the sources table."""
 
@@ -273,6 +288,17 @@ def _months(days: Iterable[Day]) -> tuple[Month, ...]:
         Month(first=first, days=tuple(group))
         for first, group in itertools.groupby(
             days, key=lambda d: d.date.replace(day=1) if d.date else date.min
+        )
+    )
+
+
+def by_month(entries: Iterable[Entry]) -> tuple[Period, ...]:
+    """Entries (newest first, undated last, as `SiteIndex.carried` and `tagged` hold them)
+    grouped by the month of their event, newest month first, the undated last."""
+    return tuple(
+        Period(first=first, entries=tuple(group))
+        for first, group in itertools.groupby(
+            entries, key=lambda e: e.date.replace(day=1) if e.date else None
         )
     )
 

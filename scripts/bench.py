@@ -27,8 +27,8 @@ What it does, for each size N:
    starts here; a local pool starts in the first stage that needs it),
    ingest+clean+segment (`read_articles`, files in parallel), cluster (`group_events` +
    `link_storylines` + `check_accounting`, in this process), align+compare+merge
-   (`tell_stories`, events in parallel), render (`render_pages`, event pages in
-   parallel, + `write_docs`), and
+   (`tell_stories`, events in parallel), render (`render_site`, event pages in
+   parallel, each page written as it is made by a `DocsWriter`), and
    with `--site` the MkDocs build (`build_site`), and with `--pdf` the whole briefing as
    a PDF (what `digest pdf` does after the pipeline; pages/s in the table).
 3. Runs the baseline of issue 6 on the same files, in another fresh process: read the
@@ -99,7 +99,7 @@ from digest.pipeline import (
     tell_stories,
 )
 from digest.publish import build_site
-from digest.render import render_pages, write_docs
+from digest.render import DocsWriter, RenderOptions, render_site
 
 T = TypeVar("T")
 
@@ -585,9 +585,11 @@ def _render(
 ) -> int:
     """Render and write the pages (the event pages on `engine`, as `digest build` does);
     return how many Markdown pages there are."""
-    pages = render_pages(result, templates_dir=templates_dir, locale="en", engine=engine)
-    write_docs(pages, docs_dir)
-    return sum(1 for path in pages if path.endswith(".md"))
+    writer = DocsWriter(docs_dir)
+    options = RenderOptions(templates_dir=templates_dir, locale="en")
+    rendered = render_site(result, options, engine=engine, sink=writer)
+    writer.finish(rendered.kept)
+    return sum(1 for path in writer.paths if path.endswith(".md"))
 
 
 @dataclass(frozen=True, slots=True)

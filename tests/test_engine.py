@@ -51,6 +51,9 @@ def test_local_engine_returns_results_in_the_order_of_the_items(
             n * n for n in range(12)
         ]
         assert engine.map(_square_slowly, [], chunksize=chunksize) == []
+        results = engine.imap(_square_slowly, range(12), chunksize=chunksize)
+        assert next(results) == 0  # one result, before the others are asked for
+        assert list(results) == [n * n for n in range(1, 12)]
     finally:
         engine.close()
 
@@ -159,6 +162,9 @@ def test_dask_engine_returns_results_in_the_order_of_the_items() -> None:
     try:
         assert engine.map(abs, list(range(-7, 7)), chunksize=3) == [abs(n) for n in range(-7, 7)]
         assert engine.map(abs, [], chunksize=3) == []
+        assert list(engine.imap(abs, list(range(-7, 7)), chunksize=3)) == [
+            abs(n) for n in range(-7, 7)
+        ]
     finally:
         engine.close()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,13 @@ from digest.render import (
     HOME_EARLIER_DAYS,
     HOME_EARLIER_EVENTS,
     HOME_LEAD_EVENTS,
+    LISTED_EVENTS,
     MONTH_EVENTS_PER_DAY,
+    DocsWriter,
+    RenderOptions,
     events_json,
     render_pages,
+    render_site,
     write_docs,
 )
 from digest.slugs import MAX_SLUG_LENGTH, source_slug
@@ -396,6 +400,71 @@ def test_the_briefing_stays_small_however_many_events_there_are() -> None:
     assert len(re.findall(r"\]\(\.\./events/", pages["archive/2020-01-17.md"])) == 100
 
 
+def archive_of(
+    days: Sequence[date | None], *, text: str = "The talks were held in Paris on Monday."
+) -> BuildResult:
+    """One event a day of one outlet ("Agency"), each naming a place (a tag)."""
+    stories = [
+        story(f"{day or 'undated'}-event-{n:03}", day, ["Agency"], text=text)
+        for n, day in enumerate(days)
+    ]
+    articles = tuple(s.article for st in stories for s in st.event.segments)
+    return BuildResult(stories=tuple(stories), storylines=(), rejected=(), articles=articles)
+
+
+DAYS_OF_2020 = [date(2020, 1, 1) + timedelta(days=n) for n in range(90)]
+"""January to March 2020 (31, 29 and 30 days): more events than a source page lists."""
+
+
+@pytest.mark.parametrize("folder", ["sources/agency", "tags/paris"])
+def test_a_long_source_or_tag_page_lists_its_newest_events_and_links_a_page_per_month(
+    folder: str,
+) -> None:
+    assert len(DAYS_OF_2020) > LISTED_EVENTS
+    pages = render_pages(archive_of([*DAYS_OF_2020, None]), templates_dir=TEMPLATES, locale="en")
+    page = pages[f"{folder}.md"]
+    linked = re.findall(r"\]\(\.\./events/([^)]+)\.md\)", page)
+    assert len(linked) == LISTED_EVENTS
+    assert linked[0] == "2020-03-30-event-089"
+    assert "| [March 2020](" + folder.split("/")[1] + "/2020-03.md) | 30 |" in page
+    assert "| [Undated](" + folder.split("/")[1] + "/undated.md) | 1 |" in page
+    months = sorted(p.removeprefix(folder + "/") for p in pages if p.startswith(folder + "/"))
+    assert months == ["2020-01.md", "2020-02.md", "2020-03.md", "undated.md"]
+    february = pages[f"{folder}/2020-02.md"]
+    assert february.startswith("---\ntitle: ")
+    assert "29 events, newest first." in february
+    listed = re.findall(r"\]\(\.\./\.\./events/([^)]+)\.md\)", february)
+    assert listed == [f"{d}-event-{n:03}" for n, d in enumerate(DAYS_OF_2020)][59:30:-1]
+    assert "← Older: [January 2020](2020-01.md) · Newer: [March 2020](2020-03.md) →" in february
+
+
+def test_a_short_source_page_lists_every_event_and_has_no_month_pages() -> None:
+    pages = render_pages(
+        archive_of(DAYS_OF_2020[:LISTED_EVENTS]), templates_dir=TEMPLATES, locale="en"
+    )
+    assert len(re.findall(r"\]\(\.\./events/", pages["sources/agency.md"])) == LISTED_EVENTS
+    assert "By month" not in pages["sources/agency.md"]
+    assert not [p for p in pages if p.startswith(("sources/agency/", "tags/paris/"))]
+
+
+def test_a_new_event_leaves_the_pages_of_past_months_as_they_were() -> None:
+    before = render_pages(archive_of(DAYS_OF_2020), templates_dir=TEMPLATES, locale="en")
+    after = render_pages(
+        archive_of([*DAYS_OF_2020, date(2020, 3, 31)]), templates_dir=TEMPLATES, locale="en"
+    )
+    changed = sorted(
+        p for p in after if p.startswith(("sources/", "tags/")) and before.get(p) != after[p]
+    )
+    assert changed == [
+        "sources/agency.md",
+        "sources/agency/2020-03.md",
+        "sources/index.md",
+        "tags/index.md",
+        "tags/paris.md",
+        "tags/paris/2020-03.md",
+    ]
+
+
 def test_repeated_event_ids_are_refused() -> None:
     result = sample_result(id=EVENT_C)
     with pytest.raises(ValueError, match="repeated"):
@@ -572,6 +641,62 @@ def test_write_docs_copies_the_hand_written_pages_into_another_docs_dir(
         PROJECT_ROOT / "docs" / "about" / "index.md"
     ).read_bytes()
     assert (tmp_path / "stylesheets" / "digest.css").is_file()
+
+
+def test_a_site_rendered_into_a_writer_is_the_site_rendered_then_written(
+    tmp_path: Path, pages: dict[str, str]
+) -> None:
+    """Each page written as it is made (`events.json` in pieces): the same files."""
+    given: list[tuple[str, int]] = []
+
+    def sink(path: str, parts: Sequence[str]) -> None:
+        given.append((path, len(parts)))
+        writer(path, parts)
+
+    write_docs(pages, tmp_path / "whole")
+    writer = DocsWriter(tmp_path / "streamed")
+    options = RenderOptions(templates_dir=TEMPLATES, locale="en_GB")
+    rendered = render_site(sample_result(), options, sink=sink)
+    writer.finish(rendered.kept)
+
+    assert rendered.pages == {}
+    assert writer.paths == set(pages)
+    assert dict(given)["events.json"] > 1
+    assert files_of(tmp_path / "streamed") == files_of(tmp_path / "whole")
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "parts"),
+    [
+        (b"abcdef", ["abc", "def"]),
+        (b"abcdef", ["abc", "de"]),
+        (b"abcde", ["abc", "def"]),
+        (b"abcdef", ["abc", "deg"]),
+        (None, ["abc"]),
+        (b"", []),
+    ],
+)
+def test_a_page_in_pieces_is_written_only_when_its_file_holds_something_else(
+    tmp_path: Path, old: bytes | None, parts: list[str]
+) -> None:
+    page = tmp_path / "events.json"
+    if old is not None:
+        page.write_bytes(old)
+        os.utime(page, (1_000_000_000, 1_000_000_000))
+    writer = DocsWriter(tmp_path)
+    writer("events.json", parts)
+    new = "".join(parts).encode("utf-8")
+    assert (page in writer.finish()) == (old != new)
+    assert page.read_bytes() == new
+    assert (page.stat().st_mtime == 1_000_000_000) == (old == new)
 
 
 @pytest.mark.parametrize("path", ["../x.md", "about/index.md", "events/../../x.md", "/etc/x"])

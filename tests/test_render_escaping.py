@@ -49,7 +49,10 @@ EVENT_ID = "2020-01-17-event"
 PAGE = f"events/{EVENT_ID}.md"
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 """MkDocs' own front matter pattern (mkdocs/utils/meta.py)."""
-SOURCE_PAGE = re.compile(r"^(?:\.\./(?:sources|tags)/)?[a-z0-9-]+\.(?=md$|html$)")
+SOURCE_PAGE = re.compile(
+    r"^(?:\.\./(?:sources/|tags/)?)?[a-z0-9-]+(?=\.(?:md|html)$|/(?:\d{4}-\d{2}|undated)\.(?:md|html)$)"
+)
+"""An outlet's or a tag's page, or the folder of its month pages: named after it."""
 ATOM = "{http://www.w3.org/2005/Atom}"
 _VISIBLE = re.compile(r"[^\s\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]+")
 
@@ -144,7 +147,12 @@ def sentences_as_entities(sentences: Iterable[str]) -> tuple[Entity, ...]:
 
 
 def render(**texts: str) -> dict[str, str]:
-    with patch("digest.site_index.find_entities", sentences_as_entities):
+    """The pages of `hostile_result`; every tag with a page per month of its events too
+    (no event listed on its own page), so that `tag_page` finds those."""
+    with (
+        patch("digest.site_index.find_entities", sentences_as_entities),
+        patch("digest.render.LISTED_EVENTS", 0),
+    ):
         return render_pages(hostile_result(**texts), templates_dir=TEMPLATES, locale="en")
 
 
@@ -187,7 +195,7 @@ def _inline_shape(children: list[Token]) -> list[tuple[str, ...]]:
 
 def _slugless(href: str) -> str:
     """An outlet's or a tag's page is named after it: only that part of an href may vary."""
-    return SOURCE_PAGE.sub("SOURCE.", href)
+    return SOURCE_PAGE.sub("SOURCE", href)
 
 
 class _TagShape(HTMLParser):
