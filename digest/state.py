@@ -19,6 +19,7 @@ digest's code (`fingerprint`) is never unpickled.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -190,7 +191,7 @@ def load_state(path: Path, current: str, ingest: str = "") -> Snapshot:
     if not path.is_file():
         return Snapshot(fingerprint=current)
     try:
-        with _connect(path) as connection:
+        with _connect(path) as connection, _collector_paused():
             snapshot = _read(connection, path, current, ingest)
             connection.execute("BEGIN IMMEDIATE")  # fail now, not after publishing, if
             connection.execute("ROLLBACK")  # another process holds the write lock
@@ -225,6 +226,23 @@ def save_state(path: Path, stored: Snapshot, new: Snapshot) -> None:
         raise StateError(f"cannot write the build state {path}: {error}") from error
     except OSError as error:
         raise StateError(f"cannot write the build state {path}: {error.strerror}") from error
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the state is unpickled.
+
+    Unpickling allocates hundreds of thousands of objects, none of them garbage, and each
+    few hundred allocations set off a collection that walks the young ones again (a third
+    of the load's time at 10,000 articles, more as the archive grows).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager
