@@ -368,6 +368,25 @@ def _tfidf_matrix(
     return _TermMatrix(vocabulary, _weigh(indptr.astype(np.int64), columns, weights, len(column)))
 
 
+def _encoded_tfidf_matrix(terms: EncodedTerms) -> _TermMatrix:
+    """`_tfidf_matrix` of the rows' term counts, made from their arrays: the same columns
+    (the sorted vocabulary of the terms present) and each row's weights worked out in its
+    own order, so the same matrix to the last bit."""
+    sizes = np.array([len(ids) // TERM_ID.itemsize for ids, _ in terms.rows], dtype=np.int64)
+    ids = np.frombuffer(b"".join(ids for ids, _ in terms.rows), dtype=TERM_ID)
+    counts = np.frombuffer(b"".join(counts for _, counts in terms.rows), dtype=TERM_COUNT)
+    present = np.unique(ids)
+    present_terms = [terms.vocabulary[i] for i in present.tolist()]
+    order = sorted(range(len(present_terms)), key=present_terms.__getitem__)
+    column = np.zeros(len(terms.vocabulary), dtype=np.int64)
+    column[present[order]] = np.arange(len(order))
+    indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    vocabulary = [present_terms[k] for k in order]
+    return _TermMatrix(
+        vocabulary, _weigh(indptr, column[ids], counts.astype(float), len(vocabulary))
+    )
+
+
 def _weigh(
     indptr: NDArray[np.int64],
     indices: NDArray[np.int64] | NDArray[np.int32],
@@ -600,9 +619,42 @@ def newest_first(events: Iterable[Event]) -> tuple[Event, ...]:
     return tuple(sorted(events, key=lambda e: (-(e.date or date.min).toordinal(), e.id)))
 
 
+TERM_ID = np.dtype("<i4")
+TERM_COUNT = np.dtype("<f8")
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedTerms:
+    """Each event's `storyline_terms` as ids into `vocabulary` (`TERM_ID` bytes) and their
+    counts (`TERM_COUNT` bytes), in the order they were counted.
+
+    What an incremental build keeps of each event (`encode_terms`): read back as a few
+    arrays, not as a dict of terms an event, they make the same matrix as the dicts.
+    """
+
+    vocabulary: Sequence[str]
+    """The term of each id; may hold terms no row has."""
+    rows: Sequence[tuple[bytes, bytes]]
+    """One for each event, in the events' order."""
+
+
+def encode_terms(
+    counts: Mapping[str, float], ids: dict[str, int], vocabulary: list[str]
+) -> tuple[bytes, bytes]:
+    """`counts` as a row of `EncodedTerms`; a term not in `ids` is added to both `ids` and
+    `vocabulary` (the term of each id)."""
+    known = len(vocabulary)
+    row = [ids.setdefault(term, len(ids)) for term in counts]
+    vocabulary.extend(term for term, i in zip(counts, row, strict=True) if i >= known)
+    return (
+        np.array(row, dtype=TERM_ID).tobytes(),
+        np.array(list(counts.values()), dtype=TERM_COUNT).tobytes(),
+    )
+
+
 def link_storylines(
     events: Sequence[Event],
-    terms: Sequence[dict[str, float]] | None = None,
+    terms: EncodedTerms | None = None,
     counts: Mapping[str, SegmentCounts] | None = None,
 ) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
     """Link events of one developing story across days.
@@ -610,7 +662,7 @@ def link_storylines(
     Args:
         events: the events to link.
         terms: each event's `storyline_terms`, when the caller has them already (an
-            incremental build keeps those of unchanged events); computed otherwise.
+            incremental build keeps those of unchanged events); counted otherwise.
         counts: segments' `count_segment` by id, where the caller has them already: an
             event's terms are then summed from its members' (not counted again).
 
@@ -618,8 +670,10 @@ def link_storylines(
         The events with `storyline` set where they belong to one, and the storylines
         (two or more events each), their events in date order.
     """
-    counted = terms if terms is not None else (storyline_terms(e, counts) for e in events)
-    matrix = _tfidf_matrix(counted)
+    if terms is None:
+        matrix = _tfidf_matrix(storyline_terms(e, counts) for e in events)
+    else:
+        matrix = _encoded_tfidf_matrix(terms)
     parent = list(range(len(events)))
 
     def find(i: int) -> int:

@@ -17,7 +17,8 @@ build from scratch, is in docs/about/incremental.md:
 4. An event whose members (and their content) and title are unchanged reuses its stored
    story: align, compare and merge run only for the others.
 5. Storylines are linked over all events from each event's term counts, kept in the state
-   with its story key (`_storyline_terms`): the same storylines as counting again.
+   with its story key as arrays of term ids and counts (`_storyline_terms`): the same
+   storylines as counting again.
 
 The input files themselves are skipped by digest/input_cache.py, and the pages of what
 did not change by `render.render_site`; `next_snapshot` keeps what both need.
@@ -38,6 +39,8 @@ from digest.clean import clean
 from digest.cluster import (
     SHORT_TERMS,
     Embedder,
+    EncodedTerms,
+    encode_terms,
     group_events,
     link_storylines,
     make_events,
@@ -70,6 +73,7 @@ from digest.state import (
     StoredEvent,
     StoredPage,
     StoredStoryline,
+    StoredTerms,
 )
 
 if TYPE_CHECKING:
@@ -131,8 +135,10 @@ def update_digest(
     named, event_redirects = keep_event_ids(events, stored)
     ordered = newest_first(named)
     keys = {event.id: story_key(event, hashes) for event in ordered}
-    terms = _storyline_terms(ordered, keys, stored.event_caches if reusable else {})
-    linked, found = link_storylines(ordered, [terms[e.id] for e in ordered])
+    vocabulary = list(stored.vocabulary if reusable else ())
+    terms = _storyline_terms(ordered, keys, stored.storyline_terms if reusable else {}, vocabulary)
+    encoded = EncodedTerms(vocabulary, [terms[e.id] for e in ordered])
+    linked, found = link_storylines(ordered, encoded)
     final, storylines, storyline_redirects = keep_storyline_ids(linked, found, stored)
     cached = {e.story_key: e.story for e in stored.events.values() if e.story} if reusable else {}
     stories = _stories(final, keys, cached, tell_stories)
@@ -142,20 +148,33 @@ def update_digest(
         rejected=ingested.rejected,
         articles=cleaned,
         redirects=sorted_redirects([*event_redirects, *storyline_redirects]),
-        cache=BuildCache(story_keys=keys, storyline_terms=terms, article_hashes=hashes),
+        cache=BuildCache(
+            story_keys=keys,
+            storyline_terms=terms,
+            vocabulary=tuple(vocabulary),
+            article_hashes=hashes,
+        ),
     )
 
 
 def _storyline_terms(
-    events: Sequence[Event], keys: Mapping[str, str], caches: Mapping[str, EventCache]
-) -> dict[str, dict[str, float]]:
-    """Each event's `storyline_terms`: kept for an unchanged story, counted for the others.
+    events: Sequence[Event],
+    keys: Mapping[str, str],
+    stored: Mapping[str, StoredTerms],
+    vocabulary: list[str],
+) -> dict[str, tuple[bytes, bytes]]:
+    """Each event's `storyline_terms` encoded over `vocabulary` (`cluster.encode_terms`):
+    kept for an unchanged story, counted for the others (their new terms added to it).
 
     Keyed by the story (`story_key`: its title and its members' content, all the counts
     are made of), so the storylines are those of counting every event again.
     """
-    kept = {cache.story_key: cache.storyline_terms for cache in caches.values()}
-    return {e.id: kept.get(keys[e.id]) or storyline_terms(e) for e in events}
+    kept = {terms.story_key: (terms.ids, terms.counts) for terms in stored.values()}
+    ids = {term: i for i, term in enumerate(vocabulary)}
+    return {
+        e.id: kept.get(keys[e.id]) or encode_terms(storyline_terms(e), ids, vocabulary)
+        for e in events
+    }
 
 
 def next_snapshot(
@@ -212,6 +231,12 @@ def next_snapshot(
         ingest=ingest,
         pages=pages or {},
         event_caches=_event_caches(result.stories, cache, rendered) if rendered else {},
+        storyline_terms={
+            event_id: StoredTerms(story_key=cache.story_keys[event_id], ids=ids, counts=counts)
+            for event_id, (ids, counts) in cache.storyline_terms.items()
+            if event_id in cache.story_keys
+        },
+        vocabulary=cache.vocabulary,
     )
 
 
@@ -231,13 +256,11 @@ def _event_caches(
     for story in stories:
         event_id = story.event.id
         key = cache.story_keys.get(event_id)
-        terms = cache.storyline_terms.get(event_id)
         json_key = rendered.json_keys.get(event_id)
-        if key is None or terms is None or json_key is None:
+        if key is None or json_key is None:
             continue
         caches[event_id] = EventCache(
             story_key=key,
-            storyline_terms=dict(terms),
             entities=rendered.entities[key],
             json_key=json_key,
             json=rendered.fragments[json_key],

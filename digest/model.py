@@ -285,8 +285,11 @@ class BuildCache:
     """The input files whose stamp can be trusted next time (not modified just now)."""
     story_keys: Mapping[str, str] = field(default_factory=dict)
     """Each event's `incremental.story_key`, by event id: what its story was told from."""
-    storyline_terms: Mapping[str, dict[str, float]] = field(default_factory=dict)
-    """Each event's term counts as storylines are linked (`cluster.storyline_terms`)."""
+    storyline_terms: Mapping[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    """Each event's term counts as storylines are linked (`cluster.storyline_terms`), a row
+    of `cluster.EncodedTerms` (its ids and counts) over `vocabulary`."""
+    vocabulary: tuple[str, ...] = ()
+    """The term of each id of `storyline_terms`."""
     article_hashes: Mapping[str, str] = field(default_factory=dict)
     """Each article's content hash (`incremental.hash_article`), by id."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -257,9 +258,9 @@ def write_digest(config: BuildConfig) -> BuildResult:
     Writes in place (only changed files): the MkDocs plugin's way, where MkDocs owns
     the build. `build` is the atomic one.
     """
-    stored = _load_state(config)
-    result, rendered = _run_and_render(config, stored, config.docs_dir)
-    _save_state(config, stored, result, rendered)
+    with _loaded_state(config) as stored:
+        result, rendered = _run_and_render(config, stored, config.docs_dir)
+        _save_state(config, stored, result, rendered)
     return result
 
 
@@ -281,18 +282,38 @@ def build(config: BuildConfig) -> BuildResult:
     with exclusive_build(config.docs_dir):
         recover(config.docs_dir)
         recover(config.site_dir)
-        stored = _load_state(config)
-        with _staged(config.docs_dir, copy_current=True) as docs:
-            result, rendered = _run_and_render(config, stored, docs)
-            if config.build_site:
-                with _staged(config.site_dir, copy_current=False) as site:
-                    _build_staged_site(result, config, docs, site)
+        with _loaded_state(config) as stored:
+            with _staged(config.docs_dir, copy_current=True) as docs:
+                result, rendered = _run_and_render(config, stored, docs)
+                if config.build_site:
+                    with _staged(config.site_dir, copy_current=False) as site:
+                        _build_staged_site(result, config, docs, site)
+                        publish(docs, config.docs_dir)
+                        publish(site, config.site_dir)
+                else:
                     publish(docs, config.docs_dir)
-                    publish(site, config.site_dir)
-            else:
-                publish(docs, config.docs_dir)
-        _save_state(config, stored, result, rendered)
+            _save_state(config, stored, result, rendered)
     return result
+
+
+@contextmanager
+def _loaded_state(config: BuildConfig) -> Iterator[Snapshot | None]:
+    """The last build's state, kept out of the garbage collector's walks while it is used.
+
+    A state holds millions of objects, none of them garbage; each full collection of the
+    build would walk them all again (a quarter of the incremental pipeline's CPU time at
+    100,000 articles). `gc.freeze` leaves them out until the build is done; objects are
+    still freed as soon as nothing refers to them.
+    """
+    stored = _load_state(config)
+    if stored is None:
+        yield None
+        return
+    gc.freeze()
+    try:
+        yield stored
+    finally:
+        gc.unfreeze()
 
 
 def _load_state(config: BuildConfig) -> Snapshot | None:

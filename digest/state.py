@@ -19,6 +19,7 @@ digest's code (`fingerprint`) is never unpickled.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -38,7 +39,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SCHEMA_VERSION = 2  # the `schema_version` table; bump on any incompatible change
-# 2: the files, pages and event_caches tables (a state of schema 1 gains them)
+# 2: the files, pages and event_caches tables (a state of schema 1 gains them), then the
+# vocabulary and storyline_terms tables (a state without them has none kept)
 BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
 _PACKAGE = Path(__file__).resolve().parent
 OUTPUT_MODULES = frozenset(
@@ -64,6 +66,9 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL, stamp TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS event_caches (
     id TEXT PRIMARY KEY, story_key TEXT NOT NULL, json_key TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS vocabulary (id INTEGER PRIMARY KEY, term TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS storyline_terms (
+    id TEXT PRIMARY KEY, story_key TEXT NOT NULL, terms BLOB NOT NULL, counts BLOB NOT NULL);
 """
 
 
@@ -103,14 +108,23 @@ class EventCache:
     the story is the same (`story_key`) and the code is."""
 
     story_key: str
-    storyline_terms: dict[str, float]
-    """Its term counts as storylines are linked (`cluster.storyline_terms`)."""
     entities: tuple[Entity, ...]
     """The names its story holds (`entities.find_entities`)."""
     json_key: str
     """What its entry of `events.json` was made from (a page key of `render.render_site`)."""
     json: str
     """That entry, as `events.json` holds it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredTerms:
+    """An event's term counts as storylines are linked (`cluster.storyline_terms`), kept
+    while its story is the same (`story_key`) and the code is: a row of
+    `cluster.EncodedTerms`, its ids into the state's `Snapshot.vocabulary`."""
+
+    story_key: str
+    ids: bytes
+    counts: bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +163,10 @@ class Snapshot:
     """The generated docs files, by path in the docs dir."""
     event_caches: Mapping[str, EventCache] = field(default_factory=dict)
     """By event id; empty when another code wrote the state (as the stories)."""
+    storyline_terms: Mapping[str, StoredTerms] = field(default_factory=dict)
+    """By event id; empty when another code wrote the state."""
+    vocabulary: tuple[str, ...] = ()
+    """The term of each id of `storyline_terms`; only ever grows while the code is the same."""
 
 
 def default_state_path(docs_dir: Path) -> Path:
@@ -193,7 +211,7 @@ def load_state(path: Path, current: str, ingest: str = "") -> Snapshot:
     if not path.is_file():
         return Snapshot(fingerprint=current)
     try:
-        with _connect(path) as connection:
+        with _connect(path) as connection, _collector_paused():
             snapshot = _read(connection, path, current, ingest)
             connection.execute("BEGIN IMMEDIATE")  # fail now, not after publishing, if
             connection.execute("ROLLBACK")  # another process holds the write lock
@@ -228,6 +246,23 @@ def save_state(path: Path, stored: Snapshot, new: Snapshot) -> None:
         raise StateError(f"cannot write the build state {path}: {error}") from error
     except OSError as error:
         raise StateError(f"cannot write the build state {path}: {error.strerror}") from error
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the state is unpickled.
+
+    Unpickling allocates hundreds of thousands of objects, none of them garbage, and each
+    few hundred allocations set off a collection that walks the young ones again (a third
+    of the load's time at 10,000 articles, more as the archive grows).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -319,6 +354,23 @@ def _read_caches(
                 connection.execute("SELECT id, data FROM event_caches ORDER BY id")
                 if same_code
                 else ()
+            )
+        },
+        **(_read_terms(connection) if same_code and "vocabulary" in tables else {}),
+    }
+
+
+def _read_terms(connection: sqlite3.Connection) -> dict[str, Any]:
+    """The storylines' term counts of each event, and their vocabulary."""
+    rows = connection.execute("SELECT id, term FROM vocabulary ORDER BY id").fetchall()
+    if any(term_id != n for n, (term_id, _) in enumerate(rows)):
+        raise ValueError("the storylines' vocabulary has gaps")
+    return {
+        "vocabulary": tuple(term for _, term in rows),
+        "storyline_terms": {
+            event_id: StoredTerms(story_key=key, ids=ids, counts=counts)
+            for event_id, key, ids, counts in connection.execute(
+                "SELECT * FROM storyline_terms ORDER BY id"
             )
         },
     }
@@ -430,6 +482,7 @@ def _write_caches(connection: sqlite3.Connection, stored: Snapshot, new: Snapsho
             if stored.pages.get(path) != page
         ],
     )
+    _write_terms(connection, stored, new)
     stored_caches = stored.event_caches if same_code else {}
     if not same_code:
         connection.execute("DELETE FROM event_caches")
@@ -440,6 +493,30 @@ def _write_caches(connection: sqlite3.Connection, stored: Snapshot, new: Snapsho
             (event_id, cache.story_key, cache.json_key, pickle.dumps(cache))
             for event_id, cache in sorted(new.event_caches.items())
             if _cache_key(stored_caches.get(event_id)) != _cache_key(cache)
+        ],
+    )
+
+
+def _write_terms(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> None:
+    """The storylines' term counts that changed, and the terms added to the vocabulary; all
+    of them again when the vocabulary is not the stored one grown (other code)."""
+    known = len(stored.vocabulary)
+    grown = stored.fingerprint == new.fingerprint and new.vocabulary[:known] == stored.vocabulary
+    stored_terms = stored.storyline_terms if grown else {}
+    if not grown:
+        known = 0
+        connection.execute("DELETE FROM vocabulary")
+        connection.execute("DELETE FROM storyline_terms")
+    connection.executemany(
+        "INSERT INTO vocabulary VALUES (?, ?)", enumerate(new.vocabulary[known:], start=known)
+    )
+    _delete_missing(connection, "storyline_terms", stored_terms, new.storyline_terms)
+    connection.executemany(
+        "INSERT OR REPLACE INTO storyline_terms VALUES (?, ?, ?, ?)",
+        [
+            (event_id, terms.story_key, terms.ids, terms.counts)
+            for event_id, terms in sorted(new.storyline_terms.items())
+            if stored_terms.get(event_id) != terms
         ],
     )
 

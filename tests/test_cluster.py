@@ -4,11 +4,16 @@ import random as random_module
 from array import array
 from datetime import date
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.cluster import (
+    EncodedTerms,
+    _encoded_tfidf_matrix,
+    _tfidf_matrix,
     count_segment,
+    encode_terms,
     group_events,
     link_storylines,
     segment_terms,
@@ -90,6 +95,31 @@ def test_events_of_one_story_on_different_days_share_a_storyline() -> None:
     assert linked == set(storylines[0].event_ids)
     assert len(linked) == 2
     assert storylines[0].event_ids[0].startswith("2020-01-01")
+
+
+def test_storylines_from_encoded_terms_are_those_of_counting_them() -> None:
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake kills 12", published=date(2020, 1, 1)),
+        segment("b.txt", QUAKE_A2, title="Quake toll rises", published=date(2020, 1, 20)),
+        segment("c.txt", VOTE, published=date(2020, 1, 10)),
+        segment("d.txt", QUAKE_B, published=date(2020, 1, 12)),
+    ]
+    events = group_events(segments)
+    ids: dict[str, int] = {}
+    vocabulary: list[str] = []
+    encode_terms({"zebra": 1.0, "aardvark": 2.0}, ids, vocabulary)  # terms no event has
+    rows = {e.id: encode_terms(storyline_terms(e), ids, vocabulary) for e in reversed(events)}
+
+    encoded = EncodedTerms(vocabulary, [rows[e.id] for e in events])
+
+    assert link_storylines(events, encoded) == link_storylines(events)
+    counted, kept = (
+        _tfidf_matrix(storyline_terms(e) for e in events),
+        _encoded_tfidf_matrix(encoded),
+    )
+    assert kept.vocabulary == counted.vocabulary
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(kept.rows, part), getattr(counted.rows, part))
 
 
 TEXTS = [QUAKE_A, QUAKE_A2, QUAKE_B, VOTE]

@@ -90,7 +90,7 @@ def documents(out: Path) -> dict[str, Any]:
 def forget_caches(state: Path) -> None:
     """Keep a state's events, ids and stories, and drop everything added for speed."""
     with sqlite3.connect(state) as connection:
-        for table in ("files", "pages", "event_caches"):
+        for table in ("files", "pages", "event_caches", "storyline_terms", "vocabulary"):
             connection.execute(f"DELETE FROM {table}")  # noqa: S608 our own table names
 
 
@@ -222,7 +222,7 @@ def test_a_state_of_schema_1_gains_the_new_tables(inputs: Path, tmp_path: Path) 
     run(inputs, tmp_path)
     state = tmp_path / "state.sqlite"
     with sqlite3.connect(state) as connection:
-        for table in ("files", "pages", "event_caches"):
+        for table in ("files", "pages", "event_caches", "storyline_terms", "vocabulary"):
             connection.execute(f"DROP TABLE {table}")
         connection.execute("UPDATE schema_version SET version = 1")
     before = documents(tmp_path)

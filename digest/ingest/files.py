@@ -52,8 +52,8 @@ def find_input_files(paths: Sequence[Path]) -> Iterator[FoundFile]:
     """
     for root in paths:
         if root.is_dir():
-            for path in _walk(root, visited=set()):
-                yield FoundFile(path=path, name=path.relative_to(root).as_posix())
+            for path, name in _walk(root, "", visited=set()):
+                yield FoundFile(path=path, name=name)
         else:
             yield FoundFile(path=root, name=root.name)
 
@@ -90,19 +90,33 @@ def _too_large(size: int, limit: int) -> str:
     return f"file too large: {size / mib:,.1f} MiB (the limit for its type is {limit // mib} MiB)"
 
 
-def _walk(folder: Path, *, visited: set[Path]) -> Iterator[Path]:
-    """Yield the files under `folder` in sorted order, skipping hidden names.
+def _walk(folder: Path, prefix: str, *, visited: set[Path]) -> Iterator[tuple[Path, str]]:
+    """Yield the files under `folder` in sorted order, each with its name (`prefix` and
+    its path relative to `folder`), skipping hidden names.
 
-    Symbolic links to folders are followed once; `visited` stops a link cycle.
+    Symbolic links to folders are followed once; `visited` stops a link cycle. One
+    `os.scandir` a folder: sorting names, not `Path` objects, and no `stat` of a file
+    (its entry's type says whether it is a folder) keep the walk cheap for an archive of
+    100,000 files, which every build with a state walks.
     """
     real = folder.resolve()
     if real in visited:
         return
     visited.add(real)
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _walk(entry, visited=visited)
+    with os.scandir(folder) as scan:
+        entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
+    for entry in entries:
+        path, name = folder / entry.name, prefix + entry.name
+        if _is_dir(entry):
+            yield from _walk(path, f"{name}/", visited=visited)
         else:
-            yield entry
+            yield path, name
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry is a folder or a link to one (as `Path.is_dir`: False when it
+    cannot be told)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
