@@ -781,9 +781,16 @@ def _storyline_id(vectors: list[Vector], earliest: Event) -> str:
 # --- Entry points for incremental grouping (digest/incremental.py) ------------------------
 
 
-def segment_terms(segment: Segment) -> dict[str, float]:
-    """A segment's weighted term counts, as the grouping counts them (title twice, names up)."""
-    return _weighted_counts(segment)
+def segment_terms(
+    segment: Segment, known: Mapping[str, SegmentCounts] | None = None
+) -> dict[str, float]:
+    """A segment's weighted term counts, as the grouping counts them (title twice, names
+    up): from its `known` counts (`count_segment`, by segment id) when there, else counted."""
+    row = _segment_row(segment, known or {})
+    if isinstance(row, dict):
+        return row
+    terms_, weights = row
+    return dict(zip(terms_, weights, strict=True))
 
 
 def segment_links(

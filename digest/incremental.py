@@ -40,6 +40,7 @@ from digest.cluster import (
     SHORT_TERMS,
     Embedder,
     EncodedTerms,
+    SegmentCounts,
     encode_terms,
     group_events,
     link_storylines,
@@ -117,26 +118,33 @@ def update_digest(
     tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
     hashes: Mapping[str, str] | None = None,
     prepared: SegmentedArticles | None = None,
+    counts: Mapping[str, SegmentCounts] | None = None,
 ) -> BuildResult:
     """Build the result of `ingested` from the stored state, redoing only what changed.
 
     With an empty state (a first build) the result is the same as a build without one.
-    `hashes` are the articles' `hash_article`, and `prepared` articles cleaned and
-    segmented (by id), when the caller has them already.
+    `hashes` are the articles' `hash_article`, `prepared` articles cleaned and segmented
+    (by id) and `counts` their segments' `cluster.count_segment` (by segment id), when
+    the caller has them already.
     """
     reusable = stored.fingerprint == options.fingerprint
     hashes = hashes or {a.id: hash_article(a) for a in ingested.articles}
     kept = _kept_articles(ingested.articles, hashes, stored if reusable else None)
-    cleaned, segments = _clean_and_segment(ingested.articles, kept, prepared or {})
+    cleaned, segments, known = _clean_and_segment(
+        ingested.articles, kept, prepared or {}, counts or {}
+    )
     if reusable and not options.rebuild and stored.events:
-        events = _regroup(segments, set(kept), stored, options.threshold, options.embed)
+        events = _regroup(segments, set(kept), stored, options, known)
     else:
-        events = list(group_events(segments, threshold=options.threshold, embed=options.embed))
+        events = list(
+            group_events(segments, threshold=options.threshold, embed=options.embed, counts=known)
+        )
     named, event_redirects = keep_event_ids(events, stored)
     ordered = newest_first(named)
     keys = {event.id: story_key(event, hashes) for event in ordered}
     vocabulary = list(stored.vocabulary if reusable else ())
-    terms = _storyline_terms(ordered, keys, stored.storyline_terms if reusable else {}, vocabulary)
+    kept_terms = stored.storyline_terms if reusable else {}
+    terms = _storyline_terms(ordered, keys, kept_terms, vocabulary, known)
     encoded = EncodedTerms(vocabulary, [terms[e.id] for e in ordered])
     linked, found = link_storylines(ordered, encoded)
     final, storylines, storyline_redirects = keep_storyline_ids(linked, found, stored)
@@ -162,6 +170,7 @@ def _storyline_terms(
     keys: Mapping[str, str],
     stored: Mapping[str, StoredTerms],
     vocabulary: list[str],
+    known: Mapping[str, SegmentCounts],
 ) -> dict[str, tuple[bytes, bytes]]:
     """Each event's `storyline_terms` encoded over `vocabulary` (`cluster.encode_terms`):
     kept for an unchanged story, counted for the others (their new terms added to it).
@@ -172,7 +181,7 @@ def _storyline_terms(
     kept = {terms.story_key: (terms.ids, terms.counts) for terms in stored.values()}
     ids = {term: i for i, term in enumerate(vocabulary)}
     return {
-        e.id: kept.get(keys[e.id]) or encode_terms(storyline_terms(e), ids, vocabulary)
+        e.id: kept.get(keys[e.id]) or encode_terms(storyline_terms(e, known), ids, vocabulary)
         for e in events
     }
 
@@ -289,11 +298,14 @@ def _clean_and_segment(
     articles: Sequence[Article],
     kept: Mapping[str, StoredArticle],
     prepared: SegmentedArticles,
-) -> tuple[tuple[CleanArticle, ...], list[Segment]]:
+    counts: Mapping[str, SegmentCounts],
+) -> tuple[tuple[CleanArticle, ...], list[Segment], dict[str, SegmentCounts]]:
     """Each article cleaned and segmented: as stored when kept, as `prepared` when that
-    was made of the same article (an id held by two files is the first file's), else here."""
+    was made of the same article (an id held by two files is the first file's), else here;
+    and the `counts` of the prepared segments taken (`cluster.count_segment`, by id)."""
     cleaned: list[CleanArticle] = []
     segments: list[Segment] = []
+    known: dict[str, SegmentCounts] = {}
     for article in articles:
         previous = kept.get(article.id)
         made = prepared.get(article.id)
@@ -303,11 +315,12 @@ def _clean_and_segment(
         elif made and made[0].article == article:
             cleaned.append(made[0])
             segments.extend(made[1])
+            known.update((s.id, counts[s.id]) for s in made[1] if s.id in counts)
         else:
             fresh = clean(article)
             cleaned.append(fresh)
             segments.extend(split_segments(fresh))
-    return tuple(cleaned), segments
+    return tuple(cleaned), segments, known
 
 
 # --- Grouping ---------------------------------------------------------------------------
@@ -317,8 +330,8 @@ def _regroup(
     segments: Sequence[Segment],
     kept: set[str],
     stored: Snapshot,
-    threshold: float,
-    embed: Embedder | None = None,
+    options: Options,
+    known: Mapping[str, SegmentCounts],
 ) -> list[Event]:
     """Events: the stored ones with their unchanged members, joined by the new segments."""
     by_id = {s.id: s for s in segments}
@@ -329,11 +342,11 @@ def _regroup(
     groups = {event_id: members for event_id, members in groups.items() if members}
     placed = {m for members in groups.values() for m in members}
     fresh = sorted((s for s in segments if s.id not in placed), key=visit_key)
-    counts = _TermCounts()
+    counts = _TermCounts(known)
     candidates = _candidate_events(fresh, groups, stored, by_id, counts)
     context = [*fresh, *(by_id[m] for event_id in candidates for m in groups[event_id])]
     starts = [groups[event_id] for event_id in candidates] + [[s.id] for s in fresh]
-    joined = _link_groups(context, starts, len(candidates), counts, threshold, embed)
+    joined = _link_groups(context, starts, len(candidates), counts, options)
     final = groups | dict(zip(candidates, joined[: len(candidates)], strict=True))
     same = {e for e, members in final.items() if set(members) == set(stored.events[e].members)}
     changed = [[by_id[m] for m in final[e]] for e in sorted(final) if e not in same]
@@ -349,8 +362,7 @@ def _link_groups(
     starts: list[list[str]],
     locked: int,
     counts: _TermCounts,
-    threshold: float,
-    embed: Embedder | None,
+    options: Options,
 ) -> list[list[str]]:
     """`linkage.average_linkage` of the segments of `context` from the `starts` groups (by
     segment id), the first `locked` of them stored events; members sorted by id.
@@ -360,10 +372,10 @@ def _link_groups(
     """
     ordered = sorted(context, key=lambda s: s.id)
     number = {s.id: i for i, s in enumerate(ordered)}
-    links, headlines = segment_links(ordered, counts.of(ordered), embed)
+    links, headlines = segment_links(ordered, counts.of(ordered), options.embed)
     joined = average_linkage(
         {(number[a], number[b]): v for (a, b), v in links.items()},
-        threshold,
+        options.threshold,
         [s.published.toordinal() if s.published else None for s in ordered],
         start=[[number[m] for m in group] for group in starts],
         locked=locked,
@@ -373,14 +385,16 @@ def _link_groups(
 
 
 class _TermCounts:
-    """Each segment's `segment_terms`, computed once however often it is asked for."""
+    """Each segment's `segment_terms`, computed once however often it is asked for (or
+    unpacked from the `known` counts made where the segment was read)."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: Mapping[str, SegmentCounts]) -> None:
+        self._known = known
         self._counts: dict[str, dict[str, float]] = {}
 
     def __call__(self, segment: Segment) -> dict[str, float]:
         if segment.id not in self._counts:
-            self._counts[segment.id] = segment_terms(segment)
+            self._counts[segment.id] = segment_terms(segment, self._known)
         return self._counts[segment.id]
 
     def of(self, segments: Iterable[Segment]) -> dict[str, dict[str, float]]:

@@ -195,15 +195,19 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
     from digest.input_cache import read_inputs_cached
 
     prepared: SegmentedArticles = {}
+    counts: dict[str, SegmentCounts] = {}
 
     def read_files(found: Sequence[FoundFile]) -> list[list[Outcome]]:
-        """Read, clean and segment the files on the engine, keeping what they made."""
+        """Read, clean, segment and count the files on the engine, keeping what they made."""
         files = [FoundFile(path=f.path.absolute(), name=f.name) for f in found]
-        read = engine.map(_read_file, files, chunksize=FILES_PER_TASK)
-        for _, articles in read:
+        read = engine.map(_read_and_count_file, files, chunksize=FILES_PER_TASK)
+        for _, articles, counted in read:
             for article_id, made in articles.items():
-                prepared.setdefault(article_id, made)
-        return [outcomes for outcomes, _ in read]
+                if article_id not in prepared:
+                    prepared[article_id] = made
+                    segment_ids = (s.id for s in made[1])
+                    counts.update(zip(segment_ids, counted[article_id], strict=True))
+        return [outcomes for outcomes, _, _ in read]
 
     read = read_inputs_cached(config.inputs, stored, read_files)
     ingested = read.ingested
@@ -221,6 +225,7 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
         lambda events: tell_stories(events, engine),
         read.hashes,
         prepared,
+        counts,
     )
     check_accounting(ingested, [s.event for s in result.stories])
     log.info("%d events, %d redirects", len(result.stories), len(result.redirects))
