@@ -72,6 +72,14 @@ LISTED_EVENTS = 50
 """Events a source's or tag's page lists, newest first. One with more also links a page
 per month of its events (`sources/<slug>/2020-01.md`): a new event rewrites its page and
 its month's, not pages as long as its whole history."""
+INDEX_TAGS = 50
+"""Tags of each kind the tags index lists, most events first. With more of any kind, every
+tag is on the page of its initial (`tags/index/a.md`, …, `0-9.md`, `other.md`) and the
+index links those: no page lists every tag, and a new event rewrites the pages of its
+tags' initials."""
+INITIALS = (*"abcdefghijklmnopqrstuvwxyz", "0-9", "other")
+"""The tags' initial pages, in order: a Latin letter (accents aside), a digit, or another
+character (another script)."""
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """Event and storyline ids become file names: no dots, slashes or leading hyphen."""
@@ -853,8 +861,30 @@ def _storyline_pages(out: _Pages, site: SiteIndex) -> None:
 
 
 def _tag_pages(out: _Pages, site: SiteIndex) -> None:
-    counts = [(tag, len(site.tagged[tag.slug])) for tag in site.tags]
-    out.add("tags/index.md", "tags.md.j2", (counts,), site=site)
+    counts = {tag.slug: len(site.tagged[tag.slug]) for tag in site.tags}
+    initials = _by_initial(site.tags) if _many_tags(site.tags) else {}
+    listed = (
+        [t for _, group in by_kind(site.tags) for t in group[:INDEX_TAGS]]
+        if initials
+        else site.tags
+    )
+    out.add(
+        "tags/index.md",
+        "tags.md.j2",
+        ([(tag, counts[tag.slug]) for tag in listed], list(initials)),
+        tags=listed,
+        counts=counts,
+        initials=list(initials),
+    )
+    for initial, tags in initials.items():
+        out.add(
+            f"tags/index/{initial}.md",
+            "tags_initial.md.j2",
+            (initial, [(tag, counts[tag.slug]) for tag in tags]),
+            initial=initial,
+            tags=tags,
+            counts=counts,
+        )
     for tag in site.tags:
         entries = site.tagged[tag.slug]
         months = _paged(entries)
@@ -868,6 +898,32 @@ def _tag_pages(out: _Pages, site: SiteIndex) -> None:
             months=months,
         )
         _month_pages(out, tag, months)
+
+
+def _many_tags(tags: Sequence[Tag]) -> bool:
+    """Whether some kind has more tags than the tags index lists."""
+    return any(len(group) > INDEX_TAGS for _, group in by_kind(tags))
+
+
+def _by_initial(tags: Sequence[Tag]) -> dict[str, list[Tag]]:
+    """The tags on each initial's page (`INITIALS` order, none empty), in their order."""
+    pages: dict[str, list[Tag]] = {initial: [] for initial in INITIALS}
+    for tag in tags:
+        pages[_initial(tag.name)].append(tag)
+    return {initial: group for initial, group in pages.items() if group}
+
+
+def _initial(name: str) -> str:
+    """The initial page of a name: its first letter without accents if Latin, `0-9`, or
+    `other`.
+
+    >>> _initial("Élysée"), _initial("2020 Games"), _initial("Москва")
+    ('e', '0-9', 'other')
+    """
+    first = unicodedata.normalize("NFKD", name.strip()[:1])[:1].lower()
+    if first.isascii() and first.isalpha():
+        return first
+    return "0-9" if first.isascii() and first.isdigit() else "other"
 
 
 def _feeds(out: _Pages, site: SiteIndex, *, locale: str, site_url: str | None) -> None:

@@ -465,6 +465,20 @@ def test_a_new_event_leaves_the_pages_of_past_months_as_they_were() -> None:
     ]
 
 
+def test_many_tags_are_listed_by_their_initial_and_the_index_shows_the_most_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("digest.render.INDEX_TAGS", 1)
+    pages = render_pages(sample_result(), templates_dir=TEMPLATES, locale="en")
+    index = pages["tags/index.md"]
+    assert re.findall(r"\]\(([a-z-]+)\.md\)", index) == ["michelle-bachelet", "ocha"]
+    assert "[M](index/m.md) · [O](index/o.md) · [U](index/u.md)" in index
+    initials = sorted(p for p in pages if p.startswith("tags/index/"))
+    assert initials == ["tags/index/m.md", "tags/index/o.md", "tags/index/u.md"]
+    assert "- [United Nations](../united-nations.md) — 1 event\n" in pages["tags/index/u.md"]
+    assert pages["tags/index/u.md"].startswith('---\ntitle: "Tags: U"\n---\n\n# Tags: U\n')
+
+
 def test_repeated_event_ids_are_refused() -> None:
     result = sample_result(id=EVENT_C)
     with pytest.raises(ValueError, match="repeated"):

@@ -310,6 +310,22 @@ def test_hostile_text_renders_as_text(text: str) -> None:
     assert "evil" not in re.findall(r'(?:href|src)="([^"]*)"', html)
 
 
+@pytest.mark.parametrize("text", HOSTILE)
+def test_the_pages_of_the_tags_initials_show_names_as_text(text: str) -> None:
+    """Every tag on the page of its initial (none listed by the index itself): the pages
+    differ from a harmless text's in number and names, so they are checked on their own."""
+    with patch("digest.render.INDEX_TAGS", 0):
+        pages = render(**dict.fromkeys(FIELDS, text))
+    initials = [page for path, page in pages.items() if path.startswith("tags/index/")]
+    assert initials
+    for page in [pages["tags/index.md"], *initials]:
+        meta, body = split_front_matter(page)
+        assert not {"<", ">", '"', "'"} & set(meta["title"])
+        tokens = commonmark_shape(body)
+        assert not {t[0] for t in tokens} & {"html_block", "html_inline", "image", "code_inline"}
+        assert "<script" not in mkdocs_html(body)
+
+
 def test_script_tags_show_as_text_in_the_html() -> None:
     body = assert_renders_as_text(dict.fromkeys(FIELDS, "<script>alert(1)</script>"))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in mkdocs_html(body)
