@@ -375,7 +375,8 @@ def _encoded_tfidf_matrix(terms: EncodedTerms) -> _TermMatrix:
     sizes = np.array([len(ids) // TERM_ID.itemsize for ids, _ in terms.rows], dtype=np.int64)
     ids = np.frombuffer(b"".join(ids for ids, _ in terms.rows), dtype=TERM_ID)
     counts = np.frombuffer(b"".join(counts for _, counts in terms.rows), dtype=TERM_COUNT)
-    present = np.unique(ids)
+    # the ids present, counted (np.unique sorts the 3 million of 100,000 articles: 1.2 s)
+    present = np.flatnonzero(np.bincount(ids, minlength=len(terms.vocabulary)))
     present_terms = [terms.vocabulary[i] for i in present.tolist()]
     order = sorted(range(len(present_terms)), key=present_terms.__getitem__)
     column = np.zeros(len(terms.vocabulary), dtype=np.int64)
