@@ -346,7 +346,7 @@ def _tfidf_matrix(
 ) -> _TermMatrix:
     """Weigh each row's terms by sublinear TF times smoothed IDF, rows of unit length.
 
-    A row is a dict of term counts or its terms and counts (`_unpacked_terms`). The rows
+    A row is a dict of term counts or its terms and counts (`_segment_row`). The rows
     are read one at a time into flat arrays (100,000 dicts of term counts held at once
     took over a gigabyte).
     """

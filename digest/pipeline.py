@@ -77,7 +77,7 @@ def run_pipeline(
     ingested, cleaned = read.ingested, read.cleaned
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
     events, storylines = group_read(read, config.cluster_threshold, _embedder(config))
-    del read  # its segments' counts (about a GiB at 100,000 articles) served the grouping only
+    del read  # its segments' counts (450 MiB at 100,000 articles) served the grouping only
     check_accounting(ingested, events)
     stories = tell_stories(events, engine)
     return BuildResult(
@@ -114,8 +114,8 @@ class ReadArticles:
     cleaned: tuple[CleanArticle, ...]
     segments: tuple[Segment, ...]
     counts: dict[str, SegmentCounts]
-    """Each segment's term counts as the grouping weighs them (`cluster.count_segment`),
-    by segment id: counted on the engine with the reading, not in this process."""
+    """What the grouping counts of each segment (`cluster.count_segment`), by segment id:
+    counted on the engine with the reading, not in this process."""
 
 
 def read_articles(paths: Sequence[Path], engine: Engine) -> ReadArticles:
