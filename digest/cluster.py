@@ -31,10 +31,12 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -78,6 +80,8 @@ STORYLINE_THRESHOLD = 0.25  # lower than the event threshold: same story, other 
 
 Vector = dict[str, float]
 Pairs = dict[tuple[int, int], float]
+T = TypeVar("T")
+R = TypeVar("R")
 TERM_SEPARATOR = "\x00"  # never in a term: terms are folded words
 
 
@@ -108,6 +112,7 @@ def group_events(
     threshold: float = DEFAULT_THRESHOLD,
     embed: Embedder | None = None,
     counts: Mapping[str, SegmentCounts] | None = None,
+    threads: int = 1,
 ) -> tuple[Event, ...]:
     """Group segments that report the same happening into events.
 
@@ -117,15 +122,19 @@ def group_events(
         embed: sentence embeddings, used for pairs of headline-only items; None: lexical only.
         counts: segments' `count_segment` by id, where the caller has them already
             (counted where the segments were made); the others are counted here.
+        threads: threads for the array work of the links (`_thread_pool`); the events
+            are the same to the last bit whatever their number.
 
     Returns:
         Events newest first; each segment is in exactly one event.
     """
     ordered = sorted(segments, key=visit_key)
-    words = _tfidf_matrix(_segment_row(s, counts or {}) for s in ordered)
+    with _thread_pool(threads) as pool:
+        grams = _count_char_grams(ordered, pool)  # on the pool while the words are weighed
+        words = _tfidf_matrix(_segment_row(s, counts or {}) for s in ordered)
+        headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
+        links = _links(ordered, words, grams, headlines, pool)
     days = [s.published.toordinal() if s.published else None for s in ordered]
-    headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
-    links = _links(ordered, words, headlines)
     groups = average_linkage(links, threshold, days, directions=headlines)
     sibling_dates = _sibling_dates(ordered, groups)
     events = [
@@ -169,16 +178,50 @@ class _TermMatrix:
         return sizes
 
 
+@contextmanager
+def _thread_pool(threads: int) -> Iterator[ThreadPoolExecutor | None]:
+    """A pool of `threads` threads for the grouping's array work; None for one thread (all
+    runs in the caller's). numpy's sorts and scipy's sparse kernels release the GIL, so
+    the threads share the cores; results are put back in the order of their parts, so
+    they are the same whatever the number of threads."""
+    if threads <= 1:
+        yield None
+        return
+    with ThreadPoolExecutor(threads, thread_name_prefix="digest-cluster") as pool:
+        yield pool
+
+
+def _submit(pool: ThreadPoolExecutor | None, fn: Callable[[T], R], item: T) -> Future[R]:
+    """`fn(item)` on the pool, or done here and now without one."""
+    if pool is not None:
+        return pool.submit(fn, item)
+    done: Future[R] = Future()
+    done.set_result(fn(item))
+    return done
+
+
+def _map(pool: ThreadPoolExecutor | None, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """`[fn(item) for item in items]`, on the pool if there is one (in the items' order)."""
+    return list(map(fn, items) if pool is None else pool.map(fn, items))
+
+
 def _links(
-    segments: Sequence[Segment], words: _TermMatrix, headlines: NDArray[np.float32] | None = None
+    segments: Sequence[Segment],
+    words: _TermMatrix,
+    grams: list[Future[_GramCounts]],
+    headlines: NDArray[np.float32] | None = None,
+    pool: ThreadPoolExecutor | None = None,
 ) -> Pairs:
     """How strongly each linked pair `(i, j)`, `i < j`, belongs together; absent: 0.
 
-    `headlines`: the segments' embeddings (`_headline_embeddings`), None: lexical only.
+    `grams`: the segments' character grams (`_count_char_grams`), counting or counted
+    (emptied: `_char_matrix`);
+    `headlines`: the segments' embeddings (`_headline_embeddings`), None: lexical only;
+    `pool`: threads for the pair similarities.
     """
     short = words.sizes() < SHORT_TERMS
     pairs = _candidate_pairs(segments, words.rows, short)
-    similarity = _pair_similarity(pairs, words.rows, _char_matrix(segments))
+    similarity = _pair_similarity(pairs, words.rows, _char_matrix(grams), pool)
     shares = _lookup(_shared_neighbours(len(segments), pairs, similarity), pairs)
     both_short = short[pairs[:, 0]] & short[pairs[:, 1]]
     sparse = _few_candidates(len(segments), pairs, similarity)
@@ -418,26 +461,50 @@ def _weigh(
     return matrix
 
 
-def _char_matrix(segments: Sequence[Segment], block: int = 512) -> csr_matrix:
+class _GramCounts(NamedTuple):
+    """A block of segments' character grams (`_count_grams`)."""
+
+    keys: NDArray[np.uint64]
+    """Each segment's distinct gram keys, sorted, one segment after the other…"""
+    counts: NDArray[np.int32]
+    """… how often each occurs…"""
+    sizes: NDArray[np.int64]
+    """… how many each segment has…"""
+    vocabulary: NDArray[np.uint64]
+    """… and the block's distinct keys, sorted."""
+
+
+def _count_char_grams(
+    segments: Sequence[Segment], pool: ThreadPoolExecutor | None = None, block: int = 512
+) -> list[Future[_GramCounts]]:
+    """The segments' character grams (`_char_matrix`), a block of segments a task."""
+    starts = range(0, len(segments), block)
+    return [_submit(pool, _count_block_grams, segments[i : i + block]) for i in starts]
+
+
+def _count_block_grams(segments: Sequence[Segment]) -> _GramCounts:
+    leads = [" ".join(fold(f"{s.title or ''} {s.text[:LEAD_CHARS]}").split()) for s in segments]
+    keys, counts, sizes = _count_grams(leads)
+    return _GramCounts(keys, counts, sizes, np.unique(keys))
+
+
+def _char_matrix(grams: list[Future[_GramCounts]]) -> csr_matrix:
     """TF-IDF of the character 4-grams of each segment's title and lead, unit length.
 
     Grams are taken inside words padded with a space, so `Gox` in `MtGox` and in
     `Mt. Gox` meet; sublinear counts, smoothed IDF from the segments themselves. Each
     gram is packed into one 64-bit key (16 bits a character; the rare characters past
-    U+FFFF count as one), and grams are counted with numpy, a block of segments at a time.
+    U+FFFF count as one), and grams are counted with numpy, a block of segments at a time
+    (`_count_char_grams`: `grams` is emptied, each block's keys let go once numbered).
     """
-    keys, counts, sizes = [], [], []
-    for start in range(0, len(segments), block):
-        leads = [
-            " ".join(fold(f"{s.title or ''} {s.text[:LEAD_CHARS]}").split())
-            for s in segments[start : start + block]
-        ]
-        block_keys, block_counts, block_sizes = _count_grams(leads)
-        keys.append(block_keys)
-        counts.append(block_counts)
-        sizes.append(block_sizes)
-    vocabulary = np.unique(np.concatenate([np.zeros(0, dtype=np.uint64), *map(np.unique, keys)]))
-    columns = [np.searchsorted(vocabulary, keys.pop(0)).astype(np.int32) for _ in range(len(keys))]
+    blocks = [grams.pop(0).result() for _ in range(len(grams))]
+    counts, sizes = [b.counts for b in blocks], [b.sizes for b in blocks]
+    vocabulary = np.unique(
+        np.concatenate([np.zeros(0, dtype=np.uint64), *(b.vocabulary for b in blocks)])
+    )
+    columns = [
+        np.searchsorted(vocabulary, blocks.pop(0).keys).astype(np.int32) for _ in range(len(blocks))
+    ]
     indptr = np.cumsum(np.concatenate([[0], *sizes])).astype(np.int64)
     frequency = np.concatenate([np.zeros(0, dtype=np.int32), *counts])
     del counts
@@ -468,20 +535,27 @@ def _count_grams(
 
 
 def _pair_similarity(
-    pairs: NDArray[np.int64], words: csr_matrix, grams: csr_matrix, chunk: int = 2048
+    pairs: NDArray[np.int64],
+    words: csr_matrix,
+    grams: csr_matrix,
+    pool: ThreadPoolExecutor | None = None,
+    chunk: int = 2048,
 ) -> NDArray[np.float64]:
-    """Mean of the word and the character cosine of each pair, computed in chunks.
+    """Mean of the word and the character cosine of each pair, computed in chunks (on the
+    pool's threads, each pair's cosines the same in any chunk).
 
     Small chunks keep the gathered rows small (at 10k articles a chunk of 20,000 pairs
     held 300 MB of character rows).
     """
-    parts = [np.zeros(0)]
-    for start in range(0, len(pairs), chunk):
+
+    def similarity(start: int) -> NDArray[np.float64]:
         left, right = pairs[start : start + chunk, 0], pairs[start : start + chunk, 1]
         word = np.asarray(words[left].multiply(words[right]).sum(axis=1)).ravel()
         char = np.asarray(grams[left].multiply(grams[right]).sum(axis=1)).ravel()
-        parts.append((word + char) / 2)
-    return np.concatenate(parts)
+        mean: NDArray[np.float64] = (word + char) / 2
+        return mean
+
+    return np.concatenate([np.zeros(0), *_map(pool, similarity, range(0, len(pairs), chunk))])
 
 
 def _shared_neighbours(
@@ -809,7 +883,7 @@ def segment_links(
     ordered = sorted(segments, key=visit_key)
     words = _tfidf_matrix(counts[s.id] for s in ordered)
     headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
-    pairs = _links(ordered, words, headlines)
+    pairs = _links(ordered, words, _count_char_grams(ordered), headlines)
     links = {(ordered[i].id, ordered[j].id): v for (i, j), v in pairs.items()}
     if headlines is None:
         return links, None

@@ -64,6 +64,12 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
+def local_threads(config: BuildConfig) -> int:
+    """Threads for the work this process does itself (the grouping's arrays): one per
+    worker of `config` (`--workers`), else one per available core."""
+    return config.workers or available_cores()
+
+
 @contextmanager
 def open_engine(config: BuildConfig) -> Iterator[Engine]:
     """The engine `config` asks for, closed (its workers stopped) when the block ends.

@@ -23,7 +23,7 @@ from digest.cluster import (
 )
 from digest.compare import find_differences, find_key_figures
 from digest.config import BuildConfig
-from digest.engine import Engine, open_engine
+from digest.engine import Engine, local_threads, open_engine
 from digest.ingest import (
     FoundFile,
     Outcome,
@@ -76,7 +76,9 @@ def run_pipeline(
     read = read_articles(config.inputs, engine)
     ingested, cleaned = read.ingested, read.cleaned
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
-    events, storylines = group_read(read, config.cluster_threshold, _embedder(config))
+    events, storylines = group_read(
+        read, config.cluster_threshold, _embedder(config), threads=local_threads(config)
+    )
     del read  # its segments' counts (450 MiB at 100,000 articles) served the grouping only
     check_accounting(ingested, events)
     stories = tell_stories(events, engine)
@@ -86,11 +88,13 @@ def run_pipeline(
 
 
 def group_read(
-    read: ReadArticles, threshold: float, embed: Embedder | None = None
+    read: ReadArticles, threshold: float, embed: Embedder | None = None, threads: int = 1
 ) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
     """Group the segments read into events and link those into storylines, from the
-    counts made with the reading."""
-    events = group_events(read.segments, threshold=threshold, embed=embed, counts=read.counts)
+    counts made with the reading (`threads`: see `cluster.group_events`)."""
+    events = group_events(
+        read.segments, threshold=threshold, embed=embed, counts=read.counts, threads=threads
+    )
     events, storylines = link_storylines(events, counts=read.counts)
     log.info(
         "%d segments in %d events, %d storylines", len(read.segments), len(events), len(storylines)

@@ -87,7 +87,7 @@ from typing import TypeVar
 from datasketch import MinHash, MinHashLSH
 
 from digest.config import make_config
-from digest.engine import ENGINES, Engine, open_engine
+from digest.engine import ENGINES, Engine, local_threads, open_engine
 from digest.model import BuildResult, Event, IngestResult, Story, Storyline
 from digest.pdf import render_edition, select_edition, write_atomically
 from digest.pipeline import (
@@ -531,7 +531,8 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
         articles = len(ingested.articles)
         meter.count(articles, "articles")
         events, storylines = meter.run(
-            "cluster", partial(_cluster, ingested, read, config.cluster_threshold)
+            "cluster",
+            partial(_cluster, ingested, read, config.cluster_threshold, local_threads(config)),
         )
         del read  # as run_pipeline: the segments' counts served the grouping only
         meter.count(articles, "articles")
@@ -565,9 +566,9 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
 
 
 def _cluster(
-    ingested: IngestResult, read: ReadArticles, threshold: float
+    ingested: IngestResult, read: ReadArticles, threshold: float, threads: int
 ) -> tuple[tuple[Event, ...], tuple[Storyline, ...]]:
-    events, storylines = group_read(read, threshold)
+    events, storylines = group_read(read, threshold, threads=threads)
     check_accounting(ingested, events)
     return events, storylines
 

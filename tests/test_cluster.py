@@ -280,3 +280,37 @@ def test_an_events_terms_summed_from_its_members_are_those_of_its_joined_text(
     counts = {s.id: count_segment(s) for s in members}
     summed = _summed_storyline_terms(event, counts)
     assert list(summed.items()) == list(storyline_terms(event).items())
+
+
+def test_threads_give_the_same_similarities_and_events_to_the_last_bit() -> None:
+    """The pair similarities and the character matrix, computed in many small parts on a
+    pool of threads, are those computed in one part each in this thread."""
+    from digest.cluster import (
+        SHORT_TERMS,
+        _candidate_pairs,
+        _char_matrix,
+        _count_char_grams,
+        _pair_similarity,
+        _thread_pool,
+    )
+
+    texts = [QUAKE_A, QUAKE_A2, QUAKE_B, VOTE, MATCH]
+    segments = [
+        segment(f"{i}.txt", texts[i % 5] + f" Update {i}.", title=texts[(i * 3) % 5][:40])
+        for i in range(23)
+    ]
+    words = _tfidf_matrix(segment_terms(s) for s in segments)
+    pairs = _candidate_pairs(segments, words.rows, words.sizes() < SHORT_TERMS)
+    grams = _char_matrix(_count_char_grams(segments))
+    similarity = _pair_similarity(pairs, words.rows, grams)
+    assert len(pairs) > 20
+    with _thread_pool(3) as pool:
+        assert pool is not None
+        parts = _char_matrix(_count_char_grams(segments, pool, block=2))
+        threaded = _pair_similarity(pairs, words.rows, parts, pool, chunk=3)
+    assert (parts != grams).nnz == 0
+    assert np.array_equal(parts.data, grams.data)
+    assert threaded.tobytes() == similarity.tobytes()
+    with _thread_pool(1) as pool:
+        assert pool is None  # one thread: everything in this one
+    assert group_events(segments, threads=2) == group_events(segments)
