@@ -220,8 +220,8 @@ def _links(
     `pool`: threads for the pair similarities.
     """
     short = words.sizes() < SHORT_TERMS
-    pairs = _candidate_pairs(segments, words.rows, short)
-    similarity = _pair_similarity(pairs, words.rows, _char_matrix(grams), pool)
+    pairs = _candidate_pairs(segments, words.rows, short, pool)
+    similarity = _pair_similarity(pairs, words.rows, _char_matrix(grams, pool), pool)
     shares = _lookup(_shared_neighbours(len(segments), pairs, similarity), pairs)
     both_short = short[pairs[:, 0]] & short[pairs[:, 1]]
     sparse = _few_candidates(len(segments), pairs, similarity)
@@ -272,7 +272,11 @@ def _embedding_agreement(
 
 
 def _candidate_pairs(
-    segments: Sequence[Segment], words: csr_matrix, short: NDArray[np.bool_], block: int = 2048
+    segments: Sequence[Segment],
+    words: csr_matrix,
+    short: NDArray[np.bool_],
+    pool: ThreadPoolExecutor | None = None,
+    block: int = 2048,
 ) -> NDArray[np.int64]:
     """Pairs `(i, j)`, `i < j`, sharing heavy terms and within the date window, sorted.
 
@@ -283,7 +287,7 @@ def _candidate_pairs(
     corpus spread over months costs what its busiest days cost. Two headlines need one
     shared term; any other pair two, or one rare one (`RARE_POSTING`): at 10k articles,
     pairs sharing a single common term were 64% of the candidates and held 0.5% of the
-    links.
+    links. The blocks are independent: on the `pool`'s threads, put back in their order.
     """
     heavy = _heaviest_columns(words, CANDIDATE_TERMS)
     postings = np.bincount(heavy.indices, minlength=heavy.shape[1])
@@ -292,8 +296,8 @@ def _candidate_pairs(
     heavy.data = weight[heavy.indices]
     heavy.eliminate_zeros()
     ordinals = np.array([s.published.toordinal() if s.published else 0 for s in segments])
-    parts = [np.zeros((0, 2), dtype=np.int64)]
-    for start in range(0, len(segments), block):
+
+    def block_pairs(start: int) -> NDArray[np.int64]:
         stop = min(start + block, len(segments))
         lefts, rights, counts = [], [], []
         for low, high in _window_ranges(ordinals, start, stop):
@@ -309,8 +313,10 @@ def _candidate_pairs(
         kept = later & enough & near
         left, right = left[kept], right[kept]
         order = np.lexsort((right, left))
-        parts.append(np.stack([left[order], right[order]], axis=1))
-    return np.concatenate(parts)
+        return np.stack([left[order], right[order]], axis=1)
+
+    parts = _map(pool, block_pairs, range(0, len(segments), block))
+    return np.concatenate([np.zeros((0, 2), dtype=np.int64), *parts])
 
 
 def _window_ranges(ordinals: NDArray[np.int64], start: int, stop: int) -> list[tuple[int, int]]:
@@ -436,17 +442,20 @@ def _weigh(
     indices: NDArray[np.int64] | NDArray[np.int32],
     frequency: NDArray[np.float64] | NDArray[np.int32],
     width: int,
+    pool: ThreadPoolExecutor | None = None,
     block: int = 4096,
 ) -> csr_matrix:
     """TF-IDF (`(1 + ln tf) * (ln((1 + N) / (1 + df)) + 1)`) rows scaled to unit length.
 
-    Computed in place, a block of rows at a time, so that no temporary is as large as
-    the matrix (at 100k articles the character matrix has 40 million entries).
+    Computed in place, a block of rows at a time (on the `pool`'s threads, each its own
+    rows), so that no temporary is as large as the matrix (at 100k articles the
+    character matrix has 40 million entries).
     """
     total = len(indptr) - 1
     idf = np.log((1 + total) / (1 + np.bincount(indices, minlength=width))) + 1.0
     weights = np.asarray(frequency, dtype=float).copy()
-    for start in range(0, total, block):
+
+    def weigh_block(start: int) -> None:
         stop = min(start + block, total)
         low, high = indptr[start], indptr[stop]
         part = weights[low:high]
@@ -456,6 +465,8 @@ def _weigh(
         row_of = np.repeat(np.arange(stop - start), np.diff(indptr[start : stop + 1]))
         length = np.sqrt(np.bincount(row_of, weights=np.square(part), minlength=stop - start))
         part /= np.where(length > 0, length, 1.0)[row_of]
+
+    _map(pool, weigh_block, range(0, total, block))
     matrix = csr_matrix((weights, indices.astype(np.int32), indptr), shape=(total, width))
     matrix.sort_indices()
     return matrix
@@ -488,14 +499,17 @@ def _count_block_grams(segments: Sequence[Segment]) -> _GramCounts:
     return _GramCounts(keys, counts, sizes, np.unique(keys))
 
 
-def _char_matrix(grams: list[Future[_GramCounts]]) -> csr_matrix:
+def _char_matrix(
+    grams: list[Future[_GramCounts]], pool: ThreadPoolExecutor | None = None
+) -> csr_matrix:
     """TF-IDF of the character 4-grams of each segment's title and lead, unit length.
 
     Grams are taken inside words padded with a space, so `Gox` in `MtGox` and in
     `Mt. Gox` meet; sublinear counts, smoothed IDF from the segments themselves. Each
     gram is packed into one 64-bit key (16 bits a character; the rare characters past
     U+FFFF count as one), and grams are counted with numpy, a block of segments at a time
-    (`_count_char_grams`: `grams` is emptied, each block's keys let go once numbered).
+    (`_count_char_grams`: `grams` is emptied, each block's keys let go once numbered),
+    and weighed on the `pool`'s threads.
     """
     blocks = [grams.pop(0).result() for _ in range(len(grams))]
     counts, sizes = [b.counts for b in blocks], [b.sizes for b in blocks]
@@ -510,7 +524,7 @@ def _char_matrix(grams: list[Future[_GramCounts]]) -> csr_matrix:
     del counts
     all_columns = np.concatenate([np.zeros(0, dtype=np.int32), *columns])
     del columns
-    return _weigh(indptr, all_columns, frequency, len(vocabulary))
+    return _weigh(indptr, all_columns, frequency, len(vocabulary), pool)
 
 
 def _count_grams(
@@ -539,13 +553,15 @@ def _pair_similarity(
     words: csr_matrix,
     grams: csr_matrix,
     pool: ThreadPoolExecutor | None = None,
-    chunk: int = 2048,
+    chunk: int = 1024,
 ) -> NDArray[np.float64]:
     """Mean of the word and the character cosine of each pair, computed in chunks (on the
     pool's threads, each pair's cosines the same in any chunk).
 
     Small chunks keep the gathered rows small (at 10k articles a chunk of 20,000 pairs
-    held 300 MB of character rows).
+    held 300 MB of character rows), and on a thread other than the main one they keep
+    the allocator from returning them to the system after each chunk and faulting them
+    in again (chunks of 2,048 pairs: 420,000 page faults and 1.5 s of system time more).
     """
 
     def similarity(start: int) -> NDArray[np.float64]:
