@@ -47,8 +47,9 @@ log(t2/t1) / log(n2/n1), of wall and of CPU time: 1 is linear, 2 quadratic. CPU 
 user + system time of the main process and of the local engine's workers (read from
 /proc while they live; a Dask cluster's workers are not counted): on a shared machine
 the wall time grows with the load, the CPU time much less. "2 free cores" estimates each
-stage's wall time on an idle 2-core machine from those CPU times (`free_cores_seconds`;
-for the sum, the sum of the stages'). Memory is the main process's
+stage's wall time on an idle 2-core machine from those CPU times and that of the main
+thread alone (cluster's array work runs on other threads: `free_cores_seconds`; for the
+sum, the sum of the stages'). Memory is the main process's
 maximum resident set size after the stage (`ru_maxrss`, so it only grows within a size),
 or with `--tracemalloc` the peak of Python allocations during the stage (which slows the
 stages down); beside it, the largest maximum RSS of a worker so far. The workers are
@@ -396,7 +397,8 @@ class Row:
     cpu_seconds: float = 0.0
     """User + system time of this process and of its worker processes during the stage."""
     main_cpu_seconds: float = 0.0
-    """… of this process alone: the part no worker can take (what 2 free cores cannot halve)."""
+    """… of this process's main thread alone: the part no worker or thread can take (what 2
+    free cores cannot halve)."""
     free_cores_seconds: float = 0.0
     """What the stage would take on 2 free cores (`free_cores_seconds`)."""
     workers_mebibytes: float = 0.0
@@ -412,11 +414,11 @@ class Meter:
 
     def run(self, stage: str, work: Callable[[], T]) -> T:
         with self._memory() as memory, _profiled(stage == self.options.profile, stage):
-            cpu, main = cpu_seconds(), time.process_time()
+            cpu, main = cpu_seconds(), time.thread_time()
             started = time.perf_counter()
             value = work()
             seconds = time.perf_counter() - started
-            cpu, main = cpu_seconds() - cpu, time.process_time() - main
+            cpu, main = cpu_seconds() - cpu, time.thread_time() - main
         free = free_cores_seconds(main, cpu)
         workers = workers_max_rss_mebibytes()
         self.rows.append(Row(stage, seconds, 0, "", memory(), cpu, main, free, workers))
@@ -447,8 +449,9 @@ def max_rss_mebibytes() -> float:
 
 def free_cores_seconds(main: float, cpu: float, cores: int = 2) -> float:
     """What a stage would take on `cores` free cores, from its CPU times (`main` of this
-    process, `cpu` with the workers): the main process's share cannot be split, the rest
-    is spread over the cores. A lower bound: it ignores the workers' idle ends."""
+    process's main thread, `cpu` with its other threads and the workers): the main
+    thread's share cannot be split, the rest is spread over the cores. A lower bound: it
+    ignores the workers' and threads' idle ends."""
     return max(main, cpu / cores)
 
 
@@ -668,7 +671,7 @@ def print_size(report: SizeReport, options: Options) -> None:
     print(f"baseline: {report.baseline.groups} near-duplicate groups\n")
     print(f"load average before the digest run: {report.digest.load:.2f}\n")
     print(
-        f"| stage | wall s | CPU s (with workers) | CPU s (main process) | 2 free cores s "
+        f"| stage | wall s | CPU s (with workers) | CPU s (main thread) | 2 free cores s "
         f"| rate (wall) | {memory} (MiB) | workers' max RSS (MiB) |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
