@@ -161,6 +161,7 @@ def update_digest(
             storyline_terms=terms,
             vocabulary=tuple(vocabulary),
             article_hashes=hashes,
+            key_terms=_new_key_terms(final, stored if reusable else None, known),
         ),
     )
 
@@ -225,6 +226,7 @@ def next_snapshot(
                 build,
                 cache.story_keys.get(story.event.id) or story_key(story.event, hashes),
                 reusable=reusable,
+                terms=cache.key_terms.get(story.event.id),
             )
             for story in result.stories
         },
@@ -487,8 +489,15 @@ def _stories(
 
 
 def _stored_event(
-    story: Story, stored: Snapshot, build: int, key: str, *, reusable: bool
+    story: Story,
+    stored: Snapshot,
+    build: int,
+    key: str,
+    *,
+    reusable: bool,
+    terms: tuple[str, ...] | None = None,
 ) -> StoredEvent:
+    """`terms`: its `key_terms`, if counted already."""
     event = story.event
     members = tuple(s.id for s in event.segments)
     previous = stored.events.get(event.id)
@@ -496,21 +505,42 @@ def _stored_event(
     return StoredEvent(
         created=previous.created if previous else build,
         members=members,
-        terms=previous.terms if same and previous else key_terms(event.segments),
+        terms=previous.terms if same and previous else terms or key_terms(event.segments),
         story_key=key,
         story=replace(story, event=replace(event, storyline=None, segments=())),
     )
 
 
-def key_terms(segments: Sequence[Segment]) -> tuple[str, ...]:
+def _new_key_terms(
+    events: Iterable[Event], stored: Snapshot | None, known: Mapping[str, SegmentCounts]
+) -> dict[str, tuple[str, ...]]:
+    """The `key_terms` of the events whose members are not those of the stored event of
+    their id (what `next_snapshot` keeps for the others), from the `known` counts."""
+    stored_events = stored.events if stored else {}
+    new = {}
+    for event in events:
+        previous = stored_events.get(event.id)
+        if previous is None or previous.members != tuple(s.id for s in event.segments):
+            new[event.id] = key_terms(event.segments, known)
+    return new
+
+
+def key_terms(
+    segments: Sequence[Segment], known: Mapping[str, SegmentCounts] | None = None
+) -> tuple[str, ...]:
     """An event's `KEY_TERMS` heaviest terms (summed weighted counts), to find it again.
 
     Counted in the title and lead of its first `KEY_MEMBERS` members only: what an event
     is about is said there, and counting every word of every member was most of the
-    state's cost on a first build (17 s of 19 at 10,000 articles).
+    state's cost on a first build (17 s of 19 at 10,000 articles). A member whose whole
+    text is its lead has its terms in its `known` counts (`cluster.count_segment`, by
+    segment id), when there: the same terms and weights, unpacked instead of counted.
     """
     total: Counter[str] = Counter()
     for segment in segments[:KEY_MEMBERS]:
-        total.update(segment_terms(replace(segment, text=segment.text[:KEY_LEAD_CHARS])))
+        if len(segment.text) <= KEY_LEAD_CHARS:
+            total.update(segment_terms(segment, known))
+        else:
+            total.update(segment_terms(replace(segment, text=segment.text[:KEY_LEAD_CHARS])))
     heaviest = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
     return tuple(sorted(term for term, _ in heaviest))

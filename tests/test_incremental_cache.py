@@ -329,3 +329,25 @@ def test_a_build_with_a_state_cleans_the_files_it_reads_on_the_engine(
     run(inputs, tmp_path)
     assert sorted(read_on_engine) == sorted(p.name for p in inputs.iterdir())
     assert documents(tmp_path)["events"]
+
+
+def test_key_terms_from_the_reading_counts_are_those_of_the_leads_counted() -> None:
+    from collections import Counter
+
+    from digest.clean import clean
+    from digest.cluster import count_segment, segment_terms
+    from digest.incremental import KEY_LEAD_CHARS, KEY_MEMBERS, KEY_TERMS, key_terms
+    from digest.ingest import read_inputs
+    from digest.segment import split_segments
+
+    segments = [s for a in read_inputs([SEEDS]).articles for s in split_segments(clean(a))]
+    assert 0 < sum(len(s.text) <= KEY_LEAD_CHARS for s in segments) < len(segments)
+    counts = {s.id: count_segment(s) for s in segments}
+    for start in range(len(segments)):
+        members = segments[start : start + KEY_MEMBERS]
+        leads: Counter[str] = Counter()
+        for member in members:
+            leads.update(segment_terms(replace(member, text=member.text[:KEY_LEAD_CHARS])))
+        heaviest = sorted(leads.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
+        expected = tuple(sorted(term for term, _ in heaviest))
+        assert key_terms(members, counts) == key_terms(members) == expected
