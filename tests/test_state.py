@@ -159,8 +159,9 @@ def test_a_build_killed_while_writing_the_state_leaves_the_previous_one(
     assert tree(tmp_path / "docs") == tree(expected / "docs")
 
 
-def test_a_first_state_is_written_whole_into_its_place_in_wal_mode(built: Path) -> None:
-    state = built / ".digest" / "docs.sqlite"
+def test_a_first_state_is_written_whole_into_its_place_in_wal_mode(tmp_path: Path) -> None:
+    assert cli_build(SEEDS, tmp_path)[0] == 0
+    state = tmp_path / ".digest" / "docs.sqlite"
     assert sorted(p.name for p in state.parent.iterdir()) == ["docs.sqlite"]
     with sqlite3.connect(state) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -237,3 +238,19 @@ def test_serve_keeps_the_build_state_unless_told_otherwise(
     result = CliRunner().invoke(main, ["serve", str(SEEDS), *options])
     assert result.exit_code == 0, result.output
     assert served["state_path"] == expected
+
+
+def test_stories_and_articles_are_unpickled_equal_to_those_pickled(built: Path) -> None:
+    from digest.model import Story
+    from digest.state import EventCache, _pickled, _unpickle
+
+    stored = load_state(built / ".digest" / "docs.sqlite", fingerprint(THRESHOLD))
+    assert stored.events
+    for event in stored.events.values():
+        assert event.story is not None
+        assert _unpickle(_pickled(event.story), Story) == event.story
+    for article in stored.articles.values():
+        pair = (article.clean, article.segments)
+        assert _unpickle(_pickled(pair), tuple) == pair
+    for cache in stored.event_caches.values():
+        assert _unpickle(_pickled(cache), EventCache) == cache
