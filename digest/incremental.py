@@ -504,11 +504,14 @@ def _stored_event(
     event = story.event
     members = tuple(s.id for s in event.segments)
     previous = stored.events.get(event.id)
-    same = previous is not None and previous.members == members and reusable
+    if previous is not None and previous.members == members and reusable:
+        terms = previous.terms
+    elif terms is None:
+        terms = key_terms(event.segments)
     return StoredEvent(
         created=previous.created if previous else build,
         members=members,
-        terms=previous.terms if same and previous else terms or key_terms(event.segments),
+        terms=terms,
         story_key=key,
         story=replace(story, event=replace(event, storyline=None, segments=())),
     )
