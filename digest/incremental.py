@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING
 from digest.clean import clean
 from digest.cluster import (
     SHORT_TERMS,
+    TERM_SEPARATOR,
     Embedder,
     EncodedTerms,
     SegmentCounts,
@@ -119,13 +121,14 @@ def update_digest(
     hashes: Mapping[str, str] | None = None,
     prepared: SegmentedArticles | None = None,
     counts: Mapping[str, SegmentCounts] | None = None,
+    leads: Mapping[str, SegmentCounts] | None = None,
 ) -> BuildResult:
     """Build the result of `ingested` from the stored state, redoing only what changed.
 
     With an empty state (a first build) the result is the same as a build without one.
     `hashes` are the articles' `hash_article`, `prepared` articles cleaned and segmented
-    (by id) and `counts` their segments' `cluster.count_segment` (by segment id), when
-    the caller has them already.
+    (by id), `counts` their segments' `cluster.count_segment` and `leads` their
+    `lead_counts` (by segment id), when the caller has them already.
     """
     reusable = stored.fingerprint == options.fingerprint
     hashes = hashes or {a.id: hash_article(a) for a in ingested.articles}
@@ -161,6 +164,7 @@ def update_digest(
             storyline_terms=terms,
             vocabulary=tuple(vocabulary),
             article_hashes=hashes,
+            key_terms=_new_key_terms(final, stored if reusable else None, known, leads or {}),
         ),
     )
 
@@ -225,6 +229,7 @@ def next_snapshot(
                 build,
                 cache.story_keys.get(story.event.id) or story_key(story.event, hashes),
                 reusable=reusable,
+                terms=cache.key_terms.get(story.event.id),
             )
             for story in result.stories
         },
@@ -487,30 +492,91 @@ def _stories(
 
 
 def _stored_event(
-    story: Story, stored: Snapshot, build: int, key: str, *, reusable: bool
+    story: Story,
+    stored: Snapshot,
+    build: int,
+    key: str,
+    *,
+    reusable: bool,
+    terms: tuple[str, ...] | None = None,
 ) -> StoredEvent:
+    """`terms`: its `key_terms`, if counted already."""
     event = story.event
     members = tuple(s.id for s in event.segments)
     previous = stored.events.get(event.id)
-    same = previous is not None and previous.members == members and reusable
+    if previous is not None and previous.members == members and reusable:
+        terms = previous.terms
+    elif terms is None:
+        terms = key_terms(event.segments)
     return StoredEvent(
         created=previous.created if previous else build,
         members=members,
-        terms=previous.terms if same and previous else key_terms(event.segments),
+        terms=terms,
         story_key=key,
         story=replace(story, event=replace(event, storyline=None, segments=())),
     )
 
 
-def key_terms(segments: Sequence[Segment]) -> tuple[str, ...]:
+def _new_key_terms(
+    events: Iterable[Event],
+    stored: Snapshot | None,
+    known: Mapping[str, SegmentCounts],
+    leads: Mapping[str, SegmentCounts],
+) -> dict[str, tuple[str, ...]]:
+    """The `key_terms` of the events whose members are not those of the stored event of
+    their id (what `next_snapshot` keeps for the others), from the counts made with the
+    reading: the `leads` of the segments whose `known` counts were taken (the same
+    article's)."""
+    stored_events = stored.events if stored else {}
+    taken = {i: counts for i, counts in leads.items() if i in known}
+    new = {}
+    for event in events:
+        previous = stored_events.get(event.id)
+        if previous is None or previous.members != tuple(s.id for s in event.segments):
+            new[event.id] = key_terms(event.segments, known, taken)
+    return new
+
+
+def key_terms(
+    segments: Sequence[Segment],
+    known: Mapping[str, SegmentCounts] | None = None,
+    leads: Mapping[str, SegmentCounts] | None = None,
+) -> tuple[str, ...]:
     """An event's `KEY_TERMS` heaviest terms (summed weighted counts), to find it again.
 
     Counted in the title and lead of its first `KEY_MEMBERS` members only: what an event
     is about is said there, and counting every word of every member was most of the
-    state's cost on a first build (17 s of 19 at 10,000 articles).
+    state's cost on a first build (17 s of 19 at 10,000 articles). Unpacked instead of
+    counted where the reading counted them already, by segment id: a member whose whole
+    text is its lead from its `known` counts (`cluster.count_segment`), a longer one from
+    its `leads` (`lead_counts`); the same terms and weights.
     """
     total: Counter[str] = Counter()
     for segment in segments[:KEY_MEMBERS]:
-        total.update(segment_terms(replace(segment, text=segment.text[:KEY_LEAD_CHARS])))
+        if len(segment.text) <= KEY_LEAD_CHARS:
+            total.update(segment_terms(segment, known))
+        else:
+            total.update(segment_terms(_lead(segment), leads))
     heaviest = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
     return tuple(sorted(term for term, _ in heaviest))
+
+
+def lead_counts(segment: Segment) -> SegmentCounts | None:
+    """What `key_terms` counts of a segment longer than its lead: the `segment_terms` of
+    its title and lead, packed (the terms and weights of a `SegmentCounts`, no text
+    counts); None for a shorter one, whose `count_segment` holds them. Made where the
+    segment is read, on the engine's workers, by a build with a state."""
+    if len(segment.text) <= KEY_LEAD_CHARS:
+        return None
+    terms = segment_terms(_lead(segment))
+    return SegmentCounts(
+        terms=TERM_SEPARATOR.join(terms),
+        weights=array("d", terms.values()).tobytes(),
+        text_terms="",
+        text_counts=b"",
+        first_word=None,
+    )
+
+
+def _lead(segment: Segment) -> Segment:
+    return replace(segment, text=segment.text[:KEY_LEAD_CHARS])

@@ -292,6 +292,9 @@ class BuildCache:
     """The term of each id of `storyline_terms`."""
     article_hashes: Mapping[str, str] = field(default_factory=dict)
     """Each article's content hash (`incremental.hash_article`), by id."""
+    key_terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The `incremental.key_terms` of the events whose members are not the stored event's,
+    by event id (counted while the segments' counts were at hand)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -162,6 +162,27 @@ def _read_and_count_file(
     return outcomes, segmented, counted
 
 
+def _read_count_and_lead_file(
+    found: FoundFile,
+) -> tuple[
+    list[Outcome],
+    SegmentedArticles,
+    dict[str, tuple[SegmentCounts, ...]],
+    dict[str, dict[str, SegmentCounts]],
+]:
+    """`_read_and_count_file`, and the `incremental.lead_counts` of each article's
+    segments longer than their lead (by article id, then segment id): what a build with
+    a state counts of them for each event's key terms, on the workers."""
+    from digest.incremental import lead_counts
+
+    outcomes, segmented, counted = _read_and_count_file(found)
+    leads = {
+        article_id: {s.id: lead for s in segments if (lead := lead_counts(s)) is not None}
+        for article_id, (_, segments) in segmented.items()
+    }
+    return outcomes, segmented, counted, leads
+
+
 def _read_file(found: FoundFile) -> tuple[list[Outcome], SegmentedArticles]:
     """Read one file, and clean and segment its articles (in a worker of the engine)."""
     outcomes = read_input_file(found)
@@ -200,18 +221,20 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
 
     prepared: SegmentedArticles = {}
     counts: dict[str, SegmentCounts] = {}
+    leads: dict[str, SegmentCounts] = {}
 
     def read_files(found: Sequence[FoundFile]) -> list[list[Outcome]]:
         """Read, clean, segment and count the files on the engine, keeping what they made."""
         files = [FoundFile(path=f.path.absolute(), name=f.name) for f in found]
-        read = engine.map(_read_and_count_file, files, chunksize=FILES_PER_TASK)
-        for _, articles, counted in read:
+        read = engine.map(_read_count_and_lead_file, files, chunksize=FILES_PER_TASK)
+        for _, articles, counted, led in read:
             for article_id, made in articles.items():
                 if article_id not in prepared:
                     prepared[article_id] = made
                     segment_ids = (s.id for s in made[1])
                     counts.update(zip(segment_ids, counted[article_id], strict=True))
-        return [outcomes for outcomes, _, _ in read]
+                    leads.update(led[article_id])
+        return [outcomes for outcomes, _, _, _ in read]
 
     read = read_inputs_cached(config.inputs, stored, read_files)
     ingested = read.ingested
@@ -230,6 +253,7 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
         read.hashes,
         prepared,
         counts,
+        leads,
     )
     check_accounting(ingested, [s.event for s in result.stories])
     log.info("%d events, %d redirects", len(result.stories), len(result.redirects))

@@ -329,3 +329,43 @@ def test_a_build_with_a_state_cleans_the_files_it_reads_on_the_engine(
     run(inputs, tmp_path)
     assert sorted(read_on_engine) == sorted(p.name for p in inputs.iterdir())
     assert documents(tmp_path)["events"]
+
+
+def test_key_terms_from_the_reading_and_lead_counts_are_those_of_the_leads_counted() -> None:
+    from collections import Counter
+
+    from digest.clean import clean
+    from digest.cluster import count_segment, segment_terms
+    from digest.incremental import KEY_LEAD_CHARS, KEY_MEMBERS, KEY_TERMS, key_terms, lead_counts
+    from digest.ingest import read_inputs
+    from digest.segment import split_segments
+
+    segments = [s for a in read_inputs([SEEDS]).articles for s in split_segments(clean(a))]
+    assert 0 < sum(len(s.text) <= KEY_LEAD_CHARS for s in segments) < len(segments)
+    counts = {s.id: count_segment(s) for s in segments}
+    leads = {s.id: lead for s in segments if (lead := lead_counts(s)) is not None}
+    for start in range(len(segments)):
+        members = segments[start : start + KEY_MEMBERS]
+        counted: Counter[str] = Counter()
+        for member in members:
+            counted.update(segment_terms(replace(member, text=member.text[:KEY_LEAD_CHARS])))
+        heaviest = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
+        expected = tuple(sorted(term for term, _ in heaviest))
+        assert key_terms(members, counts, leads) == key_terms(members) == expected
+
+
+def test_a_first_build_keeps_the_key_terms_of_the_events_members(
+    inputs: Path, tmp_path: Path
+) -> None:
+    from digest.incremental import key_terms
+    from digest.state import fingerprint, load_state
+
+    config = make_config(
+        [inputs], docs_dir=tmp_path / "docs", build_site=False, state_path=tmp_path / "s.sqlite"
+    )
+    build(config)
+    stored = load_state(config.state_path or Path(), fingerprint(config.cluster_threshold))
+    segments = {s.id: s for a in stored.articles.values() for s in a.segments}
+    assert stored.events
+    for event in stored.events.values():
+        assert event.terms == key_terms([segments[m] for m in event.members])

@@ -159,6 +159,33 @@ def test_a_build_killed_while_writing_the_state_leaves_the_previous_one(
     assert tree(tmp_path / "docs") == tree(expected / "docs")
 
 
+def test_a_first_state_is_written_whole_into_its_place_in_wal_mode(tmp_path: Path) -> None:
+    assert cli_build(SEEDS, tmp_path)[0] == 0
+    state = tmp_path / ".digest" / "docs.sqlite"
+    assert sorted(p.name for p in state.parent.iterdir()) == ["docs.sqlite"]
+    with sqlite3.connect(state) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_first_build_killed_while_writing_its_state_leaves_none(tmp_path: Path) -> None:
+    args = ["build", str(SEEDS), "--docs", str(tmp_path / "docs"), "--no-site"]
+
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.kill_at", "writing-state", *args],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+
+    assert killed.returncode == -9
+    state = tmp_path / ".digest" / "docs.sqlite"
+    assert not state.exists()
+    assert [p.name for p in state.parent.glob("*.new")]  # the unfinished file, named so
+    assert cli_build(SEEDS, tmp_path)[0] == 0
+    assert load_state(state, fingerprint(THRESHOLD)).build == 1
+
+
 def test_load_state_reports_a_newer_schema_as_a_state_error(built: Path, tmp_path: Path) -> None:
     state = copy_build(built, tmp_path)
     with sqlite3.connect(state) as connection:
@@ -211,3 +238,19 @@ def test_serve_keeps_the_build_state_unless_told_otherwise(
     result = CliRunner().invoke(main, ["serve", str(SEEDS), *options])
     assert result.exit_code == 0, result.output
     assert served["state_path"] == expected
+
+
+def test_stories_and_articles_are_unpickled_equal_to_those_pickled(built: Path) -> None:
+    from digest.model import Story
+    from digest.state import EventCache, _pickled, _unpickle
+
+    stored = load_state(built / ".digest" / "docs.sqlite", fingerprint(THRESHOLD))
+    assert stored.events
+    for event in stored.events.values():
+        assert event.story is not None
+        assert _unpickle(_pickled(event.story), Story) == event.story
+    for article in stored.articles.values():
+        pair = (article.clean, article.segments)
+        assert _unpickle(_pickled(pair), tuple) == pair
+    for cache in stored.event_caches.values():
+        assert _unpickle(_pickled(cache), EventCache) == cache
