@@ -44,6 +44,7 @@ from digest.site_index import (
     SiteIndex,
     Source,
     Tag,
+    by_day,
     by_kind,
     by_month,
     index_site,
@@ -72,6 +73,11 @@ LISTED_EVENTS = 50
 """Events a source's or tag's page lists, newest first. One with more also links a page
 per month of its events (`sources/<slug>/2020-01.md`): a new event rewrites its page and
 its month's, not pages as long as its whole history."""
+MONTH_LISTED_EVENTS = 50
+"""Events a source's or tag's month page lists. A month with more lists its days instead,
+each linking a page of that day's events (`sources/<slug>/2020-01-17.md`): a new event
+rewrites its day's page and the month's short list of days, not a page as long as the
+whole month (at 100,000 articles an outlet's month held thousands of events)."""
 INDEX_TAGS = 50
 """Tags of each kind the tags index lists, most events first. With more of any kind, every
 tag is on the page of its initial (`tags/index/a.md`, …, `0-9.md`, `other.md`) and the
@@ -834,16 +840,46 @@ def _months_listed(months: Sequence[Period]) -> list[tuple[str, int]]:
 
 def _month_pages(out: _Pages, owner: Source | Tag, months: Sequence[Period]) -> None:
     """A page per month of a source's or tag's events, in a folder of its own: the page
-    of a past month keeps its address and its bytes as new events arrive."""
+    of a past month keeps its address and its bytes as new events arrive. A month of more
+    than `MONTH_LISTED_EVENTS` events lists its days, each with a page of its own."""
     kind = "source" if isinstance(owner, Source) else "tag"
     for newer, month, older in _neighbours(months):
+        days = _split_days(month)
+        listed = [(day.name, len(day.entries)) for day in days] if days else month
         out.add(
             f"{kind}s/{owner.slug}/{month.name}.md",
             "listing_month.md.j2",
-            (owner, month, _name(newer), _name(older)),
+            (owner, month.name, listed, _name(newer), _name(older)),
             owner=owner,
             kind=kind,
             month=month,
+            days=days,
+            newer=newer,
+            older=older,
+        )
+        _day_pages(out, owner, kind, month, days)
+
+
+def _split_days(month: Period) -> tuple[Day, ...]:
+    """The days of a month whose page lists its days rather than its events (none else)."""
+    if month.first is None or len(month.entries) <= MONTH_LISTED_EVENTS:
+        return ()
+    return by_day(month.entries)
+
+
+def _day_pages(
+    out: _Pages, owner: Source | Tag, kind: str, month: Period, days: Sequence[Day]
+) -> None:
+    """A page per day of a month split by `_split_days`, beside the month's page."""
+    for newer, day, older in _neighbours(days):
+        out.add(
+            f"{kind}s/{owner.slug}/{day.name}.md",
+            "listing_day.md.j2",
+            (owner, month.name, day, _name(newer), _name(older)),
+            owner=owner,
+            kind=kind,
+            month=month,
+            day=day,
             newer=newer,
             older=older,
         )

@@ -303,6 +303,15 @@ def by_month(entries: Iterable[Entry]) -> tuple[Period, ...]:
     )
 
 
+def by_day(entries: Iterable[Entry]) -> tuple[Day, ...]:
+    """Dated entries (newest first, as a `Period` holds them) grouped by their event's day,
+    newest day first, each day's entries in the order given (not ranked)."""
+    return tuple(
+        Day(date=day, entries=tuple(group))
+        for day, group in itertools.groupby(entries, key=lambda e: e.date)
+    )
+
+
 # --- Sources ----------------------------------------------------------------------------
 
 
