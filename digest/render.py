@@ -544,15 +544,17 @@ class _Pages:
         self.kept: set[str] = set()
         self.page_keys: dict[str, str] = {}
         self._reusable = kept
+        self._items = _EventItems(env)
 
     def add(self, path: str, template: str, parts: object, **context: Any) -> None:
-        """Render `template` into `path`, unless the page made of `parts` is in the docs."""
+        """Render `template` into `path`, unless the page made of `parts` is in the docs.
+        The template lists events with `item` (`_EventItems`)."""
         if self.keys is not None:
             key = self.page_keys[path] = self.keys.of(template, parts)
             if self._reusable.get(path) == key:
                 self.kept.add(path)
                 return
-        self.emit(path, _render(self.env, template, **context))
+        self.emit(path, _render(self.env, template, item=self._items, **context))
 
     def emit(self, path: str, *parts: str) -> None:
         """A page made: to the sink, or held in `pages` without one."""
@@ -570,6 +572,22 @@ class _Pages:
                 self.kept.add(path)
                 return False
         return True
+
+
+class _EventItems:
+    """An event's line in a list of events (`event_item` of `_macros.j2`), rendered once a
+    build for each way it is written (from a folder, dated or not): an event is listed on
+    the pages of its day, month, outlets and tags, the same line on each of them."""
+
+    def __init__(self, env: Environment) -> None:
+        self._macro = env.get_template("_macros.j2").module.event_item  # type: ignore[attr-defined]
+        self._made: dict[tuple[str, str, bool], Markup] = {}
+
+    def __call__(self, entry: Entry, root: str, dated: bool = True) -> Markup:
+        made = self._made.get((entry.id, root, dated))
+        if made is None:
+            made = self._made[entry.id, root, dated] = self._macro(entry, root, dated=dated)
+        return made
 
 
 def _render_fingerprint(options: RenderOptions) -> str:
