@@ -278,6 +278,7 @@ def _event_caches(
             entities=rendered.entities[key],
             json_key=json_key,
             json=rendered.fragments[json_key],
+            lines=rendered.lines.get(json_key, {}),
         )
     return caches
 

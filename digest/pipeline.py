@@ -428,6 +428,7 @@ def _render_site(
             pages=intact_pages(config.docs_dir, recorded),
             entities={c.story_key: c.entities for c in stored.event_caches.values()},
             fragments={c.json_key: c.json for c in stored.event_caches.values()},
+            lines={c.json_key: c.lines for c in stored.event_caches.values()},
         )
     return render_site(result, options, cache, engine, sink)
 

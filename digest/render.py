@@ -17,7 +17,7 @@ import logging
 import posixpath
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -44,6 +44,7 @@ from digest.site_index import (
     SiteIndex,
     Source,
     Tag,
+    by_day,
     by_kind,
     by_month,
     index_site,
@@ -72,6 +73,11 @@ LISTED_EVENTS = 50
 """Events a source's or tag's page lists, newest first. One with more also links a page
 per month of its events (`sources/<slug>/2020-01.md`): a new event rewrites its page and
 its month's, not pages as long as its whole history."""
+MONTH_LISTED_EVENTS = 50
+"""Events a source's or tag's month page lists. A month with more lists its days instead,
+each linking a page of that day's events (`sources/<slug>/2020-01-17.md`): a new event
+rewrites its day's page and the month's short list of days, not a page as long as the
+whole month (at 100,000 articles an outlet's month held thousands of events)."""
 INDEX_TAGS = 50
 """Tags of each kind the tags index lists, most events first. With more of any kind, every
 tag is on the page of its initial (`tags/index/a.md`, …, `0-9.md`, `other.md`) and the
@@ -207,25 +213,24 @@ def _events_document_parts(result: BuildResult, fragments: Sequence[str]) -> lis
 def _events_json_cached(
     result: BuildResult,
     site: SiteIndex,
-    keys: _PageKeys | None,
+    json_keys: Mapping[str, str],
     cache: RenderCache | None,
     made: Mapping[str, str],
-) -> tuple[list[str], dict[str, str], dict[str, str]]:
+) -> tuple[list[str], dict[str, str]]:
     """`events.json` in parts (`_events_document_parts`), each event's entry kept from
-    `cache` while its key is the same, or taken from `made` (by event id: made with the
-    event's page); with the key of each event's entry (by event id) and the entries (by
+    `cache` while its key (`json_keys`, by event id; none without a state) is the same,
+    or taken from `made` (by event id: made with the event's page); with the entries (by
     key)."""
-    if keys is None:
+    if not json_keys:
         entries = [made.get(e.id) or _event_fragment(e) for e in site.entries]
-        return _events_document_parts(result, entries), {}, {}
+        return _events_document_parts(result, entries), {}
     known = cache.fragments if cache else {}
-    json_keys = {e.id: keys.of("events.json", keys.entry(e)) for e in site.entries}
     fragments = {
         json_keys[e.id]: known.get(json_keys[e.id]) or made.get(e.id) or _event_fragment(e)
         for e in site.entries
     }
     parts = _events_document_parts(result, [fragments[json_keys[e.id]] for e in site.entries])
-    return parts, json_keys, fragments
+    return parts, fragments
 
 
 def _event_json(entry: Entry) -> dict[str, Any]:
@@ -383,6 +388,9 @@ class RenderCache:
     """Entries of `events.json`, by their key."""
     json_keys: Mapping[str, str] = field(default_factory=dict)
     """The key of each event's `events.json` entry, by event id (made by `render_site`)."""
+    lines: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Each event's lines in lists of events (`_EventLines`), by the key of its
+    `events.json` entry: made of the same entry by the same code."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -431,14 +439,16 @@ def render_site(
         engine=engine,
     )
     keys = _PageKeys(site, story_keys, _render_fingerprint(options)) if result.cache else None
-    out = _Pages(env, keys, cache.pages if cache else {}, sink)
+    json_keys = {e.id: keys.of("events.json", keys.entry(e)) for e in site.entries} if keys else {}
+    lines = _EventLines(env, json_keys, cache.lines if cache else {})
+    out = _Pages(env, keys, cache.pages if cache else {}, sink, lines)
     _index_pages(out, site, result)
     to_render = [entry for entry in site.entries if out.event_to_render(entry)]
     made: dict[str, str] = {}
     for entry, (page, fragment) in _event_pages(to_render, site, options, engine):
         out.emit(f"events/{entry.id}.md", page)
         made[entry.id] = fragment
-    events, json_keys, fragments = _events_json_cached(result, site, keys, cache, made)
+    events, fragments = _events_json_cached(result, site, json_keys, cache, made)
     out.emit("events.json", *events)
     _feeds(out, site, locale=options.locale, site_url=options.site_url)
     _archive_pages(out, site)
@@ -455,6 +465,7 @@ def render_site(
             entities={story_keys[e.id]: site.found[e.id] for e in site.entries if keys},
             fragments=fragments,
             json_keys=json_keys,
+            lines=lines.kept(),
         ),
     )
 
@@ -530,6 +541,7 @@ class _Pages:
         keys: _PageKeys | None,
         kept: Mapping[str, str],
         sink: PageSink | None = None,
+        lines: _EventLines | None = None,
     ) -> None:
         self.env = env
         self.keys = keys
@@ -538,15 +550,18 @@ class _Pages:
         self.kept: set[str] = set()
         self.page_keys: dict[str, str] = {}
         self._reusable = kept
+        self._lines = lines or _EventLines(env, {}, {})
 
     def add(self, path: str, template: str, parts: object, **context: Any) -> None:
-        """Render `template` into `path`, unless the page made of `parts` is in the docs."""
+        """Render `template` into `path`, unless the page made of `parts` is in the docs.
+        The template lists events with `item` and `block` (`_EventLines`)."""
         if self.keys is not None:
             key = self.page_keys[path] = self.keys.of(template, parts)
             if self._reusable.get(path) == key:
                 self.kept.add(path)
                 return
-        self.emit(path, _render(self.env, template, **context))
+        lines = self._lines
+        self.emit(path, _render(self.env, template, item=lines.item, block=lines.block, **context))
 
     def emit(self, path: str, *parts: str) -> None:
         """A page made: to the sink, or held in `pages` without one."""
@@ -564,6 +579,48 @@ class _Pages:
                 self.kept.add(path)
                 return False
         return True
+
+
+class _EventLines:
+    """An event's line in a list of events (`event_item` of `_macros.j2`) and its block under
+    a heading (`event_block`), rendered once a build for each way they are written (from
+    a folder, dated or not): an event is listed on the pages of its day, month, outlets
+    and tags, the same line on each of them. With a state they are kept from the last
+    build while the event's `events.json` key is the same (what the lines are made of:
+    its entry, the code and the templates), so a page listing hundreds of events, one of
+    them changed, renders that one's line only."""
+
+    def __init__(
+        self, env: Environment, keys: Mapping[str, str], known: Mapping[str, Mapping[str, str]]
+    ) -> None:
+        module = env.get_template("_macros.j2").module
+        self._item = module.event_item  # type: ignore[attr-defined]
+        self._block = module.event_block  # type: ignore[attr-defined]
+        self._keys = keys
+        self._known = known
+        self._made: defaultdict[str, dict[str, str]] = defaultdict(dict)
+
+    def item(self, entry: Entry, root: str, dated: bool = True) -> Markup:
+        return self._line(entry, f"item:{root}:{dated:d}", self._item, root, dated=dated)
+
+    def block(self, entry: Entry, root: str) -> Markup:
+        return self._line(entry, f"block:{root}", self._block, root)
+
+    def kept(self) -> dict[str, dict[str, str]]:
+        """The lines of this build's events, made or kept, by their `events.json` key."""
+        return {
+            key: {**self._known.get(key, {}), **self._made.get(event_id, {})}
+            for event_id, key in self._keys.items()
+            if key in self._known or event_id in self._made
+        }
+
+    def _line(self, entry: Entry, way: str, macro: Any, root: str, **options: Any) -> Markup:
+        made = self._made[entry.id]
+        if way not in made:
+            key = self._keys.get(entry.id)
+            known = self._known.get(key, {}) if key else {}
+            made[way] = known.get(way) or str(macro(entry, root, **options))
+        return Markup(made[way])  # noqa: S704 rendered by the templates, article text filtered
 
 
 def _render_fingerprint(options: RenderOptions) -> str:
@@ -834,16 +891,46 @@ def _months_listed(months: Sequence[Period]) -> list[tuple[str, int]]:
 
 def _month_pages(out: _Pages, owner: Source | Tag, months: Sequence[Period]) -> None:
     """A page per month of a source's or tag's events, in a folder of its own: the page
-    of a past month keeps its address and its bytes as new events arrive."""
+    of a past month keeps its address and its bytes as new events arrive. A month of more
+    than `MONTH_LISTED_EVENTS` events lists its days, each with a page of its own."""
     kind = "source" if isinstance(owner, Source) else "tag"
     for newer, month, older in _neighbours(months):
+        days = _split_days(month)
+        listed = [(day.name, len(day.entries)) for day in days] if days else month
         out.add(
             f"{kind}s/{owner.slug}/{month.name}.md",
             "listing_month.md.j2",
-            (owner, month, _name(newer), _name(older)),
+            (owner, month.name, listed, _name(newer), _name(older)),
             owner=owner,
             kind=kind,
             month=month,
+            days=days,
+            newer=newer,
+            older=older,
+        )
+        _day_pages(out, owner, kind, month, days)
+
+
+def _split_days(month: Period) -> tuple[Day, ...]:
+    """The days of a month whose page lists its days rather than its events (none else)."""
+    if month.first is None or len(month.entries) <= MONTH_LISTED_EVENTS:
+        return ()
+    return by_day(month.entries)
+
+
+def _day_pages(
+    out: _Pages, owner: Source | Tag, kind: str, month: Period, days: Sequence[Day]
+) -> None:
+    """A page per day of a month split by `_split_days`, beside the month's page."""
+    for newer, day, older in _neighbours(days):
+        out.add(
+            f"{kind}s/{owner.slug}/{day.name}.md",
+            "listing_day.md.j2",
+            (owner, month.name, day, _name(newer), _name(older)),
+            owner=owner,
+            kind=kind,
+            month=month,
+            day=day,
             newer=newer,
             older=older,
         )

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from digest.engine import Engine
 from digest.entities import Entity, EntityKind, expand_acronyms, find_entities, merge_spellings
-from digest.model import BuildResult, Difference, Event, Story, Storyline
+from digest.model import BuildResult, Event, Story, Storyline
 from digest.slugs import page_slug, source_slug, unique_slugs
 
 UNKNOWN_SOURCE = "Unknown source"
@@ -303,6 +303,15 @@ def by_month(entries: Iterable[Entry]) -> tuple[Period, ...]:
     )
 
 
+def by_day(entries: Iterable[Entry]) -> tuple[Day, ...]:
+    """Dated entries (newest first, as a `Period` holds them) grouped by their event's day,
+    newest day first, each day's entries in the order given (not ranked)."""
+    return tuple(
+        Day(date=day, entries=tuple(group))
+        for day, group in itertools.groupby(entries, key=lambda e: e.date)
+    )
+
+
 # --- Sources ----------------------------------------------------------------------------
 
 
@@ -328,29 +337,37 @@ def _sources(keys: Iterable[str | None]) -> dict[str | None, Source]:
 def _stats(
     articles: Mapping[str | None, int], carried: Mapping[str | None, tuple[Entry, ...]]
 ) -> dict[str | None, SourceStats]:
-    outlets = {id(e): _outlets(e.story) for entries in carried.values() for e in entries}
+    events = {id(e): e for entries in carried.values() for e in entries}
+    outlets = {key: set(_outlets(e.story).values()) for key, e in events.items()}
+    disagreeing = {key: _disagreements(e.story) for key, e in events.items()}
     stats = {}
     for key in {*articles, *carried}:
         entries = carried.get(key, ())
-        disagreements = [_disagreements(e.story, outlets[id(e)], key) for e in entries]
+        disagreements = [disagreeing[id(e)][key] for e in entries]
         stats[key] = SourceStats(
             articles=articles.get(key, 0),
             events=len(entries),
-            only_source=sum(set(outlets[id(e)].values()) == {key} for e in entries),
+            only_source=sum(outlets[id(e)] == {key} for e in entries),
             disagreed_events=sum(n > 0 for n in disagreements),
             disagreements=sum(disagreements),
         )
     return stats
 
 
-def _disagreements(story: Story, outlets: Mapping[str, str | None], key: str | None) -> int:
-    """How many of the story's differences set one of this outlet's values against another
-    outlet's (a source contradicting itself does not count); `outlets`: `_outlets(story)`."""
-    return sum(_disagrees(difference, outlets, key) for difference in story.differences)
+def _disagreements(story: Story) -> Counter[str | None]:
+    """How many of the story's differences set one of an outlet's values against another
+    outlet's (a source contradicting itself does not count), by outlet: worked out once a
+    story for all its outlets, each difference's sides once."""
+    outlets = _outlets(story)
+    counted: Counter[str | None] = Counter()
+    for difference in story.differences:
+        sides = [{outlets[segment] for segment in value.segments} for value in difference.values]
+        counted.update(key for key in set().union(*sides) if _disagrees(sides, key))
+    return counted
 
 
-def _disagrees(difference: Difference, outlets: Mapping[str, str | None], key: str | None) -> bool:
-    sides = [{outlets[segment] for segment in value.segments} for value in difference.values]
+def _disagrees(sides: list[set[str | None]], key: str | None) -> bool:
+    """Whether the outlet is on one side of a difference and another outlet on another."""
     return any(
         key in side and any(other - {key} for other in sides[:i] + sides[i + 1 :])
         for i, side in enumerate(sides)

@@ -118,6 +118,9 @@ class EventCache:
     """What its entry of `events.json` was made from (a page key of `render.render_site`)."""
     json: str
     """That entry, as `events.json` holds it."""
+    lines: Mapping[str, str] = field(default_factory=dict)
+    """Its lines in the pages' lists of events, by the way each is written (from the
+    same entry: `render.RenderCache.lines`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -629,8 +632,8 @@ def _write_terms(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot
     )
 
 
-def _cache_key(cache: EventCache | None) -> tuple[str, str] | None:
-    return (cache.story_key, cache.json_key) if cache else None
+def _cache_key(cache: EventCache | None) -> tuple[str, str, tuple[str, ...]] | None:
+    return (cache.story_key, cache.json_key, tuple(sorted(cache.lines))) if cache else None
 
 
 def _article_key(article: StoredArticle | None) -> str | None:

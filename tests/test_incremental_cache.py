@@ -369,3 +369,34 @@ def test_a_first_build_keeps_the_key_terms_of_the_events_members(
     assert stored.events
     for event in stored.events.values():
         assert event.terms == key_terms([segments[m] for m in event.members])
+
+
+def test_the_lines_listing_unchanged_events_are_kept_and_a_changed_events_made_again() -> None:
+    result = keyed_result()
+    first = render_site(result, OPTIONS)
+    story = result.stories[0]
+    assert result.cache is not None
+    changed = replace(
+        result,
+        stories=(
+            replace(story, event=replace(story.event, title="A new title")),
+            *result.stories[1:],
+        ),
+        cache=replace(
+            result.cache, story_keys={**result.cache.story_keys, story.event.id: "another story"}
+        ),
+    )
+    assert first.cache.lines
+    assert all(first.cache.lines.values())
+    marked = {
+        key: {way: f"(kept {way})" for way in lines} for key, lines in first.cache.lines.items()
+    }
+
+    second = render_site(changed, OPTIONS, replace(first.cache, lines=marked))
+
+    listing = [page for path, page in second.pages.items() if path.endswith(".md")]
+    assert any("(kept " in page for page in listing)  # the unchanged events' lines
+    assert any("A new title" in page and "(kept " in page for page in listing)
+    made = second.cache.lines[second.cache.json_keys[story.event.id]]
+    assert made
+    assert not any("(kept " in line for line in made.values())

@@ -36,6 +36,7 @@ from digest.render import (
     HOME_LEAD_EVENTS,
     LISTED_EVENTS,
     MONTH_EVENTS_PER_DAY,
+    MONTH_LISTED_EVENTS,
     DocsWriter,
     RenderOptions,
     events_json,
@@ -462,6 +463,56 @@ def test_a_new_event_leaves_the_pages_of_past_months_as_they_were() -> None:
         "tags/index.md",
         "tags/paris.md",
         "tags/paris/2020-03.md",
+    ]
+
+
+BUSY_JANUARY = [date(2020, 1, day) for day in (3, 4, 5) for _ in range(20)]
+"""60 events on three days of January 2020: more than a month page lists."""
+
+
+@pytest.mark.parametrize("folder", ["sources/agency", "tags/paris"])
+def test_a_busy_month_page_lists_its_days_and_each_day_has_a_page(folder: str) -> None:
+    assert len(BUSY_JANUARY) > MONTH_LISTED_EVENTS
+    pages = render_pages(
+        archive_of([*BUSY_JANUARY, date(2020, 2, 1)]), templates_dir=TEMPLATES, locale="en"
+    )
+    listed = sorted(p.removeprefix(folder + "/") for p in pages if p.startswith(folder + "/"))
+    assert listed == ["2020-01-03.md", "2020-01-04.md", "2020-01-05.md", "2020-01.md", "2020-02.md"]
+    january = pages[f"{folder}/2020-01.md"]
+    assert "60 events on 3 days, newest day first." in january
+    assert "## [Saturday, January 4, 2020](2020-01-04.md)" in january
+    assert "- [All 20 events of this day](2020-01-04.md)" in january
+    assert "/events/" not in january
+    day = pages[f"{folder}/2020-01-04.md"]
+    assert day.startswith("---\ntitle: ")
+    assert "20 events, newest first. [January 2020](2020-01.md)" in day
+    assert (
+        "← Older: [January 3, 2020](2020-01-03.md) · Newer: [January 5, 2020](2020-01-05.md) →"
+        in day
+    )
+    ids = re.findall(r"\]\(\.\./\.\./events/([^)]+)\.md\)", day)
+    assert ids == [f"2020-01-04-event-{n:03}" for n in range(20, 40)]
+    assert "20 events, newest first." in pages[f"{folder}/2020-01-04.md"]
+    assert "1 event, newest first." in pages[f"{folder}/2020-02.md"]  # a quiet month lists it
+
+
+def test_a_new_event_in_a_busy_month_leaves_the_pages_of_its_other_days_as_they_were() -> None:
+    before = render_pages(archive_of(BUSY_JANUARY), templates_dir=TEMPLATES, locale="en")
+    after = render_pages(
+        archive_of([*BUSY_JANUARY, date(2020, 1, 4)]), templates_dir=TEMPLATES, locale="en"
+    )
+    changed = sorted(
+        p
+        for p in after
+        if p.startswith(("sources/agency", "tags/paris")) and before.get(p) != after[p]
+    )
+    assert changed == [
+        "sources/agency.md",
+        "sources/agency/2020-01-04.md",
+        "sources/agency/2020-01.md",
+        "tags/paris.md",
+        "tags/paris/2020-01-04.md",
+        "tags/paris/2020-01.md",
     ]
 
 

@@ -148,10 +148,12 @@ def sentences_as_entities(sentences: Iterable[str]) -> tuple[Entity, ...]:
 
 def render(**texts: str) -> dict[str, str]:
     """The pages of `hostile_result`; every tag with a page per month of its events too
-    (no event listed on its own page), so that `tag_page` finds those."""
+    (no event listed on its own page), and a page per day of each month (none listed on
+    the month's), so that `tag_page` finds those."""
     with (
         patch("digest.site_index.find_entities", sentences_as_entities),
         patch("digest.render.LISTED_EVENTS", 0),
+        patch("digest.render.MONTH_LISTED_EVENTS", 0),
     ):
         return render_pages(hostile_result(**texts), templates_dir=TEMPLATES, locale="en")
 
