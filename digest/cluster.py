@@ -512,13 +512,16 @@ def _char_matrix(
     and weighed on the `pool`'s threads.
     """
     blocks = [grams.pop(0).result() for _ in range(len(grams))]
-    counts, sizes = [b.counts for b in blocks], [b.sizes for b in blocks]
+    keys, counts, sizes = (
+        [b.keys for b in blocks],
+        [b.counts for b in blocks],
+        [b.sizes for b in blocks],
+    )
     vocabulary = np.unique(
         np.concatenate([np.zeros(0, dtype=np.uint64), *(b.vocabulary for b in blocks)])
     )
-    columns = [
-        np.searchsorted(vocabulary, blocks.pop(0).keys).astype(np.int32) for _ in range(len(blocks))
-    ]
+    del blocks  # the blocks' vocabularies
+    columns = [np.searchsorted(vocabulary, keys.pop(0)).astype(np.int32) for _ in range(len(keys))]
     indptr = np.cumsum(np.concatenate([[0], *sizes])).astype(np.int64)
     frequency = np.concatenate([np.zeros(0, dtype=np.int32), *counts])
     del counts
