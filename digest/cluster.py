@@ -183,12 +183,16 @@ def _thread_pool(threads: int) -> Iterator[ThreadPoolExecutor | None]:
     """A pool of `threads` threads for the grouping's array work; None for one thread (all
     runs in the caller's). numpy's sorts and scipy's sparse kernels release the GIL, so
     the threads share the cores; results are put back in the order of their parts, so
-    they are the same whatever the number of threads."""
+    they are the same whatever the number of threads. Left early (an error), the tasks
+    not started are dropped, not run."""
     if threads <= 1:
         yield None
         return
-    with ThreadPoolExecutor(threads, thread_name_prefix="digest-cluster") as pool:
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="digest-cluster")
+    try:
         yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _submit(pool: ThreadPoolExecutor | None, fn: Callable[[T], R], item: T) -> Future[R]:
