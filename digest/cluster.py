@@ -183,12 +183,16 @@ def _thread_pool(threads: int) -> Iterator[ThreadPoolExecutor | None]:
     """A pool of `threads` threads for the grouping's array work; None for one thread (all
     runs in the caller's). numpy's sorts and scipy's sparse kernels release the GIL, so
     the threads share the cores; results are put back in the order of their parts, so
-    they are the same whatever the number of threads."""
+    they are the same whatever the number of threads. Left early (an error), the tasks
+    not started are dropped, not run."""
     if threads <= 1:
         yield None
         return
-    with ThreadPoolExecutor(threads, thread_name_prefix="digest-cluster") as pool:
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="digest-cluster")
+    try:
         yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _submit(pool: ThreadPoolExecutor | None, fn: Callable[[T], R], item: T) -> Future[R]:
@@ -512,13 +516,16 @@ def _char_matrix(
     and weighed on the `pool`'s threads.
     """
     blocks = [grams.pop(0).result() for _ in range(len(grams))]
-    counts, sizes = [b.counts for b in blocks], [b.sizes for b in blocks]
+    keys, counts, sizes = (
+        [b.keys for b in blocks],
+        [b.counts for b in blocks],
+        [b.sizes for b in blocks],
+    )
     vocabulary = np.unique(
         np.concatenate([np.zeros(0, dtype=np.uint64), *(b.vocabulary for b in blocks)])
     )
-    columns = [
-        np.searchsorted(vocabulary, blocks.pop(0).keys).astype(np.int32) for _ in range(len(blocks))
-    ]
+    del blocks  # the blocks' vocabularies
+    columns = [np.searchsorted(vocabulary, keys.pop(0)).astype(np.int32) for _ in range(len(keys))]
     indptr = np.cumsum(np.concatenate([[0], *sizes])).astype(np.int64)
     frequency = np.concatenate([np.zeros(0, dtype=np.int32), *counts])
     del counts

@@ -314,3 +314,24 @@ def test_threads_give_the_same_similarities_and_events_to_the_last_bit() -> None
     with _thread_pool(1) as pool:
         assert pool is None  # one thread: everything in this one
     assert group_events(segments, threads=2) == group_events(segments)
+
+
+def test_an_error_in_the_grouping_drops_the_threads_tasks_not_started() -> None:
+    import time
+    from concurrent.futures import Future
+
+    import pytest
+
+    from digest.cluster import _thread_pool
+
+    futures: list[Future[None]] = []
+
+    def submit_and_fail() -> None:
+        with _thread_pool(2) as pool:
+            assert pool is not None
+            futures.extend(pool.submit(time.sleep, 0.05) for _ in range(100))
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        submit_and_fail()
+    assert sum(f.cancelled() for f in futures) >= 90
