@@ -106,6 +106,8 @@ class Options:
     embed: Embedder | None = None
     """Sentence embeddings for headline-only items (`cluster.group_events`, and the links
     of new segments to stored events)."""
+    threads: int = 1
+    """Threads for the array work of a grouping from scratch (`cluster.group_events`)."""
 
 
 def hash_article(article: Article) -> str:
@@ -140,7 +142,13 @@ def update_digest(
         events = _regroup(segments, set(kept), stored, options, known)
     else:
         events = list(
-            group_events(segments, threshold=options.threshold, embed=options.embed, counts=known)
+            group_events(
+                segments,
+                threshold=options.threshold,
+                embed=options.embed,
+                counts=known,
+                threads=options.threads,
+            )
         )
     named, event_redirects = keep_event_ids(events, stored)
     ordered = newest_first(named)

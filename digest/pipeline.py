@@ -244,6 +244,7 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
         fingerprint=fingerprint(config.cluster_threshold, config.embeddings),
         rebuild=config.rebuild,
         embed=_embedder(config),
+        threads=local_threads(config),
     )
     result = update_digest(
         ingested,

@@ -92,6 +92,24 @@ def test_a_first_build_with_a_state_writes_what_a_build_without_one_writes(
     assert with_state == {k: v[0] for k, v in files(tmp_path / "without" / "docs").items()}
 
 
+def test_a_first_build_with_a_state_groups_on_as_many_threads_as_workers(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digest.incremental
+
+    asked: list[int] = []
+    group_events = digest.incremental.group_events
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs["threads"])
+        return group_events(*args, **kwargs)
+
+    monkeypatch.setattr(digest.incremental, "group_events", recording)
+    run(inputs, tmp_path / "out", workers=2)
+
+    assert asked == [2]
+
+
 def test_a_build_of_the_same_inputs_from_its_state_changes_no_file(
     inputs: Path, tmp_path: Path
 ) -> None:
