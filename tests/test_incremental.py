@@ -95,16 +95,15 @@ def test_a_first_build_with_a_state_writes_what_a_build_without_one_writes(
 def test_a_first_build_with_a_state_groups_on_as_many_threads_as_workers(
     inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import digest.incremental
+    from digest.cluster import group_events
 
     asked: list[int] = []
-    group_events = digest.incremental.group_events
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         asked.append(kwargs["threads"])
         return group_events(*args, **kwargs)
 
-    monkeypatch.setattr(digest.incremental, "group_events", recording)
+    monkeypatch.setattr("digest.incremental.group_events", recording)
     run(inputs, tmp_path / "out", workers=2)
 
     assert asked == [2]
