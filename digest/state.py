@@ -27,8 +27,8 @@ import json
 import logging
 import os
 import pickle
+import secrets
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -270,9 +270,8 @@ def _write_new_file(path: Path, new: Snapshot) -> None:
     rename leaves no state at `path` (only a `.<name>.*.new` file, which can be deleted),
     and the rename is atomic, so the state at `path` is always a whole one.
     """
-    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-    os.close(descriptor)
-    written = Path(name)
+    written = path.with_name(f".{path.name}.{secrets.token_hex(8)}.new")
+    os.close(os.open(written, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # as SQLite makes it
     try:
         with closing(sqlite3.connect(written, isolation_level=None)) as connection:
             connection.execute("PRAGMA journal_mode=OFF")

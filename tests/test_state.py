@@ -8,6 +8,7 @@ previous state is still there and usable.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -163,6 +164,9 @@ def test_a_first_state_is_written_whole_into_its_place_in_wal_mode(tmp_path: Pat
     assert cli_build(SEEDS, tmp_path)[0] == 0
     state = tmp_path / ".digest" / "docs.sqlite"
     assert sorted(p.name for p in state.parent.iterdir()) == ["docs.sqlite"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert state.stat().st_mode & 0o777 == 0o666 & ~umask  # as SQLite creates a database
     with sqlite3.connect(state) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
