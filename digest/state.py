@@ -346,6 +346,12 @@ def _read(connection: sqlite3.Connection, path: Path, current: str, ingest: str)
         )
     meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
     same_code = meta.get("fingerprint") == current
+    if not same_code:
+        log.info(
+            "the build state %s was written by other code or settings of digest: its ids "
+            "are kept, nothing it caches is reused, and every article is grouped again",
+            path,
+        )
     return Snapshot(
         fingerprint=meta.get("fingerprint", ""),
         build=int(meta.get("build", "0")),

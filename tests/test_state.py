@@ -199,10 +199,13 @@ def test_load_state_reports_a_newer_schema_as_a_state_error(built: Path, tmp_pat
 
 
 def test_a_state_written_by_other_code_keeps_ids_but_no_cached_data(
-    built: Path, tmp_path: Path
+    built: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     state = copy_build(built, tmp_path)
-    stored = load_state(state, "another version")
+    with caplog.at_level(logging.INFO, logger="digest.state"):
+        stored = load_state(state, "another version")
+    (record,) = caplog.records
+    assert f"the build state {state} was written by other code" in record.getMessage()
     assert stored.events
     assert all(e.story is None for e in stored.events.values())
     assert all(a.clean is None for a in stored.articles.values())
