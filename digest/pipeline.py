@@ -45,7 +45,14 @@ from digest.model import (
     Storyline,
 )
 from digest.segment import split_segments
-from digest.state import Snapshot, StoredPage, fingerprint, load_state, save_state
+from digest.state import (
+    Snapshot,
+    StoredPage,
+    collector_paused,
+    fingerprint,
+    load_state,
+    save_state,
+)
 
 if TYPE_CHECKING:
     from digest.render import PageSink, RenderedSite
@@ -378,10 +385,16 @@ def _save_state(
         for path, stamp in page_stamps(config.docs_dir, keys).items()
     }
     current = fingerprint(config.cluster_threshold, config.embeddings)
-    snapshot = next_snapshot(
-        result, stored, current, ingest=ingest_fingerprint(), pages=pages, rendered=rendered.cache
-    )
-    save_state(config.state_path, stored, snapshot)
+    with collector_paused():
+        snapshot = next_snapshot(
+            result,
+            stored,
+            current,
+            ingest=ingest_fingerprint(),
+            pages=pages,
+            rendered=rendered.cache,
+        )
+        save_state(config.state_path, stored, snapshot)
 
 
 def _run_and_render(

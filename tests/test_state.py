@@ -8,6 +8,7 @@ previous state is still there and usable.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -163,6 +164,9 @@ def test_a_first_state_is_written_whole_into_its_place_in_wal_mode(tmp_path: Pat
     assert cli_build(SEEDS, tmp_path)[0] == 0
     state = tmp_path / ".digest" / "docs.sqlite"
     assert sorted(p.name for p in state.parent.iterdir()) == ["docs.sqlite"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert state.stat().st_mode & 0o777 == 0o666 & ~umask  # as SQLite creates a database
     with sqlite3.connect(state) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -195,10 +199,13 @@ def test_load_state_reports_a_newer_schema_as_a_state_error(built: Path, tmp_pat
 
 
 def test_a_state_written_by_other_code_keeps_ids_but_no_cached_data(
-    built: Path, tmp_path: Path
+    built: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     state = copy_build(built, tmp_path)
-    stored = load_state(state, "another version")
+    with caplog.at_level(logging.INFO, logger="digest.state"):
+        stored = load_state(state, "another version")
+    (record,) = caplog.records
+    assert f"the build state {state} was written by other code" in record.getMessage()
     assert stored.events
     assert all(e.story is None for e in stored.events.values())
     assert all(a.clean is None for a in stored.articles.values())
