@@ -470,10 +470,6 @@ def _fits(span: tuple[int, int] | None, published: date | None) -> bool:
     return max(span[1], day) - min(span[0], day) <= EVENT_WINDOW_DAYS
 
 
-def _days(by_id: Mapping[str, Segment]) -> dict[str, int | None]:
-    return {i: s.published.toordinal() if s.published else None for i, s in by_id.items()}
-
-
 # --- Stories ----------------------------------------------------------------------------
 
 

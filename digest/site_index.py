@@ -338,8 +338,11 @@ def _stats(
     articles: Mapping[str | None, int], carried: Mapping[str | None, tuple[Entry, ...]]
 ) -> dict[str | None, SourceStats]:
     events = {id(e): e for entries in carried.values() for e in entries}
-    outlets = {key: set(_outlets(e.story).values()) for key, e in events.items()}
-    disagreeing = {key: _disagreements(e.story) for key, e in events.items()}
+    of_segment = {key: _outlets(e.story) for key, e in events.items()}
+    outlets = {key: set(found.values()) for key, found in of_segment.items()}
+    disagreeing = {
+        key: _disagreements(events[key].story, found) for key, found in of_segment.items()
+    }
     stats = {}
     for key in {*articles, *carried}:
         entries = carried.get(key, ())
@@ -354,11 +357,10 @@ def _stats(
     return stats
 
 
-def _disagreements(story: Story) -> Counter[str | None]:
+def _disagreements(story: Story, outlets: Mapping[str, str | None]) -> Counter[str | None]:
     """How many of the story's differences set one of an outlet's values against another
     outlet's (a source contradicting itself does not count), by outlet: worked out once a
-    story for all its outlets, each difference's sides once."""
-    outlets = _outlets(story)
+    story for all its outlets, each difference's sides once; `outlets`: `_outlets(story)`."""
     counted: Counter[str | None] = Counter()
     for difference in story.differences:
         sides = [{outlets[segment] for segment in value.segments} for value in difference.values]

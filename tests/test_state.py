@@ -40,6 +40,12 @@ def cli_build(inputs: Path, out: Path, *extra: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def killed_while_writing_the_state(args: list[str]) -> int:
+    """Run `digest args` in a process killed as it writes its state; its return code."""
+    command = [sys.executable, "-m", "tests.kill_at", "writing-state", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, check=False).returncode
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished CLI build of the seeds, with its state in the default place."""
@@ -141,14 +147,7 @@ def test_a_build_killed_while_writing_the_state_leaves_the_previous_one(
     (inputs / "003_74ca848829909573.txt").unlink()  # changes events: rows to write
     args = ["build", str(inputs), "--docs", str(tmp_path / "docs"), "--no-site"]
 
-    killed = subprocess.run(
-        [sys.executable, "-m", "tests.kill_at", "writing-state", *args],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
-
-    assert killed.returncode == -9
+    assert killed_while_writing_the_state(args) == -9
     previous = load_state(state, fingerprint(THRESHOLD))
     assert previous.build == 1
     assert "003_74ca848829909573.txt" in previous.articles
@@ -175,14 +174,7 @@ def test_a_first_state_is_written_whole_into_its_place_in_wal_mode(tmp_path: Pat
 def test_a_first_build_killed_while_writing_its_state_leaves_none(tmp_path: Path) -> None:
     args = ["build", str(SEEDS), "--docs", str(tmp_path / "docs"), "--no-site"]
 
-    killed = subprocess.run(
-        [sys.executable, "-m", "tests.kill_at", "writing-state", *args],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
-
-    assert killed.returncode == -9
+    assert killed_while_writing_the_state(args) == -9
     state = tmp_path / ".digest" / "docs.sqlite"
     assert not state.exists()
     assert [p.name for p in state.parent.glob("*.new")]  # the unfinished file, named so
