@@ -53,19 +53,24 @@ def md_inline(text: str) -> Markup:
     return Markup(escaped)  # noqa: S704 escaped just above
 
 
-def md_block(text: str) -> Markup:
+def md_block(text: str, indent: int = 0) -> Markup:
     r"""Escape a multi-paragraph article text: `md_inline` per paragraph, blank lines between.
 
     Every output line starts with escaped text, never whitespace, so the block can be
-    indented under a `???` or `!!!` without any line leaving the indentation.
+    indented under a `???` or `!!!` without any line leaving the indentation: `indent`
+    spaces before each paragraph but the first (what Jinja's `indent` filter would do,
+    without splitting the text into lines again).
 
     >>> print(md_block("First  line\nsame paragraph.\n\n\n- Second"))
     First line same paragraph.
     <BLANKLINE>
     \- Second
+    >>> md_block("One\n\nTwo\n\n\nThree", indent=4)
+    Markup('One\n\n    Two\n\n    Three')
     """
     paragraphs = (md_inline(p) for p in _PARAGRAPH_BREAK.split(_CONTROL.sub(" ", text)))
-    return Markup("\n\n").join(p for p in paragraphs if p)
+    separator = Markup("\n\n" + " " * indent)  # noqa: S704 blank line and spaces only
+    return separator.join(p for p in paragraphs if p)
 
 
 def yaml_str(value: str) -> Markup:

@@ -748,6 +748,7 @@ def _format_normalized(
     return md_inline(normalized)
 
 
+@functools.lru_cache(maxsize=4096)
 def md_title(text: str) -> Markup:
     """Reduce text to a Markdown link title that nothing can break out of: letters, digits,
     combining marks, spaces and `.,'’-` only (no quote, bracket, backslash, `<` or `&`).
@@ -757,6 +758,8 @@ def md_title(text: str) -> Markup:
 
     >>> print(md_title('Reuters "wire" (UK) <b>_x_'))
     Reuters wire UK b x
+
+    Cached: it names an outlet in every marker of an event page, and outlets are few.
     """
     kept = "".join(c if _is_title_safe(c) else " " for c in text)
     return Markup(" ".join(kept.split()))  # noqa: S704 only letters, digits and .,'’- left
@@ -775,13 +778,47 @@ def _render_event(env: Environment, entry: Entry, sources: EntrySources) -> str:
         _Member(number=n, segment=segment, source=sources[source_key(segment.source)])
         for n, segment in enumerate(entry.event.segments, start=1)
     )
-    numbers = {member.segment.id: member.number for member in members}
+    citations = _Citations(env, members)
+    return _render(
+        env,
+        "event.md.j2",
+        entry=entry,
+        members=members,
+        cite=citations.cite,
+        refs=citations.refs,
+        cited_sources=citations.cited_sources,
+    )
 
-    def cite(segment_ids: Iterable[str]) -> list[int]:
+
+class _Citations:
+    """How an event page cites its Sources list: the numbers of the segments carrying a
+    statement (`cite`), and their markers (`refs`) and outlets (`cited_sources`), the
+    macros of `_macros.j2` rendered once a page for each list of numbers. A page cites the
+    same few lists again and again (at 10,000 articles, 54,117 lists on 1,492 pages, 13,733
+    of them distinct per page), and the markers were a third of an event page's time."""
+
+    def __init__(self, env: Environment, members: Sequence[_Member]) -> None:
+        self._macros = env.get_template("_macros.j2").module
+        self._members = members
+        self._numbers = {member.segment.id: member.number for member in members}
+        self._refs: dict[tuple[int, ...], Markup] = {}
+        self._sources: dict[tuple[int, ...], Markup] = {}
+
+    def cite(self, segment_ids: Iterable[str]) -> tuple[int, ...]:
         """The Sources numbers of the segments carrying a statement, in list order."""
-        return sorted({numbers[segment_id] for segment_id in segment_ids})
+        return tuple(sorted({self._numbers[segment_id] for segment_id in segment_ids}))
 
-    return _render(env, "event.md.j2", entry=entry, members=members, cite=cite)
+    def refs(self, numbers: tuple[int, ...]) -> Markup:
+        """`refs(numbers, members)` of `_macros.j2`: the markers, each naming its outlet."""
+        if numbers not in self._refs:
+            self._refs[numbers] = self._macros.refs(numbers, self._members)  # type: ignore[attr-defined]
+        return self._refs[numbers]
+
+    def cited_sources(self, numbers: tuple[int, ...]) -> Markup:
+        """`cited_sources(numbers, members)` of `_macros.j2`: the outlets with their markers."""
+        if numbers not in self._sources:
+            self._sources[numbers] = self._macros.cited_sources(numbers, self._members)  # type: ignore[attr-defined]
+        return self._sources[numbers]
 
 
 def _archive_pages(out: _Pages, site: SiteIndex) -> None:
