@@ -18,9 +18,15 @@ from markupsafe import Markup
 # Markdown escaping. Python-Markdown only honours a backslash before the characters in
 # its ESCAPED_CHARS (+ "|" from the tables extension); anything else takes an HTML
 # character reference, which both Python-Markdown and CommonMark show as the character.
-_INLINE_ESCAPES = str.maketrans(
-    {c: "\\" + c for c in "\\`*_{}[]#|"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_INLINE_ESCAPES = (
+    ("\\", "\\\\"),
+    ("&", "&amp;"),
+    *((c, "\\" + c) for c in "`*_{}[]#|"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
 )
+"""Each character and its escape, in the order `_escape_inline` replaces them: the
+backslash and the ampersand first, since the escapes of the others bring them in."""
 _LINE_START = re.compile(r"(?P<digits>\d+)(?P<mark>[.)])(?= |$)|(?P<char>[-+!=~?])")
 """What would open a block (list, rule, admonition, details, fence, setext) at a line start."""
 _LINE_START_ENTITIES = {"=": "&#61;", "~": "&#126;", "?": "&#63;"}
@@ -49,7 +55,7 @@ def md_inline(text: str) -> Markup:
     \!!! danger \# x
     """
     collapsed = " ".join(_CONTROL.sub(" ", text).split())
-    escaped = _escape_line_start(collapsed.translate(_INLINE_ESCAPES))
+    escaped = _escape_line_start(_escape_inline(collapsed))
     return Markup(escaped)  # noqa: S704 escaped just above
 
 
@@ -106,6 +112,21 @@ def is_web_url(url: str | None) -> bool:
     (True, False)
     """
     return bool(url and _WEB_URL.fullmatch(url) and not _CONTROL.search(url))
+
+
+def _escape_inline(text: str) -> str:
+    r"""Escape every character of `_INLINE_ESCAPES` in `text`, as one `str.translate` with
+    that table would (tested), but about ten times faster: `translate` takes its slow path
+    when a character becomes several, and most texts hold none or few of these characters,
+    each then found by a fast `in`.
+
+    >>> print(_escape_inline(r"a\*b & <c>"))
+    a\\\*b &amp; &lt;c&gt;
+    """
+    for char, escape in _INLINE_ESCAPES:
+        if char in text:
+            text = text.replace(char, escape)
+    return text
 
 
 def _escape_line_start(line: str) -> str:

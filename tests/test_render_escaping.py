@@ -24,13 +24,14 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from jinja2.filters import do_indent
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from digest.config import PROJECT_ROOT
 from digest.entities import Entity, EntityKind
 from digest.feeds import xml_text
-from digest.markdown_text import md_block, md_inline, yaml_str
+from digest.markdown_text import _INLINE_ESCAPES, _escape_inline, md_block, md_inline, yaml_str
 from digest.model import (
     BuildResult,
     Difference,
@@ -370,3 +371,15 @@ def test_line_starts_that_open_blocks_are_escaped(text: str, escaped: str) -> No
 
 def test_block_text_keeps_paragraphs_and_drops_indentation() -> None:
     assert md_block("  one\n two\n\n\n    - three\n\n \n") == "one two\n\n\\- three"
+
+
+@given(st.text(alphabet=st.sampled_from("\\&<>`*_{}[]#|ab &;lt")))
+def test_inline_escapes_are_one_translate(text: str) -> None:
+    """The escapes, replaced one character after the other, are those of one pass."""
+    table = str.maketrans(dict(_INLINE_ESCAPES))
+    assert _escape_inline(text) == text.translate(table)
+
+
+def test_indented_block_is_the_block_indented_by_jinja() -> None:
+    text = "  one\n two\n\n\n    - three\n\n \nfour  <b>"
+    assert md_block(text, indent=4) == do_indent(md_block(text), 4)
