@@ -54,9 +54,7 @@ def md_inline(text: str) -> Markup:
     >>> print(md_inline("!!! danger\n# x"))
     \!!! danger \# x
     """
-    collapsed = " ".join(_CONTROL.sub(" ", text).split())
-    escaped = _escape_line_start(_escape_inline(collapsed))
-    return Markup(escaped)  # noqa: S704 escaped just above
+    return Markup(_escaped_line(_CONTROL.sub(" ", text)))  # noqa: S704 escaped there
 
 
 def md_block(text: str, indent: int = 0) -> Markup:
@@ -74,9 +72,9 @@ def md_block(text: str, indent: int = 0) -> Markup:
     >>> md_block("One\n\nTwo\n\n\nThree", indent=4)
     Markup('One\n\n    Two\n\n    Three')
     """
-    paragraphs = (md_inline(p) for p in _PARAGRAPH_BREAK.split(_CONTROL.sub(" ", text)))
-    separator = Markup("\n\n" + " " * indent)  # noqa: S704 blank line and spaces only
-    return separator.join(p for p in paragraphs if p)
+    paragraphs = (_escaped_line(p) for p in _PARAGRAPH_BREAK.split(_CONTROL.sub(" ", text)))
+    joined = ("\n\n" + " " * indent).join(p for p in paragraphs if p)
+    return Markup(joined)  # noqa: S704 escaped paragraphs, blank lines and spaces
 
 
 def yaml_str(value: str) -> Markup:
@@ -112,6 +110,12 @@ def is_web_url(url: str | None) -> bool:
     (True, False)
     """
     return bool(url and _WEB_URL.fullmatch(url) and not _CONTROL.search(url))
+
+
+def _escaped_line(text: str) -> str:
+    """`md_inline` of a text without control characters, as a plain string (`md_block`
+    joins its paragraphs without making each one `Markup`)."""
+    return _escape_line_start(_escape_inline(" ".join(text.split())))
 
 
 def _escape_inline(text: str) -> str:
