@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.config import PROJECT_ROOT
 from digest.model import (
@@ -39,6 +41,7 @@ from digest.render import (
     MONTH_LISTED_EVENTS,
     DocsWriter,
     RenderOptions,
+    _indented_json,
     events_json,
     render_pages,
     render_site,
@@ -803,3 +806,16 @@ def test_outlets_with_the_same_slug_get_distinct_pages() -> None:
     pages = render_pages(result, templates_dir=TEMPLATES, locale="en")
     slugs = sorted(p for p in pages if p.startswith("sources/enab-baladi"))
     assert len(slugs) == 2
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=30,
+)
+
+
+@given(_JSON_VALUES, st.sampled_from(["", "    "]))
+def test_indented_json_is_json_dumps_with_indent(value: Any, margin: str) -> None:
+    dumped = json.dumps(value, ensure_ascii=False, indent=2)
+    assert _indented_json(value, margin) == dumped.replace("\n", "\n" + margin)
