@@ -344,9 +344,16 @@ def _window_ranges(ordinals: NDArray[np.int64], start: int, stop: int) -> list[t
 
 
 def _heaviest_columns(rows: csr_matrix, count: int) -> csr_matrix:
-    """A 0/1 matrix marking each row's `count` heaviest columns (ties: the lower column)."""
+    """A 0/1 matrix marking each row's `count` heaviest columns (ties: the lower column).
+
+    The sort is stable and each row's columns ascend (sorted here if they do not), so
+    ties keep the lower column first without a third sort key (at 100,000 articles
+    that key cost half the sort).
+    """
+    if not rows.has_sorted_indices:
+        rows = rows.sorted_indices()
     row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
-    order = np.lexsort((rows.indices, -rows.data, row_of))
+    order = np.lexsort((-rows.data, row_of))
     rank = np.arange(len(order)) - rows.indptr[row_of[order]]
     kept = order[rank < count]
     return csr_matrix(

@@ -7,10 +7,12 @@ from datetime import date
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
 from digest.cluster import (
     EncodedTerms,
     _encoded_tfidf_matrix,
+    _heaviest_columns,
     _tfidf_matrix,
     count_segment,
     encode_terms,
@@ -335,3 +337,28 @@ def test_an_error_in_the_grouping_drops_the_threads_tasks_not_started() -> None:
     with pytest.raises(RuntimeError):
         submit_and_fail()
     assert sum(f.cancelled() for f in futures) >= 90
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.integers(0, 30), st.sampled_from([0.1, 0.2, 0.5]), max_size=12),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(1, 5),
+    st.booleans(),
+)
+def test_heaviest_columns_are_each_rows_heaviest_ties_to_the_lower_column(
+    rows: list[dict[int, float]], count: int, shuffled: bool
+) -> None:
+    indptr = np.cumsum([0, *map(len, rows)])
+    items = [sorted(row.items(), reverse=shuffled) for row in rows]  # columns descending
+    indices = [column for row in items for column, _ in row]
+    data = [weight for row in items for _, weight in row]
+    matrix = csr_matrix((data, indices, indptr), shape=(len(rows), 31))
+
+    marked = _heaviest_columns(matrix, count)
+
+    for i, row in enumerate(rows):
+        expected = sorted(row, key=lambda column: (-row[column], column))[:count]
+        assert sorted(marked[i].indices.tolist()) == sorted(expected)
