@@ -5,6 +5,7 @@ from array import array
 from datetime import date
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
@@ -13,6 +14,7 @@ from digest.cluster import (
     EncodedTerms,
     _encoded_tfidf_matrix,
     _heaviest_columns,
+    _pair_similarity,
     _tfidf_matrix,
     count_segment,
     encode_terms,
@@ -322,8 +324,6 @@ def test_an_error_in_the_grouping_drops_the_threads_tasks_not_started() -> None:
     import time
     from concurrent.futures import Future
 
-    import pytest
-
     from digest.cluster import _thread_pool
 
     futures: list[Future[None]] = []
@@ -362,3 +362,22 @@ def test_heaviest_columns_are_each_rows_heaviest_ties_to_the_lower_column(
     for i, row in enumerate(rows):
         expected = sorted(row, key=lambda column: (-row[column], column))[:count]
         assert sorted(marked[i].indices.tolist()) == sorted(expected)
+
+
+@pytest.mark.parametrize("width", [0, 1, 7, 8, 9, 16, 127, 128, 129, 300, 1500])
+def test_compiled_dot_products_are_scipys_to_the_last_bit(width: int) -> None:
+    """Rows sharing 0 to 1,500 columns: every branch of numpy's pairwise sum, which the
+    compiled loop follows step for step."""
+    rng = np.random.default_rng(width)
+    rows = 40
+    matrix = csr_matrix(
+        np.where(rng.random((rows, 2 * width + 5)) < 0.7, rng.random((rows, 2 * width + 5)), 0.0)
+    )
+    left = np.sort(rng.integers(0, rows, 200))
+    pairs = np.stack([left, rng.integers(0, rows, 200)], axis=1)
+
+    compiled = _pair_similarity(pairs, matrix, matrix, compiled=True, chunk=37)
+    gathered = _pair_similarity(pairs, matrix, matrix, compiled=False)
+
+    assert compiled.tobytes() == gathered.tobytes()
+    assert (compiled > 0).sum() > 100
