@@ -846,7 +846,7 @@ def _storyline_pairs(events: Sequence[Event], rows: csr_matrix) -> NDArray[np.in
     gap = np.abs(days[left] - days[right])
     dated = (days[left] > 0) & (days[right] > 0)
     pairs = np.stack([left, right], axis=1)[dated & (gap > 0) & (gap <= STORYLINE_WINDOW_DAYS)]
-    cosines = np.asarray(rows[pairs[:, 0]].multiply(rows[pairs[:, 1]]).sum(axis=1)).ravel()
+    cosines = _gathered_dots(rows, pairs[:, 0], pairs[:, 1])
     similar: NDArray[np.int64] = pairs[cosines >= STORYLINE_THRESHOLD]
     return similar
 
