@@ -873,8 +873,7 @@ def _summed_storyline_terms(event: Event, counts: Mapping[str, SegmentCounts]) -
         member = counts[segment.id]
         numbers = array("q")
         numbers.frombytes(member.text_counts)
-        for term, n in zip(_split_terms(member.text_terms), numbers, strict=True):
-            text[term] += n
+        text.update(dict(zip(_split_terms(member.text_terms), numbers, strict=True)))
         first = first or member.first_word
     return _weigh_terms(event.title, first_word_unmarked(text, first))
 
