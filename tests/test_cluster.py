@@ -5,12 +5,16 @@ from array import array
 from datetime import date
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
 from digest.cluster import (
     EncodedTerms,
     _encoded_tfidf_matrix,
+    _heaviest_columns,
+    _pair_similarity,
     _tfidf_matrix,
     count_segment,
     encode_terms,
@@ -320,8 +324,6 @@ def test_an_error_in_the_grouping_drops_the_threads_tasks_not_started() -> None:
     import time
     from concurrent.futures import Future
 
-    import pytest
-
     from digest.cluster import _thread_pool
 
     futures: list[Future[None]] = []
@@ -335,3 +337,47 @@ def test_an_error_in_the_grouping_drops_the_threads_tasks_not_started() -> None:
     with pytest.raises(RuntimeError):
         submit_and_fail()
     assert sum(f.cancelled() for f in futures) >= 90
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.integers(0, 30), st.sampled_from([0.1, 0.2, 0.5]), max_size=12),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(1, 5),
+    st.booleans(),
+)
+def test_heaviest_columns_are_each_rows_heaviest_ties_to_the_lower_column(
+    rows: list[dict[int, float]], count: int, shuffled: bool
+) -> None:
+    indptr = np.cumsum([0, *map(len, rows)])
+    items = [sorted(row.items(), reverse=shuffled) for row in rows]  # columns descending
+    indices = [column for row in items for column, _ in row]
+    data = [weight for row in items for _, weight in row]
+    matrix = csr_matrix((data, indices, indptr), shape=(len(rows), 31))
+
+    marked = _heaviest_columns(matrix, count)
+
+    for i, row in enumerate(rows):
+        expected = sorted(row, key=lambda column: (-row[column], column))[:count]
+        assert sorted(marked[i].indices.tolist()) == sorted(expected)
+
+
+@pytest.mark.parametrize("width", [0, 1, 7, 8, 9, 16, 127, 128, 129, 300, 1500])
+def test_compiled_dot_products_are_scipys_to_the_last_bit(width: int) -> None:
+    """Rows sharing 0 to 1,500 columns: every branch of numpy's pairwise sum, which the
+    compiled loop follows step for step."""
+    rng = np.random.default_rng(width)
+    rows = 40
+    matrix = csr_matrix(
+        np.where(rng.random((rows, 2 * width + 5)) < 0.7, rng.random((rows, 2 * width + 5)), 0.0)
+    )
+    left = np.sort(rng.integers(0, rows, 200))
+    pairs = np.stack([left, rng.integers(0, rows, 200)], axis=1)
+
+    compiled = _pair_similarity(pairs, matrix, matrix, compiled=True, chunk=37)
+    gathered = _pair_similarity(pairs, matrix, matrix, compiled=False)
+
+    assert compiled.tobytes() == gathered.tobytes()
+    assert (compiled > 0).sum() > 100
