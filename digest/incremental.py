@@ -33,6 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING
 
 from digest.clean import clean
@@ -435,23 +436,28 @@ def _candidate_events(
     for event_id in groups:
         for term in stored.events[event_id].terms:
             postings[term].append(event_id)
-    spans = {event_id: _span(by_id[m] for m in members) for event_id, members in groups.items()}
+
+    @cache
+    def span(event_id: str) -> tuple[int, int] | None:  # of the events found only
+        return _span(by_id[m] for m in groups[event_id])
+
     chosen: set[str] = set()
     for segment in fresh:
         weight: defaultdict[str, float] = defaultdict(float)
         shared: Counter[str] = Counter()
         for term in counts(segment):
             events = postings.get(term, ())
-            if len(events) > MAX_EVENT_POSTING:
+            if not events or len(events) > MAX_EVENT_POSTING:
                 continue
+            rarity = math.log(1 + len(groups) / len(events))
             for event_id in events:
-                weight[event_id] += math.log(1 + len(groups) / len(events))
+                weight[event_id] += rarity
                 shared[event_id] += 1
         enough = 1 if len(counts(segment)) < SHORT_TERMS else MIN_SHARED_TERMS
         near = [
             (-weight[e], e)
             for e in weight
-            if shared[e] >= enough and _fits(spans[e], segment.published)
+            if shared[e] >= enough and _fits(span(e), segment.published)
         ]
         chosen.update(e for _, e in sorted(near)[:CANDIDATE_EVENTS])
     return sorted(chosen)
