@@ -366,13 +366,21 @@ def count_segment(segment: Segment) -> SegmentCounts:
     """What the grouping counts of a segment, packed (`SegmentCounts`)."""
     text, first = marked_counts(segment.text)
     text_terms, text_counts = TERM_SEPARATOR.join(text), array("q", text.values()).tobytes()
-    counts = _weighted_counts(segment, first_word_unmarked(text, first))
+    terms = _weighted_counts(segment, first_word_unmarked(text, first))  # changes `text`
+    return pack_terms(terms)._replace(
+        text_terms=text_terms, text_counts=text_counts, first_word=first
+    )
+
+
+def pack_terms(terms: Mapping[str, float]) -> SegmentCounts:
+    """A segment's `segment_terms` packed as the terms and weights of a `SegmentCounts`
+    (no text counts), as `segment_terms` unpacks them."""
     return SegmentCounts(
-        terms=TERM_SEPARATOR.join(counts),
-        weights=array("d", counts.values()).tobytes(),
-        text_terms=text_terms,
-        text_counts=text_counts,
-        first_word=first,
+        terms=TERM_SEPARATOR.join(terms),
+        weights=array("d", terms.values()).tobytes(),
+        text_terms="",
+        text_counts=b"",
+        first_word=None,
     )
 
 

@@ -29,17 +29,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING
 
 from digest.clean import clean
 from digest.cluster import (
     SHORT_TERMS,
-    TERM_SEPARATOR,
     Embedder,
     EncodedTerms,
     SegmentCounts,
@@ -48,6 +47,7 @@ from digest.cluster import (
     link_storylines,
     make_events,
     newest_first,
+    pack_terms,
     segment_links,
     segment_terms,
     storyline_terms,
@@ -436,23 +436,28 @@ def _candidate_events(
     for event_id in groups:
         for term in stored.events[event_id].terms:
             postings[term].append(event_id)
-    spans = {event_id: _span(by_id[m] for m in members) for event_id, members in groups.items()}
+
+    @cache
+    def span(event_id: str) -> tuple[int, int] | None:  # of the events found only
+        return _span(by_id[m] for m in groups[event_id])
+
     chosen: set[str] = set()
     for segment in fresh:
         weight: defaultdict[str, float] = defaultdict(float)
         shared: Counter[str] = Counter()
         for term in counts(segment):
             events = postings.get(term, ())
-            if len(events) > MAX_EVENT_POSTING:
+            if not events or len(events) > MAX_EVENT_POSTING:
                 continue
+            rarity = math.log(1 + len(groups) / len(events))
             for event_id in events:
-                weight[event_id] += math.log(1 + len(groups) / len(events))
+                weight[event_id] += rarity
                 shared[event_id] += 1
         enough = 1 if len(counts(segment)) < SHORT_TERMS else MIN_SHARED_TERMS
         near = [
             (-weight[e], e)
             for e in weight
-            if shared[e] >= enough and _fits(spans[e], segment.published)
+            if shared[e] >= enough and _fits(span(e), segment.published)
         ]
         chosen.update(e for _, e in sorted(near)[:CANDIDATE_EVENTS])
     return sorted(chosen)
@@ -507,16 +512,14 @@ def _stored_event(
 ) -> StoredEvent:
     """`terms`: its `key_terms`, if counted already."""
     event = story.event
-    members = tuple(s.id for s in event.segments)
     previous = stored.events.get(event.id)
-    if previous is not None and previous.members == members and reusable:
-        terms = previous.terms
-    elif terms is None:
-        terms = key_terms(event.segments)
+    kept = _stored_key_terms(event, stored) if reusable else None
+    if kept is None:
+        kept = terms if terms is not None else key_terms(event.segments)
     return StoredEvent(
         created=previous.created if previous else build,
-        members=members,
-        terms=terms,
+        members=tuple(s.id for s in event.segments),
+        terms=kept,
         story_key=key,
         story=replace(story, event=replace(event, storyline=None, segments=())),
     )
@@ -532,14 +535,21 @@ def _new_key_terms(
     their id (what `next_snapshot` keeps for the others), from the counts made with the
     reading: the `leads` of the segments whose `known` counts were taken (the same
     article's)."""
-    stored_events = stored.events if stored else {}
     taken = {i: counts for i, counts in leads.items() if i in known}
-    new = {}
-    for event in events:
-        previous = stored_events.get(event.id)
-        if previous is None or previous.members != tuple(s.id for s in event.segments):
-            new[event.id] = key_terms(event.segments, known, taken)
-    return new
+    return {
+        event.id: key_terms(event.segments, known, taken)
+        for event in events
+        if stored is None or _stored_key_terms(event, stored) is None
+    }
+
+
+def _stored_key_terms(event: Event, stored: Snapshot) -> tuple[str, ...] | None:
+    """The key terms of the stored event of `event`'s id when it has the same members (its
+    `key_terms` would be counted the same again); None when it has other members or none."""
+    previous = stored.events.get(event.id)
+    if previous is None or previous.members != tuple(s.id for s in event.segments):
+        return None
+    return previous.terms
 
 
 def key_terms(
@@ -573,14 +583,7 @@ def lead_counts(segment: Segment) -> SegmentCounts | None:
     segment is read, on the engine's workers, by a build with a state."""
     if len(segment.text) <= KEY_LEAD_CHARS:
         return None
-    terms = segment_terms(_lead(segment))
-    return SegmentCounts(
-        terms=TERM_SEPARATOR.join(terms),
-        weights=array("d", terms.values()).tobytes(),
-        text_terms="",
-        text_counts=b"",
-        first_word=None,
-    )
+    return pack_terms(segment_terms(_lead(segment)))
 
 
 def _lead(segment: Segment) -> Segment:

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,37 @@ def test_a_generated_page_edited_by_hand_is_made_again(inputs: Path, tmp_path: P
     run(inputs, tmp_path)
 
     assert page.read_bytes() == generated
+
+
+def test_the_next_state_stats_only_the_pages_written_and_records_every_page_as_it_is(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page left as it was keeps its recorded stamp (not stat-ed again after the
+    swap); the pages rendered are stat-ed; either way the state holds the file's stamp."""
+    run(inputs, tmp_path)
+    docs = tmp_path / "docs"
+    page = docs / documents(tmp_path)["events"][0]["page"]
+    page.write_bytes(b"# edited\n")
+    asked: list[list[str]] = []
+    stamps = digest.render.page_stamps
+
+    def spy(docs_dir: Path, paths: Any) -> dict[str, tuple[int, ...]]:
+        asked.append(list(paths))
+        return stamps(docs_dir, asked[-1])
+
+    monkeypatch.setattr(digest.render, "page_stamps", spy)
+    run(inputs, tmp_path)
+
+    with closing(sqlite3.connect(tmp_path / "state.sqlite")) as connection:
+        rows = connection.execute("SELECT path, stamp FROM pages").fetchall()
+    recorded = {path: json.loads(stamp) for path, stamp in rows}
+    on_disk = {
+        path: [(docs / path).stat().st_size, (docs / path).stat().st_mtime_ns] for path in recorded
+    }
+    assert recorded == on_disk
+    stat_ed = asked[-1]  # by the next state (the first call: the pages kept, before rendering)
+    assert page.relative_to(docs).as_posix() in stat_ed
+    assert len(stat_ed) < len(recorded)
 
 
 def test_a_state_of_schema_1_gains_the_new_tables(inputs: Path, tmp_path: Path) -> None:
