@@ -8,11 +8,11 @@ still aligns, while a sentence that shares only its topic does not.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -107,7 +107,7 @@ def _matching_pairs(
 
     Which pairs are candidates and how they score does not depend on the groups, so
     the whole event is scored at once: the candidates' shared terms are counted from
-    the postings in C (`Counter`), their term scores computed with numpy, and the
+    the postings with numpy (`_candidates`), their term scores too, and the
     character comparison run only where it can still decide (`claim_similarity` gives
     the same scores one pair at a time).
     """
@@ -154,35 +154,60 @@ def _candidates(
     """Every pair of a sentence and an earlier segment's sentence that share a term that
     is not the event's topic at that point.
 
+    Worked out with numpy over the event's (sentence, term) incidences, in the pairs'
+    order (sentence, then earlier sentence): a Python loop counting each sentence's
+    candidates from growing postings was most of the alignment's time. A term's
+    postings at a segment are its incidences in earlier segments: in the incidences
+    sorted by term then sentence, a run that starts where the term's does.
+
     Returns:
         The pairs' segments, sentences (numbered in their segment) and earlier sentences
         (numbered in the event), how many of the sentence's other terms the earlier one
         holds, and how many of its topic terms were not looked up (the earlier sentence
         may hold them or not): most pairs share too little for those to matter.
     """
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    columns: tuple[list[int], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
-    segments, sentences, entries, shared, uncounted = columns
-    aligned = 0
-    for segment, segment_signatures in enumerate(signatures):
-        common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * aligned)
-        for sentence, signature in enumerate(segment_signatures):
-            found = list(filter(None, map(postings.get, signature)))
-            rare = [p for p in found if len(p) <= common]
-            if not rare:
-                continue
-            counts = Counter(chain.from_iterable(rare))
-            entries.extend(counts)
-            shared.extend(counts.values())
-            segments.extend(repeat(segment, len(counts)))
-            sentences.extend(repeat(sentence, len(counts)))
-            uncounted.extend(repeat(len(found) - len(rare), len(counts)))
-        for entry, signature in enumerate(segment_signatures, start=aligned):
-            for term in signature:
-                postings[term].append(entry)
-        aligned += len(segment_signatures)
-    arrays = tuple(np.array(column, dtype=np.int64) for column in columns)
-    return arrays[0], arrays[1], arrays[2], arrays[3], arrays[4]
+    term, entry = _incidences(signatures)
+    lengths = np.array([len(s) for s in signatures], dtype=np.int64)
+    count = int(lengths.sum())  # the event's sentences
+    firsts = np.cumsum(lengths) - lengths  # each segment's first sentence
+    segment_of = np.repeat(np.arange(len(signatures), dtype=np.int64), lengths)
+    by_term = np.argsort(term, kind="stable")
+    postings = term[by_term] * count + entry[by_term]
+    posting_start = np.searchsorted(postings, term * count)
+    segment = segment_of[entry]
+    earlier = np.searchsorted(postings, term * count + firsts[segment]) - posting_start
+    common = np.maximum(COMMON_TERM_MIN, COMMON_TERM_SHARE * firsts)[segment]
+    rare = (earlier > 0) & (earlier <= common)
+    uncounted = np.bincount(entry[earlier > common], minlength=count)
+    sentences, partners = _expand_postings(
+        entry[rare], posting_start[rare], earlier[rare], entry[by_term]
+    )
+    pairs, shared = np.unique(sentences * count + partners, return_counts=True)
+    a, b = np.divmod(pairs, max(count, 1))
+    segments = segment_of[a]
+    return segments, a - firsts[segments], b, shared.astype(np.int64), uncounted[a]
+
+
+def _incidences(signatures: Sequence[Sequence[frozenset[str]]]) -> tuple[Ints, Ints]:
+    """Each (sentence, term) of the event: the term's number (in order of first use) and
+    the sentence's number in the event, in order of the sentences."""
+    flat = [s for ss in signatures for s in ss]
+    terms = list(chain.from_iterable(flat))
+    numbers = {t: n for n, t in enumerate(dict.fromkeys(terms))}
+    term = np.fromiter(map(numbers.__getitem__, terms), dtype=np.int64, count=len(terms))
+    sizes = np.array([len(s) for s in flat], dtype=np.int64)
+    return term, np.repeat(np.arange(len(flat), dtype=np.int64), sizes)
+
+
+def _expand_postings(
+    sentences: Ints, starts: Ints, counts: Ints, posted: Ints
+) -> tuple[Ints, Ints]:
+    """Each sentence beside each sentence of its term's postings (`counts` of them from
+    `starts` in `posted`): what counting the postings' members would go through."""
+    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    return np.repeat(sentences, counts), posted[np.repeat(starts, counts) + offsets]
 
 
 def _undecided(by_terms: Floats, a: Ints, b: Ints, texts: Sequence[str]) -> Ints:
