@@ -16,7 +16,7 @@ from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from digest.model import Event, Segment
 from digest.similarity import unmarked_terms
@@ -130,16 +130,11 @@ def _matching_pairs(
     by_terms[recount] = _term_scores(shared[recount], a_sizes[recount], b_sizes[recount])
     scores = by_terms.copy()
     undecided = _undecided(by_terms, firsts[segment] + sentence, entry, texts)
-    scores[undecided] = [
-        _with_fuzzy(score, cutoff, _sorted_words(texts[a]), _sorted_words(texts[b]))
-        for a, b, score, cutoff in zip(
-            (firsts[segment[undecided]] + sentence[undecided]).tolist(),
-            entry[undecided].tolist(),
-            by_terms[undecided].tolist(),
-            _fuzzy_cutoff(by_terms[undecided]).tolist(),
-            strict=True,
-        )
-    ]
+    scores[undecided] = _with_fuzzy(
+        by_terms[undecided],
+        [_sorted_words(texts[a]) for a in (firsts[segment] + sentence)[undecided].tolist()],
+        [_sorted_words(texts[b]) for b in entry[undecided].tolist()],
+    )
     found = np.flatnonzero(scores >= SAME_CLAIM)
     bounds = np.searchsorted(segment[found], np.arange(len(mentions) + 1)).tolist()
     found_pairs = list(
@@ -242,18 +237,29 @@ def _term_scores(
     return scores
 
 
-def _with_fuzzy(by_terms: float, cutoff: float, a_sorted: str, b_sorted: str) -> float:
-    """`claim_similarity` from its term score, for a pair at or above `FUZZY_GATE`, the
-    sentences given as `_sorted_words`.
+def _with_fuzzy(by_terms: Floats, a_sorted: Sequence[str], b_sorted: Sequence[str]) -> Floats:
+    """`claim_similarity` from their term scores, for pairs at or above `FUZZY_GATE`,
+    the sentences given as `_sorted_words`.
 
-    The character comparison only counts when it reaches both `FUZZY_FLOOR` and the
-    term score, so RapidFuzz is told so (`_fuzzy_cutoff`: it returns 0 below the cutoff
-    and the exact ratio above). It cannot raise a term score of 1, so pairs whose terms
-    agree fully are not asked, nor pairs whose lengths alone keep the ratio below the
-    cutoff (`_undecided`).
+    The character comparison only counts when it reaches `FUZZY_FLOOR`, so RapidFuzz is
+    told so (it returns 0 below the cutoff and the exact ratio above), all pairs in one
+    call (`cpdist`, a loop in C). A pair's ratio between that cutoff and its term score
+    changes nothing: the term score stays the larger. It cannot raise a term score of 1,
+    so pairs whose terms agree fully are not asked, nor pairs whose lengths alone keep
+    the ratio below their cutoff (`_undecided`, `_fuzzy_cutoff`).
     """
-    fuzzy = fuzz.ratio(a_sorted, b_sorted, score_cutoff=cutoff) / 100
-    return max(by_terms, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)
+    if not len(by_terms):
+        return by_terms
+    ratios = process.cpdist(
+        a_sorted,
+        b_sorted,
+        scorer=fuzz.ratio,
+        score_cutoff=FUZZY_FLOOR * 100 - 0.5,
+        dtype=np.float64,
+    )
+    fuzzy = ratios / 100
+    scores: Floats = np.maximum(by_terms, np.where(fuzzy >= FUZZY_FLOOR, fuzzy, 0.0))
+    return scores
 
 
 def _fuzzy_cutoff(by_terms: Floats) -> Floats:
