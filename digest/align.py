@@ -8,7 +8,7 @@ still aligns, while a sentence that shares only its topic does not.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -295,8 +295,9 @@ def _reading_order(claims: list[ClaimGroup]) -> tuple[ClaimGroup, ...]:
     """
     keys: dict[int, tuple[int, ...]] = {}
     inserted_after: Counter[tuple[int, ...]] = Counter()
+    claims_of = _claims_by_segment(claims)
     for segment in _by_confirmation(claims):
-        indices = _claims_of(segment, claims)
+        indices = claims_of[segment]
         anchor = next((keys[i] for i in indices if i in keys), None)
         if anchor is None:  # nothing of it placed yet: the spine, or a member on its own
             keys.update({i: (len(keys) + n,) for n, i in enumerate(indices)})
@@ -313,17 +314,24 @@ def _by_confirmation(claims: Sequence[ClaimGroup]) -> list[str]:
     """Member segments, the one whose claims others carry most first."""
     confirmed: Counter[str] = Counter()
     for claim in claims:
-        for segment in claim.segments:
-            confirmed[segment] += len(claim.segments) - 1
+        segments = claim.segments
+        confirmed.update(dict.fromkeys(segments, len(segments) - 1))
     return sorted(confirmed, key=lambda s: (-confirmed[s], s))
 
 
-def _claims_of(segment: str, claims: Sequence[ClaimGroup]) -> list[int]:
-    """Indices of the claims a segment makes, in the order it makes them."""
-    where = {
-        i: m.position for i, c in enumerate(claims) for m in c.mentions if m.segment == segment
-    }
-    return sorted(where, key=lambda i: (where[i], i))
+def _claims_by_segment(claims: Sequence[ClaimGroup]) -> dict[str, list[int]]:
+    """Indices of the claims each segment makes, in the order it makes them (found in
+    one pass over the claims, not one per segment)."""
+    where: defaultdict[str, dict[int, float]] = defaultdict(dict)
+    for i, claim in enumerate(claims):
+        for mention in claim.mentions:
+            where[mention.segment][i] = mention.position
+    return {segment: _in_text_order(places) for segment, places in where.items()}
+
+
+def _in_text_order(places: dict[int, float]) -> list[int]:
+    """Claim indices by their place in a segment, then by index."""
+    return sorted(places, key=lambda i: (places[i], i))
 
 
 def _fullest_first(segment: Segment) -> tuple[int, str]:
@@ -333,8 +341,9 @@ def _fullest_first(segment: Segment) -> tuple[int, str]:
 def _mentions(segment: Segment) -> list[Mention]:
     sentences = sentences_of(segment.text)
     last = max(len(sentences) - 1, 1)
+    segment_id = segment.id
     return [
-        Mention(segment=segment.id, position=i / last, text=text)
+        Mention(segment=segment_id, position=i / last, text=text)
         for i, text in enumerate(sentences)
     ]
 

@@ -325,9 +325,10 @@ def _spelling_differences(event: Event) -> Iterable[Difference]:
     """A name spelt two ways by different sources (seed 004: `Maaret`, the others `Maarat`)."""
     used: defaultdict[str, dict[str, str]] = defaultdict(dict)
     for segment in event.segments:
+        segment_id = segment.id
         for sentence in sentences_of(segment.text):
             for name in names(sentence):
-                used[name].setdefault(segment.id, sentence)
+                used[name].setdefault(segment_id, sentence)
     for a, b in _near_spellings(sorted(used)):
         if set(used[a]).isdisjoint(used[b]):
             yield Difference(
