@@ -29,8 +29,6 @@ STOP_WORDS = frozenset(
     mr mrs ms""".split()
 )
 
-_Term = TypeVar("_Term")
-
 NAME_MARK = "^"
 """Prefix of a term written with a capital inside a sentence: likely part of a name."""
 
@@ -135,12 +133,14 @@ def first_word_unmarked(counts: Counter[str], first: str | None) -> Counter[str]
     return counts
 
 
+_Term = TypeVar("_Term")
+
+
 class _TermsOfWords(dict[str, _Term]):
-    """Each word's term as `term_of` makes it, computed on first use;
-    emptied when it holds `limit` words (a cache, bounded). Looked up with `map` over a
-    text's words, so that the loop runs in C: a word's `_content_term` through
-    `lru_cache`, then unpacked, was most of the time of `counted_terms` and
-    `unmarked_terms`."""
+    """Each word's term as `term_of` makes it, computed on first use; emptied when it
+    holds `limit` words (a cache, bounded). Looked up with `map` over a text's words, so
+    that the loop runs in C: a word's `_content_term` through `lru_cache`, then
+    unpacked, was most of the time of `counted_terms` and `unmarked_terms`."""
 
     def __init__(self, term_of: Callable[[str], _Term], limit: int) -> None:
         super().__init__()
