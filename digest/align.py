@@ -12,11 +12,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from digest.model import Event, Segment
 from digest.similarity import unmarked_terms
@@ -107,7 +107,7 @@ def _matching_pairs(
 
     Which pairs are candidates and how they score does not depend on the groups, so
     the whole event is scored at once: the candidates' shared terms are counted from
-    the postings in C (`Counter`), their term scores computed with numpy, and the
+    the postings with numpy (`_candidates`), their term scores too, and the
     character comparison run only where it can still decide (`claim_similarity` gives
     the same scores one pair at a time).
     """
@@ -130,16 +130,11 @@ def _matching_pairs(
     by_terms[recount] = _term_scores(shared[recount], a_sizes[recount], b_sizes[recount])
     scores = by_terms.copy()
     undecided = _undecided(by_terms, firsts[segment] + sentence, entry, texts)
-    scores[undecided] = [
-        _with_fuzzy(score, cutoff, _sorted_words(texts[a]), _sorted_words(texts[b]))
-        for a, b, score, cutoff in zip(
-            (firsts[segment[undecided]] + sentence[undecided]).tolist(),
-            entry[undecided].tolist(),
-            by_terms[undecided].tolist(),
-            _fuzzy_cutoff(by_terms[undecided]).tolist(),
-            strict=True,
-        )
-    ]
+    scores[undecided] = _with_fuzzy(
+        by_terms[undecided],
+        [_sorted_words(texts[a]) for a in (firsts[segment] + sentence)[undecided].tolist()],
+        [_sorted_words(texts[b]) for b in entry[undecided].tolist()],
+    )
     found = np.flatnonzero(scores >= SAME_CLAIM)
     bounds = np.searchsorted(segment[found], np.arange(len(mentions) + 1)).tolist()
     found_pairs = list(
@@ -154,35 +149,60 @@ def _candidates(
     """Every pair of a sentence and an earlier segment's sentence that share a term that
     is not the event's topic at that point.
 
+    Worked out with numpy over the event's (sentence, term) incidences, in the pairs'
+    order (sentence, then earlier sentence): a Python loop counting each sentence's
+    candidates from growing postings was most of the alignment's time. A term's
+    postings at a segment are its incidences in earlier segments: in the incidences
+    sorted by term then sentence, a run that starts where the term's does.
+
     Returns:
         The pairs' segments, sentences (numbered in their segment) and earlier sentences
         (numbered in the event), how many of the sentence's other terms the earlier one
         holds, and how many of its topic terms were not looked up (the earlier sentence
         may hold them or not): most pairs share too little for those to matter.
     """
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    columns: tuple[list[int], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
-    segments, sentences, entries, shared, uncounted = columns
-    aligned = 0
-    for segment, segment_signatures in enumerate(signatures):
-        common = max(COMMON_TERM_MIN, COMMON_TERM_SHARE * aligned)
-        for sentence, signature in enumerate(segment_signatures):
-            found = list(filter(None, map(postings.get, signature)))
-            rare = [p for p in found if len(p) <= common]
-            if not rare:
-                continue
-            counts = Counter(chain.from_iterable(rare))
-            entries.extend(counts)
-            shared.extend(counts.values())
-            segments.extend(repeat(segment, len(counts)))
-            sentences.extend(repeat(sentence, len(counts)))
-            uncounted.extend(repeat(len(found) - len(rare), len(counts)))
-        for entry, signature in enumerate(segment_signatures, start=aligned):
-            for term in signature:
-                postings[term].append(entry)
-        aligned += len(segment_signatures)
-    arrays = tuple(np.array(column, dtype=np.int64) for column in columns)
-    return arrays[0], arrays[1], arrays[2], arrays[3], arrays[4]
+    term, entry = _incidences(signatures)
+    lengths = np.array([len(s) for s in signatures], dtype=np.int64)
+    count = int(lengths.sum())  # the event's sentences
+    firsts = np.cumsum(lengths) - lengths  # each segment's first sentence
+    segment_of = np.repeat(np.arange(len(signatures), dtype=np.int64), lengths)
+    by_term = np.argsort(term, kind="stable")
+    postings = term[by_term] * count + entry[by_term]
+    posting_start = np.searchsorted(postings, term * count)
+    segment = segment_of[entry]
+    earlier = np.searchsorted(postings, term * count + firsts[segment]) - posting_start
+    common = np.maximum(COMMON_TERM_MIN, COMMON_TERM_SHARE * firsts)[segment]
+    rare = (earlier > 0) & (earlier <= common)
+    uncounted = np.bincount(entry[earlier > common], minlength=count)
+    sentences, partners = _expand_postings(
+        entry[rare], posting_start[rare], earlier[rare], entry[by_term]
+    )
+    pairs, shared = np.unique(sentences * count + partners, return_counts=True)
+    a, b = np.divmod(pairs, max(count, 1))
+    segments = segment_of[a]
+    return segments, a - firsts[segments], b, shared.astype(np.int64), uncounted[a]
+
+
+def _incidences(signatures: Sequence[Sequence[frozenset[str]]]) -> tuple[Ints, Ints]:
+    """Each (sentence, term) of the event: the term's number (in order of first use) and
+    the sentence's number in the event, in order of the sentences."""
+    flat = [s for ss in signatures for s in ss]
+    terms = list(chain.from_iterable(flat))
+    numbers = {t: n for n, t in enumerate(dict.fromkeys(terms))}
+    term = np.fromiter(map(numbers.__getitem__, terms), dtype=np.int64, count=len(terms))
+    sizes = np.array([len(s) for s in flat], dtype=np.int64)
+    return term, np.repeat(np.arange(len(flat), dtype=np.int64), sizes)
+
+
+def _expand_postings(
+    sentences: Ints, starts: Ints, counts: Ints, posted: Ints
+) -> tuple[Ints, Ints]:
+    """Each sentence beside each sentence of its term's postings (`counts` of them from
+    `starts` in `posted`): what counting the postings' members would go through."""
+    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    return np.repeat(sentences, counts), posted[np.repeat(starts, counts) + offsets]
 
 
 def _undecided(by_terms: Floats, a: Ints, b: Ints, texts: Sequence[str]) -> Ints:
@@ -217,18 +237,29 @@ def _term_scores(
     return scores
 
 
-def _with_fuzzy(by_terms: float, cutoff: float, a_sorted: str, b_sorted: str) -> float:
-    """`claim_similarity` from its term score, for a pair at or above `FUZZY_GATE`, the
-    sentences given as `_sorted_words`.
+def _with_fuzzy(by_terms: Floats, a_sorted: Sequence[str], b_sorted: Sequence[str]) -> Floats:
+    """`claim_similarity` from their term scores, for pairs at or above `FUZZY_GATE`,
+    the sentences given as `_sorted_words`.
 
-    The character comparison only counts when it reaches both `FUZZY_FLOOR` and the
-    term score, so RapidFuzz is told so (`_fuzzy_cutoff`: it returns 0 below the cutoff
-    and the exact ratio above). It cannot raise a term score of 1, so pairs whose terms
-    agree fully are not asked, nor pairs whose lengths alone keep the ratio below the
-    cutoff (`_undecided`).
+    The character comparison only counts when it reaches `FUZZY_FLOOR`, so RapidFuzz is
+    told so (it returns 0 below the cutoff and the exact ratio above), all pairs in one
+    call (`cpdist`, a loop in C). A pair's ratio between that cutoff and its term score
+    changes nothing: the term score stays the larger. It cannot raise a term score of 1,
+    so pairs whose terms agree fully are not asked, nor pairs whose lengths alone keep
+    the ratio below their cutoff (`_undecided`, `_fuzzy_cutoff`).
     """
-    fuzzy = fuzz.ratio(a_sorted, b_sorted, score_cutoff=cutoff) / 100
-    return max(by_terms, fuzzy if fuzzy >= FUZZY_FLOOR else 0.0)
+    if not len(by_terms):
+        return by_terms
+    ratios = process.cpdist(
+        a_sorted,
+        b_sorted,
+        scorer=fuzz.ratio,
+        score_cutoff=FUZZY_FLOOR * 100 - 0.5,
+        dtype=np.float64,
+    )
+    fuzzy = ratios / 100
+    scores: Floats = np.maximum(by_terms, np.where(fuzzy >= FUZZY_FLOOR, fuzzy, 0.0))
+    return scores
 
 
 def _fuzzy_cutoff(by_terms: Floats) -> Floats:
@@ -264,8 +295,9 @@ def _reading_order(claims: list[ClaimGroup]) -> tuple[ClaimGroup, ...]:
     """
     keys: dict[int, tuple[int, ...]] = {}
     inserted_after: Counter[tuple[int, ...]] = Counter()
+    claims_of = _claims_by_segment(claims)
     for segment in _by_confirmation(claims):
-        indices = _claims_of(segment, claims)
+        indices = claims_of[segment]
         anchor = next((keys[i] for i in indices if i in keys), None)
         if anchor is None:  # nothing of it placed yet: the spine, or a member on its own
             keys.update({i: (len(keys) + n,) for n, i in enumerate(indices)})
@@ -282,17 +314,24 @@ def _by_confirmation(claims: Sequence[ClaimGroup]) -> list[str]:
     """Member segments, the one whose claims others carry most first."""
     confirmed: Counter[str] = Counter()
     for claim in claims:
-        for segment in claim.segments:
-            confirmed[segment] += len(claim.segments) - 1
+        segments = claim.segments
+        confirmed.update(dict.fromkeys(segments, len(segments) - 1))
     return sorted(confirmed, key=lambda s: (-confirmed[s], s))
 
 
-def _claims_of(segment: str, claims: Sequence[ClaimGroup]) -> list[int]:
-    """Indices of the claims a segment makes, in the order it makes them."""
-    where = {
-        i: m.position for i, c in enumerate(claims) for m in c.mentions if m.segment == segment
-    }
-    return sorted(where, key=lambda i: (where[i], i))
+def _claims_by_segment(claims: Sequence[ClaimGroup]) -> dict[str, list[int]]:
+    """Indices of the claims each segment makes, in the order it makes them (found in
+    one pass over the claims, not one per segment)."""
+    where: defaultdict[str, dict[int, float]] = defaultdict(dict)
+    for i, claim in enumerate(claims):
+        for mention in claim.mentions:
+            where[mention.segment][i] = mention.position
+    return {segment: _in_text_order(places) for segment, places in where.items()}
+
+
+def _in_text_order(places: dict[int, float]) -> list[int]:
+    """Claim indices by their place in a segment, then by index."""
+    return sorted(places, key=lambda i: (places[i], i))
 
 
 def _fullest_first(segment: Segment) -> tuple[int, str]:
@@ -302,8 +341,9 @@ def _fullest_first(segment: Segment) -> tuple[int, str]:
 def _mentions(segment: Segment) -> list[Mention]:
     sentences = sentences_of(segment.text)
     last = max(len(sentences) - 1, 1)
+    segment_id = segment.id
     return [
-        Mention(segment=segment.id, position=i / last, text=text)
+        Mention(segment=segment_id, position=i / last, text=text)
         for i, text in enumerate(sentences)
     ]
 

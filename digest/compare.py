@@ -142,6 +142,10 @@ def _figures_by_unit(claim: ClaimGroup) -> tuple[Figures, ...]:
 
 
 def _numbers_agree(found: Sequence[tuple[Mention, NumberMention]]) -> bool:
+    """Whether every two sources' figures agree: at once when all give the same value
+    (the common case, wire copy), else pair by pair."""
+    if len({n.value for _, n in found}) == 1:
+        return True
     return all(numbers_agree(a, b) for (_, a), (_, b) in _pairs_across_segments(found))
 
 
@@ -325,9 +329,10 @@ def _spelling_differences(event: Event) -> Iterable[Difference]:
     """A name spelt two ways by different sources (seed 004: `Maaret`, the others `Maarat`)."""
     used: defaultdict[str, dict[str, str]] = defaultdict(dict)
     for segment in event.segments:
+        segment_id = segment.id
         for sentence in sentences_of(segment.text):
             for name in names(sentence):
-                used[name].setdefault(segment.id, sentence)
+                used[name].setdefault(segment_id, sentence)
     for a, b in _near_spellings(sorted(used)):
         if set(used[a]).isdisjoint(used[b]):
             yield Difference(
@@ -392,7 +397,7 @@ def _internal_differences(segment: Segment, published: date | None) -> Iterable[
     """A source giving two tolls for the same people on the same day (seed 004: 40 and 39)."""
     tolls: defaultdict[tuple[str, date | None], list[tuple[str, NumberMention]]] = defaultdict(list)
     for sentence in sentences_of(segment.text):
-        if not CASUALTY_WORDS & set(sentence.lower().replace(",", " ").split()):
+        if not _counts_casualties(sentence):
             continue
         days = {d.value for d in find_dates(sentence, published)}
         day = days.pop() if len(days) == 1 else None
@@ -426,6 +431,13 @@ def _internal_differences(segment: Segment, published: date | None) -> Iterable[
                     ),
                 ),
             )
+
+
+@lru_cache(maxsize=1 << 14)
+def _counts_casualties(sentence: str) -> bool:
+    """Whether a sentence has a word of `CASUALTY_WORDS` (cached: wire copy brings the
+    same sentence in many members)."""
+    return not CASUALTY_WORDS.isdisjoint(sentence.lower().replace(",", " ").split())
 
 
 def _metadata_differences(segment: Segment) -> Iterable[Difference]:

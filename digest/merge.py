@@ -110,12 +110,20 @@ class _TermIndex:
     def lone_clauses(self, sentence: str) -> tuple[tuple[str, frozenset[str]], ...]:
         """The sentence's clauses that at most one outlet's sentences share (more than a
         third of their terms), with that outlet: a clause is unique to the outlet whose
-        sentence it is when no other outlet is among them. Found once per wording."""
+        sentence it is when no other outlet is among them. Found once per wording.
+
+        A wording two outlets use has none: a clause's terms are among its sentence's
+        (a clause is a run of the sentence's words), so the sentence shares them all.
+        """
         if sentence not in self.lone:
-            self.lone[sentence] = tuple(
-                (clause, outlets)
-                for clause in _clauses(sentence)
-                if (outlets := self._outlets(clause)) is not None and len(outlets) < 2
+            self.lone[sentence] = (
+                ()
+                if len(self.sentences[sentence][1]) > 1
+                else tuple(
+                    (clause, outlets)
+                    for clause in _clauses(sentence)
+                    if (outlets := self._outlets(clause)) is not None and len(outlets) < 2
+                )
             )
         return self.lone[sentence]
 

@@ -135,7 +135,10 @@ def parse_number(text: str) -> Decimal | None:
     return _value(match.group("number"))
 
 
+@lru_cache(maxsize=1 << 14)
 def _value(number: str) -> Decimal | None:
+    """The value of a figure as `NUMBER_PATTERN` finds it (cached: the same figures come
+    back in many sentences, and trying each scale's ending was most of the time)."""
     number = number.strip()
     scale = Decimal(1)
     for word, ending, factor in _SCALE_ENDINGS:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from typing import TypeVar
 
 from digest.text import fold, words
 
@@ -132,21 +133,43 @@ def first_word_unmarked(counts: Counter[str], first: str | None) -> Counter[str]
     return counts
 
 
-class _MarkedTerms(dict[str, str]):
-    """Each word's term, marked when capitalised ("" for a stop word), computed on first
-    use; emptied when it holds `MARKED_TERMS_CACHED` words (a cache, bounded)."""
+_Term = TypeVar("_Term")
 
-    def __missing__(self, word: str) -> str:
-        if len(self) >= MARKED_TERMS_CACHED:
+
+class _TermsOfWords(dict[str, _Term]):
+    """Each word's term as `term_of` makes it, computed on first use; emptied when it
+    holds `limit` words (a cache, bounded). Looked up with `map` over a text's words, so
+    that the loop runs in C: a word's `_content_term` through `lru_cache`, then
+    unpacked, was most of the time of `counted_terms` and `unmarked_terms`."""
+
+    def __init__(self, term_of: Callable[[str], _Term], limit: int) -> None:
+        super().__init__()
+        self.term_of: Callable[[str], _Term] = term_of
+        self.limit = limit
+
+    def __missing__(self, word: str) -> _Term:
+        if len(self) >= self.limit:
             self.clear()
-        term, capitalised = _content_term(word)
-        marked = "" if term is None else NAME_MARK + term if capitalised else term
-        self[word] = marked
-        return marked
+        term = self.term_of(word)
+        self[word] = term
+        return term
+
+
+def _marked_term(word: str) -> str:
+    """A word's term, marked when capitalised; "" for a stop word."""
+    term, capitalised = _content_term(word)
+    return "" if term is None else NAME_MARK + term if capitalised else term
+
+
+def _unmarked_term(word: str) -> str | None:
+    """A word's term, unmarked; None for a stop word (a term may be "": `ﾞ's`)."""
+    return _content_term(word)[0]
 
 
 MARKED_TERMS_CACHED = 1 << 19  # words; about 100 MB when full
-_MARKED_TERMS = _MarkedTerms()
+_MARKED_TERMS = _TermsOfWords(_marked_term, MARKED_TERMS_CACHED)
+UNMARKED_TERMS_CACHED = 1 << 18  # words: the alignment's, of one worker's events
+_UNMARKED_TERMS = _TermsOfWords(_unmarked_term, UNMARKED_TERMS_CACHED)
 
 
 def unmarked_terms(text: str) -> frozenset[str]:
@@ -155,8 +178,8 @@ def unmarked_terms(text: str) -> frozenset[str]:
     >>> sorted(unmarked_terms("Around 350,000 Syrians fled Idlib, the U.N. said."))
     ['350000', 'around', 'fled', 'idlib', 'syrian', 'u.n']
     """
-    found = {term for term, _ in map(_content_term, words(text))}
-    found.discard(None)
+    found = set(map(_UNMARKED_TERMS.__getitem__, words(text)))
+    found.discard(None)  # the stop words
     return frozenset(found)  # type: ignore[arg-type]  # None discarded
 
 
