@@ -823,8 +823,7 @@ class _Citations:
         self._macros = env.get_template("_macros.j2").module
         self._members = members
         self._numbers = {member.segment.id: member.number for member in members}
-        self._refs: dict[tuple[int, ...], Markup] = {}
-        self._sources: dict[tuple[int, ...], Markup] = {}
+        self._rendered: dict[tuple[str, tuple[int, ...]], Markup] = {}
 
     def cite(self, segment_ids: Iterable[str]) -> tuple[int, ...]:
         """The Sources numbers of the segments carrying a statement, in list order."""
@@ -832,15 +831,18 @@ class _Citations:
 
     def refs(self, numbers: tuple[int, ...]) -> Markup:
         """`refs(numbers, members)` of `_macros.j2`: the markers, each naming its outlet."""
-        if numbers not in self._refs:
-            self._refs[numbers] = self._macros.refs(numbers, self._members)  # type: ignore[attr-defined]
-        return self._refs[numbers]
+        return self._macro("refs", numbers)
 
     def cited_sources(self, numbers: tuple[int, ...]) -> Markup:
         """`cited_sources(numbers, members)` of `_macros.j2`: the outlets with their markers."""
-        if numbers not in self._sources:
-            self._sources[numbers] = self._macros.cited_sources(numbers, self._members)  # type: ignore[attr-defined]
-        return self._sources[numbers]
+        return self._macro("cited_sources", numbers)
+
+    def _macro(self, name: str, numbers: tuple[int, ...]) -> Markup:
+        """The macro `name` of `_macros.j2` for `numbers` and the members, rendered once."""
+        key = (name, numbers)
+        if key not in self._rendered:
+            self._rendered[key] = getattr(self._macros, name)(numbers, self._members)
+        return self._rendered[key]
 
 
 def _archive_pages(out: _Pages, site: SiteIndex) -> None:
