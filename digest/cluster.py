@@ -7,7 +7,8 @@ How it decides (the full account, with measured figures, is in docs/about/groupi
    (spelling variants: `MtGox` and `Mt. Gox`). A pair's similarity is the mean of the
    two cosines.
 2. Candidate pairs share one of their heaviest words (an inverted index, not all pairs)
-   and lie within `EVENT_WINDOW_DAYS` (a week) of each other when both are dated.
+   and lie within `EVENT_WINDOW_DAYS` (a week) of each other when both are dated; pairs
+   further apart are candidates when they share `FAR_SHARED_TERMS` rare heavy words.
 3. Each segment's `NEIGHBOURS` most similar candidates are its nearest neighbours. Two
    articles are linked by the share of nearest neighbours they have in common (shared
    nearest neighbours): two earthquakes in one country share vocabulary but not
@@ -17,8 +18,9 @@ How it decides (the full account, with measured figures, is in docs/about/groupi
    the geometric mean of that and of how far its embedding cosine agrees (a ramp from
    `EMBEDDING_FLOOR` over `EMBEDDING_SPAN`): both signals must agree.
 4. Average linkage: the two groups with the highest mean link over all their member
-   pairs (missing pairs count as 0) merge, while that mean reaches the threshold and
-   the merged group's dates span at most `EVENT_WINDOW_DAYS`. With embeddings, two
+   pairs (missing pairs count as 0) merge, while that mean reaches the threshold; when
+   the merged group's dates would span more than `EVENT_WINDOW_DAYS`, only at the higher
+   `linkage.FAR_THRESHOLD` (a later report of the same happening). With embeddings, two
    groups of headlines merge only if their mean embeddings also agree
    (`linkage.GROUP_AGREEMENT`): pairs of look-alike headlines can link, their stories
    cannot. The loop is `linkage.average_linkage`, shared with incremental builds.
@@ -59,6 +61,7 @@ TITLE_WEIGHT = 2.0  # a headline states the event; its words count twice
 NAME_WEIGHT = 1.5  # people, places and organisations tell look-alike events apart
 CANDIDATE_TERMS = 30  # heaviest terms of a segment that find its candidate pairs
 RARE_POSTING = 50  # a heavy term of at most this many segments is a candidate on its own
+FAR_SHARED_TERMS = 3  # rare heavy terms a pair more than a week apart shares to be a candidate
 INDEX_TERMS = 12  # heaviest terms of an event that find candidate storyline links
 MAX_POSTING = 2000  # a heavy term shared by more segments than this finds no candidates
 CENTROID_TERMS = 300  # an event's centroid keeps its heaviest terms only (speed, noise)
@@ -297,6 +300,7 @@ def _candidate_pairs(
     postings = np.bincount(heavy.indices, minlength=heavy.shape[1])
     weight = np.where(postings <= RARE_POSTING, math.sqrt(2), 1.0)  # a rare term counts twice
     weight[(postings < 2) | (postings > MAX_POSTING)] = 0.0
+    rare = _rare_columns(heavy, postings)
     heavy.data = weight[heavy.indices]
     heavy.eliminate_zeros()
     ordinals = np.array([s.published.toordinal() if s.published else 0 for s in segments])
@@ -315,12 +319,42 @@ def _candidate_pairs(
         near = (ordinals[left] == 0) | (ordinals[right] == 0)
         near |= np.abs(ordinals[left] - ordinals[right]) <= EVENT_WINDOW_DAYS
         kept = later & enough & near
-        left, right = left[kept], right[kept]
+        far_left, far_right = _far_pairs(rare, ordinals, start, stop)
+        left = np.concatenate([left[kept], far_left])
+        right = np.concatenate([right[kept], far_right])
         order = np.lexsort((right, left))
         return np.stack([left[order], right[order]], axis=1)
 
     parts = _map(pool, block_pairs, range(0, len(segments), block))
     return np.concatenate([np.zeros((0, 2), dtype=np.int64), *parts])
+
+
+def _rare_columns(heavy: csr_matrix, postings: NDArray[np.int64]) -> csr_matrix:
+    """`heavy` holding only its rare terms (`RARE_POSTING`), each as 1: names, figures."""
+    rare: csr_matrix = heavy.copy()
+    rare.data = ((postings >= 2) & (postings <= RARE_POSTING))[heavy.indices].astype(np.float64)
+    rare.eliminate_zeros()
+    return rare
+
+
+def _far_pairs(
+    rare: csr_matrix, ordinals: NDArray[np.int64], start: int, stop: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Pairs `(i, j)` of rows `start:stop` and later dated rows more than
+    `EVENT_WINDOW_DAYS` apart that share `FAR_SHARED_TERMS` rare heavy terms.
+
+    Such pairs matter only to a merge beyond the week (`linkage.FAR_THRESHOLD`: a
+    republication, or a later report of the same happening), and those share names. Rare
+    terms have short postings, so this index costs little at any span of dates.
+    """
+    undated = int(np.searchsorted(ordinals == 0, True))  # dated rows come first
+    if start >= undated:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    shared = (rare[start : min(stop, undated)] @ rare[start:undated].T).tocoo()
+    left = shared.row.astype(np.int64) + start
+    right = shared.col.astype(np.int64) + start
+    far = (shared.data >= FAR_SHARED_TERMS) & (ordinals[right] - ordinals[left] > EVENT_WINDOW_DAYS)
+    return left[far], right[far]
 
 
 def _window_ranges(ordinals: NDArray[np.int64], start: int, stop: int) -> list[tuple[int, int]]:

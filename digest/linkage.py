@@ -14,6 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 EVENT_WINDOW_DAYS = 7  # reports of one event come within a week; three weeks on is an update
+FAR_THRESHOLD = 0.25  # … unless they read as reports of one happening: beyond the week, two
+# groups merge at this mean link (ECB+ labels a murder and its verdict a year on one event;
+# a real update brings new facts and stays below it)
 GROUP_AGREEMENT = 0.4  # with embeddings: two groups' mean embeddings closer than this are two
 # stories; on uci-headlines the Sbarro and Mt. Gox bankruptcies met at 0.36, merges of one
 # story at 0.43 or more
@@ -36,9 +39,11 @@ def average_linkage(
     Items are `0 … len(days) - 1`; `links` holds each linked pair once (a missing link
     counts as 0), `days` each item's ordinal day (None: undated). The mean runs over
     every cross pair of members, so one strong pair cannot chain two events together.
-    Two groups do not merge when their dated members would span more than
-    `EVENT_WINDOW_DAYS`, nor, given `directions` (one embedding row per item, zeros where
-    none), when their summed rows disagree (`stories_agree`).
+    Two groups whose dated members would span more than `EVENT_WINDOW_DAYS` merge only
+    at a mean link of `FAR_THRESHOLD` (a republication weeks later, or a later report of
+    the same happening; not an update with new facts). Given `directions` (one
+    embedding row per item, zeros where none), two groups whose summed rows disagree
+    (`stories_agree`) do not merge.
 
     `start` gives the starting groups (default: each item alone); the first `locked` of
     them never merge with each other (stored events). Ties go to the lower group ids,
@@ -63,11 +68,11 @@ def average_linkage(
     heapq.heapify(heap)
     next_id = len(groups)
     while heap:
-        _, a, b = heapq.heappop(heap)
+        negative, a, b = heapq.heappop(heap)
         if a not in members or b not in members or (fixed[a] and fixed[b]):
             continue
         joined = joined_span(spans[a], spans[b])
-        if joined and joined[1] - joined[0] > EVENT_WINDOW_DAYS:
+        if joined and joined[1] - joined[0] > EVENT_WINDOW_DAYS and -negative < FAR_THRESHOLD:
             continue
         if direction and not stories_agree(direction[a], direction[b]):
             continue

@@ -42,6 +42,21 @@ VOTE = (
     "Lawmakers in Turkmenistan voted for a new parliament on Sunday, with 288 candidates "
     "running for 125 seats in the Majlis, election officials said."
 )
+UPDATE = (
+    "Three weeks after the earthquake that killed 12 villagers in Ardakul, in northern Iran, "
+    "families are still living in tents as the government's promised reconstruction funds "
+    "have yet to arrive, the provincial governor admitted on Monday. Aid groups said 400 "
+    "homes need rebuilding."
+)
+UPDATE2 = (
+    "Iran's government on Monday released 40 million dollars for rebuilding Ardakul, three "
+    "weeks after a magnitude 6.1 earthquake killed 12 people there; residents still live in "
+    "tents."
+)
+AFTERSHOCK = (
+    "A magnitude 5.2 earthquake struck Ardakul in northern Iran on Friday, injuring seven "
+    "people and damaging a school weeks after a deadlier quake, officials said."
+)
 MATCH = (
     "Ajax beat Feyenoord 3-1 in Amsterdam on Sunday night, with two late goals from the "
     "bench sealing the Dutch league title for the home side."
@@ -62,12 +77,39 @@ def test_rewrites_of_one_event_are_grouped_and_look_alikes_kept_apart() -> None:
     assert _events(segments) == [["a.txt", "b.txt"], ["c.txt"], ["d.txt"]]
 
 
-def test_identical_texts_weeks_apart_are_different_events() -> None:
+def test_a_text_republished_weeks_later_joins_its_event() -> None:
     segments = [
         segment("a.txt", QUAKE_A, published=date(2020, 1, 1)),
         segment("b.txt", QUAKE_A, published=date(2020, 3, 1)),
     ]
-    assert _events(segments) == [["a.txt"], ["b.txt"]]
+    assert _events(segments) == [["a.txt", "b.txt"]]
+
+
+def test_a_report_of_the_same_happening_weeks_later_joins_its_event() -> None:
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake kills 12", published=date(2020, 1, 1)),
+        segment("b.txt", QUAKE_A2, title="Quake kills 12 in Ardakul", published=date(2020, 1, 20)),
+        segment("c.txt", VOTE, published=date(2020, 1, 10)),
+    ]
+    assert _events(segments) == [["a.txt", "b.txt"], ["c.txt"]]
+
+
+def test_an_update_three_weeks_later_is_another_event() -> None:
+    segments = [
+        segment(
+            "a.txt", QUAKE_A, title="Quake kills 12 in northern Iran", published=date(2020, 1, 1)
+        ),
+        segment(
+            "b.txt", QUAKE_A2, title="Earthquake in Ardakul kills 12", published=date(2020, 1, 2)
+        ),
+        segment(
+            "c.txt", UPDATE, title="Ardakul survivors still in tents", published=date(2020, 1, 22)
+        ),
+        segment(
+            "d.txt", UPDATE2, title="Iran funds Ardakul rebuilding", published=date(2020, 1, 22)
+        ),
+    ]
+    assert _events(segments) == [["a.txt", "b.txt"], ["c.txt", "d.txt"]]
 
 
 def test_event_ids_are_the_date_and_the_slug_of_a_real_headline() -> None:
@@ -90,7 +132,12 @@ def test_colliding_ids_get_a_stable_suffix() -> None:
 def test_events_of_one_story_on_different_days_share_a_storyline() -> None:
     segments = [
         segment("a.txt", QUAKE_A, title="Quake kills 12", published=date(2020, 1, 1)),
-        segment("b.txt", QUAKE_A2, title="Quake toll rises", published=date(2020, 1, 20)),
+        segment(
+            "b.txt",
+            UPDATE,
+            title="Ardakul quake survivors still in tents",
+            published=date(2020, 1, 20),
+        ),
         segment("c.txt", VOTE, published=date(2020, 1, 10)),
     ]
     events, storylines = link_storylines(group_events(segments))
@@ -169,8 +216,13 @@ def test_the_same_place_on_another_date_is_another_event() -> None:
     segments = [
         segment("a.txt", QUAKE_A, title="Quake in Ardakul", published=date(2020, 1, 1)),
         segment("b.txt", QUAKE_A2, title="Quake in Ardakul", published=date(2020, 1, 2)),
-        segment("c.txt", QUAKE_A, title="Quake in Ardakul", published=date(2020, 2, 10)),
-        segment("d.txt", QUAKE_A2, title="Quake in Ardakul", published=date(2020, 2, 11)),
+        segment("c.txt", AFTERSHOCK, title="New quake in Ardakul", published=date(2020, 2, 10)),
+        segment(
+            "d.txt",
+            AFTERSHOCK.replace("Friday", "Monday"),
+            title="Ardakul shaken again",
+            published=date(2020, 2, 11),
+        ),
     ]
     assert _events(segments) == [["a.txt", "b.txt"], ["c.txt", "d.txt"]]
 
@@ -240,6 +292,23 @@ def test_candidate_search_looks_only_at_later_rows_within_the_date_window() -> N
     assert _window_ranges(days, 4, 5) == [(4, 5), (5, 7)]
     assert _window_ranges(days, 4, 6) == [(4, 7)]  # an undated row pairs with any later one
     assert _window_ranges(np.array([0, 0]), 0, 1) == [(0, 2)]
+
+
+def test_far_candidates_share_rare_terms_and_lie_beyond_the_window() -> None:
+    import numpy as np
+
+    from digest.cluster import FAR_SHARED_TERMS, _far_pairs
+    from digest.linkage import EVENT_WINDOW_DAYS
+
+    names = FAR_SHARED_TERMS  # rows 0, 2 and 3 hold the same rare names; row 1 one too few
+    rows = csr_matrix(np.array([[1] * names, [1] * (names - 1) + [0], [1] * names, [1] * names]))
+    days = np.array([1, 2 + EVENT_WINDOW_DAYS, 1 + EVENT_WINDOW_DAYS, 0])  # row 3 undated
+    left, right = _far_pairs(rows, days, 0, 4)
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == []  # 0-2: within the week
+    days = np.array([1, 3, 2 + EVENT_WINDOW_DAYS, 0])
+    left, right = _far_pairs(rows, days, 0, 4)
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == [(0, 2)]
+    assert [len(side) for side in _far_pairs(rows, days, 3, 4)] == [0, 0]
 
 
 def test_terms_counted_elsewhere_group_as_counted_here() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.linkage import EVENT_WINDOW_DAYS, average_linkage
+from digest.linkage import EVENT_WINDOW_DAYS, FAR_THRESHOLD, average_linkage
 
 TIGHT = {(0, 1): 0.8, (0, 2): 0.8, (1, 2): 0.8, (3, 4): 0.8, (3, 5): 0.8, (4, 5): 0.8}
 UNDATED: list[int | None] = [None] * 6
@@ -23,11 +23,14 @@ def test_groups_merge_when_their_mean_link_reaches_the_threshold() -> None:
     assert average_linkage({**TIGHT, **across}, 0.2, UNDATED) == [[0, 1, 2, 3, 4, 5]]
 
 
-def test_groups_spanning_more_than_the_window_stay_apart() -> None:
+def test_groups_spanning_more_than_the_window_merge_only_at_the_far_threshold() -> None:
     days: list[int | None] = [1, 1, None, 2 + EVENT_WINDOW_DAYS]
-    links = {(0, 1): 0.9, (0, 2): 0.8, (1, 2): 0.8, (0, 3): 0.7, (1, 3): 0.7, (2, 3): 0.7}
+    below = FAR_THRESHOLD - 0.01
+    links = {(0, 1): 0.9, (0, 2): 0.8, (1, 2): 0.8, (0, 3): below, (1, 3): below, (2, 3): below}
     assert average_linkage(links, 0.2, days) == [[0, 1, 2], [3]]
     assert average_linkage(links, 0.2, [1, 1, None, 1 + EVENT_WINDOW_DAYS]) == [[0, 1, 2, 3]]
+    at = {**links, (0, 3): FAR_THRESHOLD, (1, 3): FAR_THRESHOLD, (2, 3): FAR_THRESHOLD}
+    assert average_linkage(at, 0.2, days) == [[0, 1, 2, 3]]
 
 
 def test_locked_groups_take_new_items_but_never_merge_with_each_other() -> None:
