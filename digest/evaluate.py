@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -163,6 +164,33 @@ def predict_dataset(
     )
     result = run_pipeline(make_config(inputs, embeddings=embeddings))
     return predicted_labels(json.loads(events_json(result)))
+
+
+def predict_arrivals(folder: Path, first: float, *, embeddings: bool = False) -> dict[str, str]:
+    """Build the `first` share of a labelled folder's articles with a state, then all of
+    them from that state, as articles arrive day by day; each article's event id after
+    the second build.
+
+    The articles arrive in a fixed pseudo-random order (by the SHA-256 of their names),
+    so the score of the incremental build can be set beside the one of a build from
+    scratch (`predict_dataset`).
+    """
+    from digest.config import make_config
+    from digest.pipeline import write_digest
+
+    names = sorted(p.name for p in (folder / "articles").iterdir() if p.is_file())
+    names.sort(key=lambda name: hashlib.sha256(name.encode()).hexdigest())
+    arrived = names[: round(first * len(names))]
+    with tempfile.TemporaryDirectory(prefix="digest-arrivals-") as work:
+        docs, state = Path(work) / "docs", Path(work) / "state.sqlite"
+        for batch in (arrived, names):
+            inputs = [folder / "articles" / name for name in sorted(batch)]
+            write_digest(
+                make_config(
+                    inputs, docs_dir=docs, state_path=state, build_site=False, embeddings=embeddings
+                )
+            )
+        return predicted_labels(json.loads((docs / "events.json").read_text(encoding="utf-8")))
 
 
 def split_halves(labels: Mapping[str, str]) -> tuple[list[str], list[str]]:

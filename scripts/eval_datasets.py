@@ -5,6 +5,8 @@ Each dataset folder holds `articles/` and `labels.json` (file name → event lab
 `--halves` also scores each half of every dataset on its own (split by topic,
 `digest.evaluate.split_halves`), to see whether a change holds on data it was not tuned
 on; `--embeddings` groups with sentence embeddings too (the `embeddings` extra);
+`--arrivals 0.9` also builds 90 % of each dataset with a state and then adds the rest
+(`digest.evaluate.predict_arrivals`), to score what incremental builds group;
 `--errors` lists, for the whole of each dataset, the labels split over several found
 events and the found events mixing labels, with what each costs B-cubed recall or
 precision.
@@ -23,6 +25,7 @@ from digest.evaluate import (
     evaluate,
     load_labels,
     precision_misses,
+    predict_arrivals,
     predict_dataset,
     recall_misses,
     split_halves,
@@ -56,12 +59,29 @@ def _describe(miss: Mismatch, total: int) -> str:
     return f"  -{miss.loss / total:.4f} {miss.name} ({miss.size}): {parts}"
 
 
+def print_row(name: str, e: Evaluation, seconds: float) -> None:
+    events = f"{e.predicted_events}/{e.gold_events}"
+    print(
+        f"{name:20} {e.articles:8} {events:>13} {e.bcubed.precision:6.3f}"
+        f" {e.bcubed.recall:6.3f} {e.bcubed.f1:6.3f} {e.pairwise.precision:6.3f}"
+        f" {e.pairwise.recall:6.3f} {e.pairwise.f1:7.3f} {seconds:7.1f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("datasets", type=Path, help="folder of dataset folders")
     parser.add_argument("--halves", action="store_true", help="also score each half alone")
     parser.add_argument("--embeddings", action="store_true", help="use sentence embeddings")
     parser.add_argument("--errors", action="store_true", help="list what costs the most")
+    parser.add_argument(
+        "--arrivals",
+        type=float,
+        action="append",
+        default=[],
+        metavar="SHARE",
+        help="also build SHARE of each dataset with a state, then add the rest (repeatable)",
+    )
     args = parser.parse_args()
     folders = sorted(p.parent for p in args.datasets.glob("*/labels.json"))
     print(
@@ -80,12 +100,13 @@ def main() -> None:
             )
             if args.errors and articles is None:
                 errors.append((name, predicted, load_labels(folder / "labels.json")))
-            events = f"{e.predicted_events}/{e.gold_events}"
-            print(
-                f"{name:20} {e.articles:8} {events:>13} {e.bcubed.precision:6.3f}"
-                f" {e.bcubed.recall:6.3f} {e.bcubed.f1:6.3f} {e.pairwise.precision:6.3f}"
-                f" {e.pairwise.recall:6.3f} {e.pairwise.f1:7.3f} {seconds:7.1f}"
-            )
+            print_row(name, e, seconds)
+        for share in args.arrivals:
+            gold = load_labels(folder / "labels.json")
+            started = time.perf_counter()
+            predicted = predict_arrivals(folder, share, embeddings=args.embeddings)
+            seconds = time.perf_counter() - started
+            print_row(f"{folder.name} +{1 - share:.0%}", evaluate(predicted, gold), seconds)
     for name, predicted, gold in errors:
         print_errors(name, predicted, gold)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from digest.evaluate import score_dataset
+from digest.evaluate import evaluate, load_labels, predict_arrivals, score_dataset
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 FLOORS: dict[str, Any] = json.loads(
@@ -32,4 +32,18 @@ def test_grouping_stays_above_its_floors(name: str) -> None:
     scores = score_dataset(folder).bcubed
     assert scores.precision >= floors["bcubed_precision"]
     assert scores.recall >= floors["bcubed_recall"]
+    assert scores.f1 >= floors["bcubed_f1"]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(k for k in FLOORS if not k.startswith("_") and "arrivals" in FLOORS[k])
+)
+def test_incremental_grouping_stays_above_its_floors(name: str) -> None:
+    folder = DATASETS / name
+    if not (folder / "labels.json").is_file():
+        pytest.skip(f"{folder} is not here")
+    floors = FLOORS[name]["arrivals"]
+    predicted = predict_arrivals(folder, floors["first"])
+    scores = evaluate(predicted, load_labels(folder / "labels.json")).bcubed
+    assert scores.precision >= floors["bcubed_precision"]
     assert scores.f1 >= floors["bcubed_f1"]
