@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import posixpath
 import re
 import unicodedata
@@ -1203,9 +1204,10 @@ def page_stamps(docs_dir: Path, paths: Iterable[str]) -> dict[str, tuple[int, ..
     bench's kept builds) keeps what was rendered too.
     """
     stamps: dict[str, tuple[int, ...]] = {}
+    root = str(docs_dir)
     for path in paths:
         try:
-            status = (docs_dir / path).stat()
+            status = os.stat(f"{root}/{path}")  # noqa: PTH116 no `Path` made: 40,000 files
         except OSError:
             continue
         stamps[path] = (status.st_size, status.st_mtime_ns)
@@ -1284,18 +1286,41 @@ def _encoded(parts: Iterable[str | bytes]) -> Iterator[bytes]:
 def _remove_stale(docs_dir: Path, *, keep: set[str]) -> None:
     """Delete generated files not in `keep`, then the generated folders left empty."""
     stale = [docs_dir / name for name in GENERATED_FILES if name not in keep]
+    emptied: list[str] = []
     for folder in GENERATED_DIRS:
-        stale += [
-            path
-            for path in (docs_dir / folder).rglob("*")
-            if path.is_file() and path.relative_to(docs_dir).as_posix() not in keep
-        ]
+        stale += [docs_dir / path for path in _stale_files(docs_dir, folder, keep, emptied)]
     for path in sorted(stale):
         if path.is_file():
             log.info("removing stale generated file %s", path)
             path.unlink()
-    for folder in GENERATED_DIRS:
-        directories = [p for p in (docs_dir / folder).rglob("*") if p.is_dir()]
-        for directory in sorted([*directories, docs_dir / folder], reverse=True):
-            if directory.is_dir() and not any(directory.iterdir()):
-                directory.rmdir()
+    for directory in emptied:
+        (docs_dir / directory).rmdir()
+
+
+def _stale_files(docs_dir: Path, folder: str, keep: set[str], emptied: list[str]) -> list[str]:
+    """The files under `folder` (a path in the docs dir) not in `keep`; the folders that
+    hold nothing else, `folder` too, are added to `emptied`, each after those inside it.
+
+    One walk of `os.scandir`, whose entries tell a file from a folder without a `stat`
+    (at 100,000 articles the docs hold 40,000 files in 5,000 folders); symbolic links
+    are not followed into, and are left, as before.
+    """
+    stale: list[str] = []
+    others = 0
+    try:
+        with os.scandir(docs_dir / folder) as entries:
+            listed = list(entries)
+    except FileNotFoundError:
+        return []
+    for entry in listed:
+        path = f"{folder}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            stale += _stale_files(docs_dir, path, keep, emptied)
+            others += not emptied or emptied[-1] != path  # emptied: the last one added
+        elif entry.is_file() and path not in keep:
+            stale.append(path)
+        else:
+            others += 1
+    if not others:
+        emptied.append(folder)
+    return stale

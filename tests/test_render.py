@@ -688,6 +688,27 @@ def test_write_docs_removes_stale_generated_pages_only(
     assert (docs / "notes.md").read_text(encoding="utf-8") == "hand-written\n"
 
 
+def test_write_docs_removes_the_folders_left_empty_and_only_those(
+    tmp_path: Path, pages: dict[str, str]
+) -> None:
+    docs = tmp_path / "docs"
+    write_docs(pages, docs)
+    for path in ("tags/a/b/c/old.md", "tags/a/kept.md", "tags/d/e/old.md", "sources/x/old.md"):
+        (docs / path).parent.mkdir(parents=True, exist_ok=True)
+        (docs / path).write_text("old\n", encoding="utf-8")
+    (docs / "tags/empty/inside").mkdir(parents=True)
+    (docs / "sources/linked").mkdir()
+    (docs / "sources/linked/link").symlink_to(tmp_path)  # not a file: left, not walked
+    write_docs(pages, docs, kept=["tags/a/kept.md"])
+    assert (docs / "tags/a/kept.md").exists()
+    assert not (docs / "tags/a/b").exists()
+    assert not (docs / "tags/d").exists()
+    assert not (docs / "tags/empty").exists()
+    assert not (docs / "sources/x").exists()
+    assert (docs / "sources/linked/link").is_symlink()
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.iterdir()) == ["docs"]
+
+
 def test_write_docs_manages_the_archive_tags_and_feeds_too(
     tmp_path: Path, pages: dict[str, str]
 ) -> None:
