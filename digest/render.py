@@ -532,6 +532,8 @@ class _PageKeys:
         self._frozen: dict[int, tuple[object, str]] = {}
         """The JSON text of each frozen dataclass by `id`, with the object: kept alive,
         its `id` is not another's."""
+        self._entry_texts: dict[int, str] = {}
+        self._alive: list[Entry] = []
 
     def of(self, template: str, parts: object) -> str:
         shaped = f"[{self._fingerprint}, {_json_string(template)}, {self._json(parts)}]"
@@ -548,13 +550,24 @@ class _PageKeys:
     def _json(self, value: object) -> str:
         """`json.dumps(shaped, ensure_ascii=False)` of `value` shaped as JSON (tested
         equal): a date as its text, a mapping as its pairs, a dataclass as its class name
-        and fields, an `Entry` as its key (`entry`)."""
+        and fields, an `Entry` as its key (`entry`). The values pages are made of most
+        (text, entries, lists of them, the frozen dataclasses made already) first, by
+        their exact type."""
+        if type(value) is str:
+            return _json_string(value)
+        if type(value) is Entry:
+            return self._entry_json(value)
+        if type(value) is tuple or type(value) is list:
+            return "[" + ", ".join([self._json(item) for item in value]) + "]"
+        kept = self._frozen.get(id(value))
+        if kept is not None:
+            return kept[1]
         if isinstance(value, str):
             return _json_string(value)
         if value is None or isinstance(value, int | float):
             return json.dumps(value)
         if isinstance(value, Entry):
-            return _json_string(self.entry(value))
+            return self._entry_json(value)
         if isinstance(value, date | timedelta):
             return _json_string(str(value))
         if isinstance(value, tuple | list):
@@ -565,6 +578,15 @@ class _PageKeys:
         if dataclasses.is_dataclass(value) and not isinstance(value, SiteIndex | type):
             return self._dataclass_json(value)
         raise TypeError(f"no page key for a {type(value).__name__}")
+
+    def _entry_json(self, entry: Entry) -> str:
+        """The key of `entry` (`entry`) as JSON, looked up by the entry's `id()` (the
+        entries live as long as the site index)."""
+        text = self._entry_texts.get(id(entry))
+        if text is None:
+            text = self._entry_texts[id(entry)] = _json_string(self.entry(entry))
+            self._alive.append(entry)
+        return text
 
     def _dataclass_json(self, value: DataclassInstance) -> str:
         kept = self._frozen.get(id(value))

@@ -52,6 +52,9 @@ class Entry:
     storyline: Storyline | None
     tags: tuple[Tag, ...]
     """The people, places and organisations its story names, by kind then name."""
+    outlets: tuple[str | None, ...]
+    """The outlets carrying it (as `source_key` names them), in member order, each once:
+    worked out once (the outlets' and the tags' pages and the page keys ask each event)."""
 
     @property
     def event(self) -> Event:
@@ -64,11 +67,6 @@ class Entry:
     @property
     def date(self) -> date | None:
         return self.story.event.date
-
-    @property
-    def outlets(self) -> tuple[str | None, ...]:
-        """The outlets carrying it (as `source_key` names them), in member order, each once."""
-        return tuple(dict.fromkeys(_outlets(self.story).values()))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,6 +267,7 @@ def _entry(story: Story, storylines: Mapping[str, Storyline], tags: Sequence[Tag
         report_count=len(story.origins) or source_count,
         storyline=storylines[story.event.storyline] if story.event.storyline else None,
         tags=tuple(sorted(set(tags), key=lambda t: (_KIND_ORDER[t.kind], t.name))),
+        outlets=tuple(dict.fromkeys(_outlets(story).values())),
     )
 
 
@@ -364,7 +363,9 @@ def _disagreements(story: Story, outlets: Mapping[str, str | None]) -> Counter[s
     counted: Counter[str | None] = Counter()
     for difference in story.differences:
         sides = [{outlets[segment] for segment in value.segments} for value in difference.values]
-        counted.update(key for key in set().union(*sides) if _disagrees(sides, key))
+        involved = set().union(*sides)
+        if len(involved) > 1:  # else one outlet against itself: no outlet disagreed
+            counted.update(key for key in involved if _disagrees(sides, key))
     return counted
 
 
