@@ -343,7 +343,7 @@ def _stats(
         key: _disagreements(events[key].story, found) for key, found in of_segment.items()
     }
     stats = {}
-    for key in {*articles, *carried}:
+    for key in sorted({*articles, *carried}, key=lambda k: k or ""):  # not a set's order
         entries = carried.get(key, ())
         disagreements = [disagreeing[id(e)][key] for e in entries]
         stats[key] = SourceStats(
