@@ -558,7 +558,8 @@ class _PageKeys:
         if type(value) is Entry:
             return self._entry_json(value)
         if type(value) is tuple or type(value) is list:
-            return "[" + ", ".join([self._json(item) for item in value]) + "]"
+            texts = self._entry_texts  # an entry's key without a call, once it is made
+            return "[" + ", ".join([texts.get(id(v)) or self._json(v) for v in value]) + "]"
         kept = self._frozen.get(id(value))
         if kept is not None:
             return kept[1]

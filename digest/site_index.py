@@ -364,15 +364,19 @@ def _disagreements(story: Story, outlets: Mapping[str, str | None]) -> Counter[s
     for difference in story.differences:
         sides = [{outlets[segment] for segment in value.segments} for value in difference.values]
         involved = set().union(*sides)
-        if len(involved) > 1:  # else one outlet against itself: no outlet disagreed
-            counted.update(key for key in involved if _disagrees(sides, key))
+        if len(involved) < 2:  # one outlet against itself: no outlet disagreed
+            continue
+        for key in involved:
+            if _disagrees(sides, key):
+                counted[key] += 1
     return counted
 
 
 def _disagrees(sides: list[set[str | None]], key: str | None) -> bool:
-    """Whether the outlet is on one side of a difference and another outlet on another."""
+    """Whether the outlet is on one side of a difference and another outlet on another
+    (a side holds another outlet when it holds more than one, or one that is not it)."""
     return any(
-        key in side and any(other - {key} for other in sides[:i] + sides[i + 1 :])
+        key in side and any(len(other) > (key in other) for other in sides[:i] + sides[i + 1 :])
         for i, side in enumerate(sides)
     )
 
