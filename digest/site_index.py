@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from digest.engine import Engine
@@ -52,21 +52,21 @@ class Entry:
     storyline: Storyline | None
     tags: tuple[Tag, ...]
     """The people, places and organisations its story names, by kind then name."""
-    outlets: tuple[str | None, ...]
-    """The outlets carrying it (as `source_key` names them), in member order, each once:
-    worked out once (the outlets' and the tags' pages and the page keys ask each event)."""
+    id: str = field(init=False)
+    date: date | None = field(init=False)
+    outlets: tuple[str | None, ...] = field(init=False)
+    """The outlets carrying it (as `source_key` names them), in member order, each once."""
+
+    def __post_init__(self) -> None:
+        # Its event's, worked out once: the pages and their keys ask them of every entry
+        # again and again (half a million times at 100,000 articles).
+        object.__setattr__(self, "id", self.story.event.id)
+        object.__setattr__(self, "date", self.story.event.date)
+        object.__setattr__(self, "outlets", tuple(dict.fromkeys(_outlets(self.story).values())))
 
     @property
     def event(self) -> Event:
         return self.story.event
-
-    @property
-    def id(self) -> str:
-        return self.story.event.id
-
-    @property
-    def date(self) -> date | None:
-        return self.story.event.date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,7 +267,6 @@ def _entry(story: Story, storylines: Mapping[str, Storyline], tags: Sequence[Tag
         report_count=len(story.origins) or source_count,
         storyline=storylines[story.event.storyline] if story.event.storyline else None,
         tags=tuple(sorted(set(tags), key=lambda t: (_KIND_ORDER[t.kind], t.name))),
-        outlets=tuple(dict.fromkeys(_outlets(story).values())),
     )
 
 
