@@ -533,6 +533,7 @@ class _PageKeys:
         """The JSON text of each frozen dataclass by `id`, with the object: kept alive,
         its `id` is not another's."""
         self._entry_texts: dict[int, str] = {}
+        """Each entry's key as JSON by `id`, the entries kept alive in `_alive`."""
         self._alive: list[Entry] = []
 
     def of(self, template: str, parts: object) -> str:
@@ -590,9 +591,7 @@ class _PageKeys:
         return text
 
     def _dataclass_json(self, value: DataclassInstance) -> str:
-        kept = self._frozen.get(id(value))
-        if kept is not None:
-            return kept[1]
+        """Its class name and fields; kept by `id()` when it is frozen (`_json` looks)."""
         kind = type(value)
         fields = [self._json(getattr(value, f)) for f in _fields(kind)]
         text = "[" + ", ".join([_json_string(kind.__name__), *fields]) + "]"
