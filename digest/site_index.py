@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from digest.engine import Engine
@@ -52,23 +52,21 @@ class Entry:
     storyline: Storyline | None
     tags: tuple[Tag, ...]
     """The people, places and organisations its story names, by kind then name."""
+    id: str = field(init=False)
+    date: date | None = field(init=False)
+    outlets: tuple[str | None, ...] = field(init=False)
+    """The outlets carrying it (as `source_key` names them), in member order, each once."""
+
+    def __post_init__(self) -> None:
+        # Its event's, worked out once: the pages and their keys ask them of every entry
+        # again and again (half a million times at 100,000 articles).
+        object.__setattr__(self, "id", self.story.event.id)
+        object.__setattr__(self, "date", self.story.event.date)
+        object.__setattr__(self, "outlets", tuple(dict.fromkeys(_outlets(self.story).values())))
 
     @property
     def event(self) -> Event:
         return self.story.event
-
-    @property
-    def id(self) -> str:
-        return self.story.event.id
-
-    @property
-    def date(self) -> date | None:
-        return self.story.event.date
-
-    @property
-    def outlets(self) -> tuple[str | None, ...]:
-        """The outlets carrying it (as `source_key` names them), in member order, each once."""
-        return tuple(dict.fromkeys(_outlets(self.story).values()))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -344,7 +342,7 @@ def _stats(
         key: _disagreements(events[key].story, found) for key, found in of_segment.items()
     }
     stats = {}
-    for key in {*articles, *carried}:
+    for key in sorted({*articles, *carried}, key=lambda k: k or ""):  # not a set's order
         entries = carried.get(key, ())
         disagreements = [disagreeing[id(e)][key] for e in entries]
         stats[key] = SourceStats(
@@ -364,14 +362,20 @@ def _disagreements(story: Story, outlets: Mapping[str, str | None]) -> Counter[s
     counted: Counter[str | None] = Counter()
     for difference in story.differences:
         sides = [{outlets[segment] for segment in value.segments} for value in difference.values]
-        counted.update(key for key in set().union(*sides) if _disagrees(sides, key))
+        involved = set().union(*sides)
+        if len(involved) < 2:  # one outlet against itself: no outlet disagreed
+            continue
+        for key in involved:
+            if _disagrees(sides, key):
+                counted[key] += 1
     return counted
 
 
 def _disagrees(sides: list[set[str | None]], key: str | None) -> bool:
-    """Whether the outlet is on one side of a difference and another outlet on another."""
+    """Whether the outlet is on one side of a difference and another outlet on another
+    (a side holds another outlet when it holds more than one, or one that is not it)."""
     return any(
-        key in side and any(other - {key} for other in sides[:i] + sides[i + 1 :])
+        key in side and any(len(other) > (key in other) for other in sides[:i] + sides[i + 1 :])
         for i, side in enumerate(sides)
     )
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,9 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from digest import render
 from digest.config import PROJECT_ROOT
 from digest.model import (
     Article,
+    BuildCache,
     BuildResult,
     CleanArticle,
     Difference,
@@ -47,6 +51,7 @@ from digest.render import (
     render_site,
     write_docs,
 )
+from digest.site_index import Entry, index_site
 from digest.slugs import MAX_SLUG_LENGTH, source_slug
 from tests.factories import story
 
@@ -683,6 +688,27 @@ def test_write_docs_removes_stale_generated_pages_only(
     assert (docs / "notes.md").read_text(encoding="utf-8") == "hand-written\n"
 
 
+def test_write_docs_removes_the_folders_left_empty_and_only_those(
+    tmp_path: Path, pages: dict[str, str]
+) -> None:
+    docs = tmp_path / "docs"
+    write_docs(pages, docs)
+    for path in ("tags/a/b/c/old.md", "tags/a/kept.md", "tags/d/e/old.md", "sources/x/old.md"):
+        (docs / path).parent.mkdir(parents=True, exist_ok=True)
+        (docs / path).write_text("old\n", encoding="utf-8")
+    (docs / "tags/empty/inside").mkdir(parents=True)
+    (docs / "sources/linked").mkdir()
+    (docs / "sources/linked/link").symlink_to(tmp_path)  # not a file: left, not walked
+    write_docs(pages, docs, kept=["tags/a/kept.md"])
+    assert (docs / "tags/a/kept.md").exists()
+    assert not (docs / "tags/a/b").exists()
+    assert not (docs / "tags/d").exists()
+    assert not (docs / "tags/empty").exists()
+    assert not (docs / "sources/x").exists()
+    assert (docs / "sources/linked/link").is_symlink()
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.iterdir()) == ["docs"]
+
+
 def test_write_docs_manages_the_archive_tags_and_feeds_too(
     tmp_path: Path, pages: dict[str, str]
 ) -> None:
@@ -819,3 +845,69 @@ _JSON_VALUES = st.recursive(
 def test_indented_json_is_json_dumps_with_indent(value: Any, margin: str) -> None:
     dumped = json.dumps(value, ensure_ascii=False, indent=2)
     assert _indented_json(value, margin) == dumped.replace("\n", "\n" + margin)
+
+
+# --- Page keys --------------------------------------------------------------------------
+
+
+class _PageKeysAsShaped(render._PageKeys):
+    """The page keys as they were made: each page's parts shaped as a JSON value, then
+    dumped (the keys stored in a state must stay those)."""
+
+    def of(self, template: str, parts: object) -> str:
+        shaped = json.dumps(
+            [self._fingerprint_text, template, self._shape(parts)], ensure_ascii=False
+        )
+        return hashlib.sha256(shaped.encode("utf-8")).hexdigest()
+
+    def __init__(self, site: Any, story_keys: Any, fingerprint: str) -> None:
+        super().__init__(site, story_keys, fingerprint)
+        self._fingerprint_text = fingerprint
+
+    def _shape(self, value: object) -> object:
+        if value is None or isinstance(value, str | int | float):
+            return value
+        if isinstance(value, Entry):
+            return self.entry(value)
+        if isinstance(value, date | timedelta):
+            return str(value)
+        if isinstance(value, tuple | list):
+            return [self._shape(item) for item in value]
+        if isinstance(value, Mapping):
+            return [[self._shape(k), self._shape(v)] for k, v in value.items()]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = [self._shape(getattr(value, f.name)) for f in dataclasses.fields(value)]
+            return [type(value).__name__, *fields]
+        raise TypeError(type(value).__name__)
+
+
+def test_page_keys_are_the_hash_of_the_parts_shaped_as_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = sample_result()
+    keyed = replace(result, cache=BuildCache(story_keys={s.event.id: "k" for s in result.stories}))
+    options = RenderOptions(templates_dir=TEMPLATES, locale="en")
+    made = render_site(keyed, options).cache
+    monkeypatch.setattr(render, "_PageKeys", _PageKeysAsShaped)
+    shaped = render_site(keyed, options).cache
+
+    assert made.pages == shaped.pages
+    assert made.json_keys == shaped.json_keys
+    site = index_site(keyed)
+    keys, reference = (
+        kind(site, {s.event.id: "k" for s in result.stories}, "print")
+        for kind in (render._PageKeys, _PageKeysAsShaped)
+    )
+    odd: tuple[object, ...] = (
+        True,
+        False,
+        None,
+        1.5,
+        -3,
+        'naïve «quoted» "\\\n',
+        DifferenceKind.NUMBER,
+        {},
+        [],
+    )
+    parts = (odd, timedelta(days=2), {None: site.sources[None]}, site.stats, site.timelines)
+    assert keys.of("any", parts) == reference.of("any", parts)

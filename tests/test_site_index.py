@@ -112,6 +112,13 @@ def test_source_statistics_count_reads_events_sole_reports_and_disagreements() -
     assert [e.id for e in site.carried["AFP"]] == ["alone", "shared"]
 
 
+def test_source_statistics_are_in_the_order_of_the_outlets_names() -> None:
+    # not a set's: the key of the sources index (which hashes them) is the same each build
+    outlets = ["Reuters", "AFP", "AP", "BBC", "CNN", "DPA", "NHK", "Xinhua", "ANSA"]
+    site = index(*(story(f"e{n}", DAY, [outlet]) for n, outlet in enumerate(outlets)))
+    assert list(site.stats) == sorted(outlets)
+
+
 def test_outlet_names_that_differ_only_in_spacing_are_one_outlet() -> None:
     site = index(story("a", DAY, ["Reuters", " Reuters  "]))
     assert list(site.sources) == ["Reuters"]
