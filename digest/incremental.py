@@ -158,7 +158,7 @@ def update_digest(
         )
     # The collector paused: this makes hundreds of thousands of objects and no cycles, and
     # the collections they set off walked the build's other objects (at 100,000 articles
-    # 0.7 CPU s of the regrouping's and storylines' 7, about 500 collections).
+    # 558 collections, 0.7 CPU s of the regrouping's and storylines' 7).
     with collector_paused():
         named, event_redirects = keep_event_ids(events, stored)
         ordered = newest_first(named)
