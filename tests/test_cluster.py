@@ -15,7 +15,11 @@ from digest.cluster import (
     _encoded_tfidf_matrix,
     _heaviest_columns,
     _pair_similarity,
+    _shared_weights,
+    _storyline_pairs,
+    _TermMatrix,
     _tfidf_matrix,
+    _weight_floors,
     count_segment,
     encode_terms,
     group_events,
@@ -171,6 +175,54 @@ def test_storylines_from_encoded_terms_are_those_of_counting_them() -> None:
     assert kept.vocabulary == counted.vocabulary
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(kept.rows, part), getattr(counted.rows, part))
+
+
+def test_storyline_pairs_are_the_same_with_compiled_cosines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From `COMPILED_PAIRS` pairs on the cosines are compiled: the same pairs to the
+    last bit (a cosine at the threshold decides)."""
+    import digest.cluster as cluster
+
+    segments = [
+        segment(f"{n}.txt", text, title=title, published=date(2020, 1, 1 + 4 * n))
+        for n, (text, title) in enumerate(
+            [(QUAKE_A, "Quake kills 12"), (QUAKE_A2, "Quake toll rises"), (QUAKE_B, None)] * 2
+        )
+    ]
+    events = group_events(segments)
+    rows = _tfidf_matrix(storyline_terms(e) for e in events).rows
+    gathered = _storyline_pairs(events, rows)
+    monkeypatch.setattr(cluster, "COMPILED_PAIRS", 0)
+    compiled = _storyline_pairs(events, rows)
+    assert len(gathered) > 0
+    assert np.array_equal(compiled, gathered)
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.integers(0, 50), st.floats(0.01, 1.0), min_size=1, max_size=30),
+        min_size=2,
+        max_size=5,
+    ),
+    st.booleans(),
+)
+def test_shared_weights_are_the_terms_every_row_has_at_their_least(
+    rows: list[dict[int, float]], empty_row: bool
+) -> None:
+    rows = [{}, *rows] if empty_row else rows
+    indptr = np.cumsum([0, *map(len, rows)])
+    indices = [column for row in rows for column in sorted(row)]
+    data = [row[column] for row in rows for column in sorted(row)]
+    vocabulary = [f"t{column:02d}" for column in range(51)]
+    matrix = _TermMatrix(vocabulary, csr_matrix((data, indices, indptr), shape=(len(rows), 51)))
+    component = list(range(len(rows)))[::-1]
+
+    shared = _shared_weights(matrix, component)
+
+    common = set.intersection(*(set(row) for row in rows))
+    expected = {f"t{column:02d}": min(row[column] for row in rows) for column in common}
+    assert shared == expected
 
 
 TEXTS = [QUAKE_A, QUAKE_A2, QUAKE_B, VOTE]
@@ -431,6 +483,39 @@ def test_heaviest_columns_are_each_rows_heaviest_ties_to_the_lower_column(
     for i, row in enumerate(rows):
         expected = sorted(row, key=lambda column: (-row[column], column))[:count]
         assert sorted(marked[i].indices.tolist()) == sorted(expected)
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from([0.1, 0.2, 0.3, 0.5]), max_size=60),
+        min_size=1,
+        max_size=9,
+    ),
+    st.integers(1, 4),
+    st.integers(1, 4),
+)
+def test_weight_floors_are_under_each_long_rows_heaviest(
+    rows: list[list[float]], count: int, block: int
+) -> None:
+    """Rows longer than the floor's sample (`FLOOR_SAMPLE * count` entries), in blocks of
+    a few rows: no floor is above its row's `count`-th heaviest weight, and the heaviest
+    columns (ties to the lower column) are found through it."""
+    indptr = np.cumsum([0, *map(len, rows)])
+    matrix = csr_matrix(
+        ([w for row in rows for w in row], [c for row in rows for c in range(len(row))], indptr),
+        shape=(len(rows), 60),
+    )
+
+    floors = _weight_floors(matrix, count, block)
+    marked = _heaviest_columns(matrix, count)
+
+    for i, row in enumerate(rows):
+        heaviest = sorted(range(len(row)), key=lambda column: (-row[column], column))[:count]
+        if len(row) > count:
+            assert floors[i] <= row[heaviest[-1]]
+        else:
+            assert floors[i] == -np.inf
+        assert sorted(marked[i].indices.tolist()) == sorted(heaviest)
 
 
 @pytest.mark.parametrize("width", [0, 1, 7, 8, 9, 16, 127, 128, 129, 300, 1500])
