@@ -318,9 +318,9 @@ def build(config: BuildConfig) -> BuildResult:
             read-only); nothing published has changed.
         DigestError: MkDocs refused the site; nothing published has changed.
     """
-    from digest.atomic import exclusive_build, publish, recover
+    from digest.atomic import exclusive_build, publish, recover, removing_old_trees
 
-    with exclusive_build(config.docs_dir):
+    with exclusive_build(config.docs_dir), removing_old_trees() as old_trees:
         recover(config.docs_dir)
         recover(config.site_dir)
         with _loaded_state(config) as stored:
@@ -329,10 +329,10 @@ def build(config: BuildConfig) -> BuildResult:
                 if config.build_site:
                     with _staged(config.site_dir, copy_current=False) as site:
                         _build_staged_site(result, config, docs, site)
-                        publish(docs, config.docs_dir)
-                        publish(site, config.site_dir)
+                        publish(docs, config.docs_dir, old_trees)
+                        publish(site, config.site_dir, old_trees)
                 else:
-                    publish(docs, config.docs_dir)
+                    publish(docs, config.docs_dir, old_trees)
             _save_state(config, stored, result, rendered)
     return result
 
