@@ -55,6 +55,7 @@ from digest.state import (
 )
 
 if TYPE_CHECKING:
+    from digest.atomic import Staging
     from digest.render import PageSink, RenderedSite
 
 log = logging.getLogger("digest")
@@ -323,16 +324,16 @@ def build(config: BuildConfig) -> BuildResult:
     with exclusive_build(config.docs_dir), removing_old_trees() as old_trees:
         recover(config.docs_dir)
         recover(config.site_dir)
-        with _loaded_state(config) as stored:
-            with _staged(config.docs_dir, copy_current=True) as docs:
-                result, rendered = _run_and_render(config, stored, docs)
-                if config.build_site:
-                    with _staged(config.site_dir, copy_current=False) as site:
-                        _build_staged_site(result, config, docs, site)
-                        publish(docs, config.docs_dir, old_trees)
-                        publish(site, config.site_dir, old_trees)
-                else:
+        with _staged_docs(config.docs_dir) as staging, _loaded_state(config) as stored:
+            docs = staging.path()
+            result, rendered = _run_and_render(config, stored, docs)
+            if config.build_site:
+                with _staged(config.site_dir, copy_current=False) as site:
+                    _build_staged_site(result, config, docs, site)
                     publish(docs, config.docs_dir, old_trees)
+                    publish(site, config.site_dir, old_trees)
+            else:
+                publish(docs, config.docs_dir, old_trees)
             _save_state(config, stored, result, rendered)
     return result
 
@@ -474,6 +475,20 @@ def _staged(target: Path, *, copy_current: bool) -> Iterator[Path]:
         yield staging
     except BaseException:
         discard(staging)
+        raise
+
+
+@contextmanager
+def _staged_docs(docs_dir: Path) -> Iterator[Staging]:
+    """The docs' staging dir, copied while the state loads; removed if the build fails
+    before publishing it."""
+    from digest.atomic import stage_in_background
+
+    staging = stage_in_background(docs_dir)
+    try:
+        yield staging
+    except BaseException:
+        staging.discard()
         raise
 
 

@@ -255,7 +255,7 @@ def test_the_old_tree_is_deleted_while_the_build_goes_on_and_before_it_ends(
     """Swapped out, the old tree waits under a trash name, deleted by a child process (or
     here when none can be started), and is gone once the build waits for it."""
     if not child:
-        monkeypatch.setattr(atomic.sys, "executable", "")
+        monkeypatch.setattr(sys, "executable", "")
     target, staging = tmp_path / "docs", atomic.staging_path(tmp_path / "docs")
     for folder, text in ((target, "old"), (staging, "new")):
         (folder / "sub").mkdir(parents=True)
@@ -277,3 +277,24 @@ def test_a_trash_tree_left_by_a_killed_build_is_deleted_by_the_next(tmp_path: Pa
     (tmp_path / ".other.digest-trash-89ab").mkdir()  # another output's: left alone
     atomic.recover(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.digest-trash-89ab", "docs"]
+
+
+@pytest.mark.parametrize("child", [True, False])
+def test_the_docs_are_staged_by_a_child_as_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: bool
+) -> None:
+    """The staging copy made while the state loads (by a child process, or here when
+    none can be started) links every file; a failed build removes it."""
+    if not child:
+        monkeypatch.setattr(sys, "executable", "")
+    target = tmp_path / "docs"
+    (target / "sub").mkdir(parents=True)
+    (target / "sub" / "page.md").write_text("page")
+    (target / "index.md").write_text("index")
+    staging = atomic.stage_in_background(target).path()
+    assert staging == atomic.staging_path(target)
+    assert tree(staging) == tree(target)
+    for name in ("index.md", "sub/page.md"):
+        assert (staging / name).stat().st_ino == (target / name).stat().st_ino
+    atomic.stage_in_background(target).discard()  # a new build: the leftover is recovered
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]
