@@ -407,12 +407,18 @@ def _page_records(
     keys = rendered.cache.pages
     made = page_stamps(docs_dir, (path for path in keys if path not in rendered.kept))
     return {
-        path: StoredPage(
-            key=key, stamp=stored.pages[path].stamp if path in rendered.kept else made[path]
-        )
+        path: _kept_page(stored.pages[path], key)
+        if path in rendered.kept
+        else StoredPage(key=key, stamp=made[path])
         for path, key in keys.items()
         if path in rendered.kept or path in made
     }
+
+
+def _kept_page(page: StoredPage, key: str) -> StoredPage:
+    """A kept page's record: the stored one itself when its key is the same (its row is
+    not written again)."""
+    return page if page.key == key else StoredPage(key=key, stamp=page.stamp)
 
 
 def _run_and_render(

@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import logging
+import operator
 import os
 import pickle
 import secrets
@@ -569,8 +570,11 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
         "INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
         [
             (article_id, article.hash, _pickled((article.clean, article.segments)))
-            for article_id, article in sorted(new.articles.items())
-            if not same_code or _article_key(stored.articles.get(article_id)) != article.hash
+            for article_id, article in _changed(
+                new.articles,
+                stored.articles if same_code else {},
+                lambda old, new: old.hash == new.hash,
+            )
         ],
     )
     _delete_missing(connection, "events", stored.events, new.events)
@@ -585,8 +589,11 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
                 event.story_key,
                 _pickled(event.story),
             )
-            for event_id, event in sorted(new.events.items())
-            if not same_code or _event_key(stored.events.get(event_id)) != _event_key(event)
+            for event_id, event in _changed(
+                new.events,
+                stored.events if same_code else {},
+                lambda old, new: _event_key(old) == _event_key(new),
+            )
         ],
     )
     connection.execute("DELETE FROM storylines")
@@ -612,15 +619,14 @@ def _write_caches(connection: sqlite3.Connection, stored: Snapshot, new: Snapsho
     _delete_missing(connection, "files", stored_files, new.files, column="path")
     connection.executemany(
         "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-        [_file_row(f) for path, f in sorted(new.files.items()) if stored_files.get(path) != f],
+        [_file_row(f) for _, f in _changed(new.files, stored_files, operator.eq)],
     )
     _delete_missing(connection, "pages", stored.pages, new.pages, column="path")
     connection.executemany(
         "INSERT OR REPLACE INTO pages VALUES (?, ?, ?)",
         [
             (path, page.key, json.dumps(page.stamp))
-            for path, page in sorted(new.pages.items())
-            if stored.pages.get(path) != page
+            for path, page in _changed(new.pages, stored.pages, operator.eq)
         ],
     )
     _write_terms(connection, stored, new)
@@ -632,8 +638,9 @@ def _write_caches(connection: sqlite3.Connection, stored: Snapshot, new: Snapsho
         "INSERT OR REPLACE INTO event_caches VALUES (?, ?, ?, ?)",
         [
             (event_id, cache.story_key, cache.json_key, _pickled(cache))
-            for event_id, cache in sorted(new.event_caches.items())
-            if _cache_key(stored_caches.get(event_id)) != _cache_key(cache)
+            for event_id, cache in _changed(
+                new.event_caches, stored_caches, lambda old, new: _cache_key(old) == _cache_key(new)
+            )
         ],
     )
 
@@ -656,23 +663,30 @@ def _write_terms(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot
         "INSERT OR REPLACE INTO storyline_terms VALUES (?, ?, ?, ?)",
         [
             (event_id, terms.story_key, terms.ids, terms.counts)
-            for event_id, terms in sorted(new.storyline_terms.items())
-            if stored_terms.get(event_id) != terms
+            for event_id, terms in _changed(new.storyline_terms, stored_terms, operator.eq)
         ],
     )
 
 
-def _cache_key(cache: EventCache | None) -> tuple[str, str, tuple[str, ...]] | None:
-    return (cache.story_key, cache.json_key, tuple(sorted(cache.lines))) if cache else None
+def _changed(
+    new: Mapping[str, T], stored: Mapping[str, T], same: Callable[[T, T], bool]
+) -> list[tuple[str, T]]:
+    """The rows of `new` to write, in key order: those not `same` as the `stored` row of
+    their key, or without one (a row kept as it was, the same object, is skipped at once)."""
+    return sorted(
+        (key, row)
+        for key, row in new.items()
+        if (old := stored.get(key)) is not row and (old is None or not same(old, row))
+    )
 
 
-def _article_key(article: StoredArticle | None) -> str | None:
-    return article.hash if article else None
+def _cache_key(cache: EventCache) -> tuple[str, str, tuple[str, ...]]:
+    return (cache.story_key, cache.json_key, tuple(sorted(cache.lines)))
 
 
-def _event_key(event: StoredEvent | None) -> tuple[object, ...] | None:
+def _event_key(event: StoredEvent) -> tuple[object, ...]:
     """What decides whether an event's row must be written again."""
-    return (event.created, event.members, event.terms, event.story_key) if event else None
+    return (event.created, event.members, event.terms, event.story_key)
 
 
 def _delete_missing(

@@ -290,3 +290,15 @@ def test_the_rows_read_in_bulk_are_those_written(tmp_path: Path) -> None:
     assert (loaded.events, loaded.storylines) == (new.events, new.storylines)
     assert (loaded.files, loaded.pages) == (new.files, new.pages)
     assert load_state(path, "other code", "other reading").files == {}
+
+
+def test_only_the_rows_that_changed_are_written_in_key_order() -> None:
+    import operator
+
+    from digest.state import _changed
+
+    kept = ("kept",)
+    stored = {"a": kept, "b": ("equal",), "c": ("old",), "gone": ("x",)}
+    new = {"d": ("added",), "c": ("changed",), "b": ("equal",), "a": kept}
+    assert _changed(new, stored, operator.eq) == [("c", ("changed",)), ("d", ("added",))]
+    assert _changed(new, {}, operator.eq) == sorted(new.items())
