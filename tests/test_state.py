@@ -302,3 +302,21 @@ def test_only_the_rows_that_changed_are_written_in_key_order() -> None:
     new = {"d": ("added",), "c": ("changed",), "b": ("equal",), "a": kept}
     assert _changed(new, stored, operator.eq) == [("c", ("changed",)), ("d", ("added",))]
     assert _changed(new, {}, operator.eq) == sorted(new.items())
+
+
+def test_each_pickle_names_one_function_and_no_class(built: Path) -> None:
+    """Each class a pickle names costs a lookup by module and name when it is loaded:
+    the state's pickles name `_builder` alone (a new model class belongs in `_BUILT`)."""
+    import pickletools
+
+    connection = sqlite3.connect(built / ".digest" / "docs.sqlite")
+    rows = connection.execute(
+        "SELECT data FROM articles UNION ALL SELECT story FROM events "
+        "UNION ALL SELECT data FROM event_caches"
+    ).fetchall()
+    connection.close()
+    assert len(rows) > 10
+    for (data,) in rows:
+        named = [op.name for op, _, _ in pickletools.genops(data) if "GLOBAL" in op.name]
+        assert named == ["STACK_GLOBAL"]
+        assert b"\x8c\x08_builder" in data
