@@ -104,14 +104,15 @@ def recover(target: Path) -> None:
         prefix = _trash_prefix(target)
         for trash in sorted(target.parent.iterdir()):
             if trash.name.startswith(prefix):
-                # a killed build's child may still be deleting it: what is gone is gone
-                shutil.rmtree(trash, onerror=_unless_gone)
+                _remove_tree(trash)
 
 
-def _unless_gone(_function: object, _path: str, error: tuple[type, BaseException, object]) -> None:
-    """`shutil.rmtree`'s `onerror`: raise but for what is already gone."""
-    if not isinstance(error[1], FileNotFoundError):
-        raise error[1]
+def _remove_tree(tree: Path) -> None:
+    """Delete `tree`, which a killed build's child may be deleting too: what is gone is
+    gone, and what cannot be deleted raises (from a second try, which says why)."""
+    shutil.rmtree(tree, ignore_errors=True)
+    if tree.exists():
+        shutil.rmtree(tree)
 
 
 def start_staging(target: Path, *, copy_current: bool) -> Path:
@@ -228,7 +229,7 @@ class OldTrees:
         for tree, process in removing:
             if process is None or process.wait() != 0 or tree.exists():
                 try:
-                    shutil.rmtree(tree, onerror=_unless_gone)
+                    _remove_tree(tree)
                 except OSError as error:
                     log.warning("cannot delete %s (%s): the next build will", tree, error)
 
