@@ -7,6 +7,10 @@ published trees as they were. Staging starts as a hard-linked copy of the publis
 docs, so unchanged pages keep their inode, bytes and mtime (what `mkdocs serve` and
 site diffs look at).
 
+The old tree, swapped out, is moved to a trash name and deleted by a child process while
+the build goes on (`OldTrees`): deleting 40,000 files takes a second the build need not
+wait for. A tree left in the trash by a killed build is deleted by the next one.
+
 Where the exchange call is missing (not Linux, or a file system without it), the swap
 falls back to two renames; a kill between them leaves the old tree under a backup name,
 which `recover` puts back at the start of the next build.
@@ -19,7 +23,10 @@ import ctypes.util
 import errno
 import logging
 import os
+import secrets
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +55,10 @@ def staging_path(target: Path) -> Path:
 def backup_path(target: Path) -> Path:
     """Where the fallback swap keeps the old `target` until the new one is in place."""
     return target.with_name(f".{target.name}.digest-old")
+
+
+def _trash_prefix(target: Path) -> str:
+    return f".{target.name}.digest-trash-"
 
 
 def lock_path(target: Path) -> Path:
@@ -89,6 +100,19 @@ def recover(target: Path) -> None:
     for leftover in (backup, staging_path(target)):
         if leftover.exists():
             shutil.rmtree(leftover)
+    if target.parent.is_dir():
+        prefix = _trash_prefix(target)
+        for trash in sorted(target.parent.iterdir()):
+            if trash.name.startswith(prefix):
+                _remove_tree(trash)
+
+
+def _remove_tree(tree: Path) -> None:
+    """Delete `tree`, which a killed build's child may be deleting too: what is gone is
+    gone, and what cannot be deleted raises (from a second try, which says why)."""
+    shutil.rmtree(tree, ignore_errors=True)
+    if tree.exists():
+        shutil.rmtree(tree)
 
 
 def start_staging(target: Path, *, copy_current: bool) -> Path:
@@ -102,7 +126,7 @@ def start_staging(target: Path, *, copy_current: bool) -> Path:
     staging = staging_path(target)
     try:
         if copy_current and target.is_dir():
-            shutil.copytree(target, staging, symlinks=True, copy_function=_link_or_copy)
+            copy_tree(str(target), str(staging))
         else:
             staging.mkdir(parents=True)
     except OSError as error:
@@ -111,16 +135,131 @@ def start_staging(target: Path, *, copy_current: bool) -> Path:
     return staging
 
 
-def publish(staging: Path, target: Path) -> None:
-    """Put the staged tree in place of `target` in one step, then delete the old tree."""
+class Staging:
+    """A staging dir for `target` holding its files, copied by a child process while
+    this one goes on (loading the build state): `stage_in_background`."""
+
+    def __init__(self, target: Path, process: subprocess.Popen[bytes] | None) -> None:
+        self._target = target
+        self._process = process
+
+    def path(self) -> Path:
+        """The staging dir, once the copy is made (here, if the child could not make it:
+        `start_staging`, with its errors).
+
+        Raises:
+            OutputError: the copy cannot be made (disk full, read-only).
+        """
+        process, self._process = self._process, None
+        if process is not None and process.wait() == 0:
+            return staging_path(self._target)
+        return start_staging(self._target, copy_current=True)
+
+    def discard(self) -> None:
+        """Stop the copy, and remove the staging dir (a failed build)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+        discard(staging_path(self._target))
+
+
+_COPY_TREE = "import sys; from digest.atomic import copy_tree; copy_tree(*sys.argv[1:3])"
+
+
+def stage_in_background(target: Path) -> Staging:
+    """`start_staging(target, copy_current=True)`, the copy made by a child process (a
+    hard link for each of 40,000 files takes a second at 100,000 articles)."""
+    recover(target)
+    if not sys.executable or not target.is_dir():
+        return Staging(target, None)
+    package_root = str(Path(__file__).resolve().parents[1])
+    command = [
+        sys.executable,
+        "-I",
+        "-c",
+        f"import sys; sys.path.insert(0, {package_root!r}); " + _COPY_TREE,
+        str(target),
+        str(staging_path(target)),
+    ]
+    try:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    except OSError:
+        process = None
+    return Staging(target, process)
+
+
+def copy_tree(source: str, destination: str) -> None:
+    """A copy of the tree at `source`, made of hard links (copies where a link fails)."""
+    shutil.copytree(source, destination, symlinks=True, copy_function=_link_or_copy)
+
+
+def publish(staging: Path, target: Path, old_trees: OldTrees) -> None:
+    """Put the staged tree in place of `target` in one step; the old tree goes to
+    `old_trees`, to be deleted while the build goes on."""
     try:
         if target.exists():
-            _exchange(staging, target)
-            shutil.rmtree(staging)  # holds the old tree now
+            _exchange(staging, target)  # `staging` holds the old tree now
+            trash = target.with_name(_trash_prefix(target) + secrets.token_hex(8))
+            staging.rename(trash)
+            old_trees.remove(trash)
         else:
             staging.rename(target)
     except OSError as error:
         raise output_error(target, error) from error
+
+
+class OldTrees:
+    """Old trees being deleted, each by a child process, while the build goes on.
+
+    `wait` for them before the build ends (`removing_old_trees`). Where no child can be
+    started, or one fails, the tree is deleted here; a tree that cannot be deleted is
+    left with a warning, for the next build's `recover`.
+    """
+
+    def __init__(self) -> None:
+        self._removing: list[tuple[Path, subprocess.Popen[bytes] | None]] = []
+
+    def remove(self, tree: Path) -> None:
+        self._removing.append((tree, _start_removal(tree)))
+
+    def wait(self) -> None:
+        removing, self._removing = self._removing, []
+        for tree, process in removing:
+            if process is None or process.wait() != 0 or tree.exists():
+                try:
+                    _remove_tree(tree)
+                except OSError as error:
+                    log.warning("cannot delete %s (%s): the next build will", tree, error)
+
+
+_REMOVE_TREE = "import shutil, sys; shutil.rmtree(sys.argv[1])"
+
+
+def _start_removal(tree: Path) -> subprocess.Popen[bytes] | None:
+    if not sys.executable:
+        return None
+    command = [sys.executable, "-I", "-S", "-c", _REMOVE_TREE, str(tree)]
+    try:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+
+
+@contextmanager
+def removing_old_trees() -> Iterator[OldTrees]:
+    """An `OldTrees`, waited for when the block ends (however it ends)."""
+    old_trees = OldTrees()
+    try:
+        yield old_trees
+    finally:
+        old_trees.wait()
 
 
 def discard(staging: Path) -> None:

@@ -24,9 +24,16 @@ from pathlib import Path
 
 from digest.errors import InputError
 from digest.incremental import hash_article
-from digest.ingest import FoundFile, Outcome, collect_outcomes, find_input_files, read_input_file
+from digest.ingest import (
+    FoundFile,
+    ListedFile,
+    Outcome,
+    collect_outcomes,
+    list_input_files,
+    read_input_file,
+)
 from digest.model import Article, IngestResult, ReadFile, Rejected
-from digest.state import Snapshot
+from digest.state import Snapshot, StoredArticle
 
 RACY_SECONDS = 2.0  # FAT's time stamps are 2 s apart; ext4's and APFS's far finer
 _INGEST = Path(__file__).resolve().parent / "ingest"
@@ -71,35 +78,35 @@ def read_inputs_cached(
             by default one after the other here.
     """
     recorded = stored.files
-    articles = {i: (a.hash, a.clean.article) for i, a in stored.articles.items() if a.clean}
     started = time.time_ns()
-    found_files = list(find_input_files(paths))
-    paths_found = [str(found.path.absolute()) for found in found_files]
-    stamps = [_stamp(path) for path in paths_found]
-    records = [recorded.get(path) for path in paths_found]
+    listed = list(list_input_files(paths))
+    stamps = [_stamp(file.absolute) for file in listed]
+    records = [recorded.get(file.absolute) for file in listed]
     reused = [
-        _recorded_outcomes(record, found.name, stamp, articles)
-        for found, stamp, record in zip(found_files, stamps, records, strict=True)
+        _recorded_outcomes(record, file.name, stamp, stored.articles)
+        for file, stamp, record in zip(listed, stamps, records, strict=True)
     ]
-    to_read = [found for found, kept in zip(found_files, reused, strict=True) if kept is None]
+    to_read = [file.found() for file, kept in zip(listed, reused, strict=True) if kept is None]
     fresh = iter((read_files or _read_here)(to_read))
-    read: list[tuple[FoundFile, Sequence[Outcome]]] = []
+    read: list[tuple[ListedFile, Sequence[Outcome]]] = []
     files: list[ReadFile] = []
     hashes: dict[str, str] = {}
-    for found, path, stamp, record, kept in zip(
-        found_files, paths_found, stamps, records, reused, strict=True
-    ):
+    for file, stamp, record, kept in zip(listed, stamps, records, reused, strict=True):
         if kept is None or record is None:  # a file reused always has its record
             outcomes: Sequence[Outcome] = next(fresh)
             yielded = _yielded(outcomes)
         else:
             outcomes, yielded = kept, record.yielded
-        read.append((found, outcomes))
+        read.append((file, outcomes))
         for item in yielded:  # the first article of an id is the one collected
             if not isinstance(item, Rejected):
                 hashes.setdefault(*item)
         if stamp is not None and not _is_racy(stamp, started):
-            files.append(ReadFile(path=path, name=found.name, stamp=stamp, yielded=yielded))
+            files.append(
+                record  # a file reused: the same record
+                if kept is not None and record is not None
+                else ReadFile(path=file.absolute, name=file.name, stamp=stamp, yielded=yielded)
+            )
     ingested = collect_outcomes(read)
     return CachedRead(
         ingested=ingested,
@@ -128,7 +135,7 @@ def _recorded_outcomes(
     record: ReadFile | None,
     name: str,
     stamp: tuple[int, ...] | None,
-    articles: Mapping[str, tuple[str, Article]],
+    articles: Mapping[str, StoredArticle],
 ) -> list[Outcome] | None:
     """What an unchanged file yielded last time; None when it must be read."""
     if record is None or stamp is None or record.stamp != stamp or record.name != name:
@@ -140,9 +147,9 @@ def _recorded_outcomes(
             continue
         article_id, content = item
         stored = articles.get(article_id)
-        if stored is None or stored[0] != content:
+        if stored is None or stored.clean is None or stored.hash != content:
             return None
-        outcomes.append(stored[1])
+        outcomes.append(stored.clean.article)
     return outcomes
 
 

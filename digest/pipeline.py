@@ -55,6 +55,7 @@ from digest.state import (
 )
 
 if TYPE_CHECKING:
+    from digest.atomic import Staging
     from digest.render import PageSink, RenderedSite
 
 log = logging.getLogger("digest")
@@ -318,21 +319,21 @@ def build(config: BuildConfig) -> BuildResult:
             read-only); nothing published has changed.
         DigestError: MkDocs refused the site; nothing published has changed.
     """
-    from digest.atomic import exclusive_build, publish, recover
+    from digest.atomic import exclusive_build, publish, recover, removing_old_trees
 
-    with exclusive_build(config.docs_dir):
+    with exclusive_build(config.docs_dir), removing_old_trees() as old_trees:
         recover(config.docs_dir)
         recover(config.site_dir)
-        with _loaded_state(config) as stored:
-            with _staged(config.docs_dir, copy_current=True) as docs:
-                result, rendered = _run_and_render(config, stored, docs)
-                if config.build_site:
-                    with _staged(config.site_dir, copy_current=False) as site:
-                        _build_staged_site(result, config, docs, site)
-                        publish(docs, config.docs_dir)
-                        publish(site, config.site_dir)
-                else:
-                    publish(docs, config.docs_dir)
+        with _staged_docs(config.docs_dir) as staging, _loaded_state(config) as stored:
+            docs = staging.path()
+            result, rendered = _run_and_render(config, stored, docs)
+            if config.build_site:
+                with _staged(config.site_dir, copy_current=False) as site:
+                    _build_staged_site(result, config, docs, site)
+                    publish(docs, config.docs_dir, old_trees)
+                    publish(site, config.site_dir, old_trees)
+            else:
+                publish(docs, config.docs_dir, old_trees)
             _save_state(config, stored, result, rendered)
     return result
 
@@ -406,12 +407,18 @@ def _page_records(
     keys = rendered.cache.pages
     made = page_stamps(docs_dir, (path for path in keys if path not in rendered.kept))
     return {
-        path: StoredPage(
-            key=key, stamp=stored.pages[path].stamp if path in rendered.kept else made[path]
-        )
+        path: _kept_page(stored.pages[path], key)
+        if path in rendered.kept
+        else StoredPage(key=key, stamp=made[path])
         for path, key in keys.items()
         if path in rendered.kept or path in made
     }
+
+
+def _kept_page(page: StoredPage, key: str) -> StoredPage:
+    """A kept page's record: the stored one itself when its key is the same (its row is
+    not written again)."""
+    return page if page.key == key else StoredPage(key=key, stamp=page.stamp)
 
 
 def _run_and_render(
@@ -474,6 +481,20 @@ def _staged(target: Path, *, copy_current: bool) -> Iterator[Path]:
         yield staging
     except BaseException:
         discard(staging)
+        raise
+
+
+@contextmanager
+def _staged_docs(docs_dir: Path) -> Iterator[Staging]:
+    """The docs' staging dir, copied while the state loads; removed if the build fails
+    before publishing it."""
+    from digest.atomic import stage_in_background
+
+    staging = stage_in_background(docs_dir)
+    try:
+        yield staging
+    except BaseException:
+        staging.discard()
         raise
 
 

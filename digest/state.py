@@ -25,19 +25,39 @@ import hashlib
 import io
 import json
 import logging
+import operator
 import os
 import pickle
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from types import FunctionType
 from typing import Any, TypeVar
 
-from digest.entities import Entity
+from digest.entities import Entity, EntityKind
 from digest.errors import DigestError
-from digest.model import CleanArticle, ReadFile, Redirect, Rejected, Segment, Story
+from digest.model import (
+    Article,
+    CleanArticle,
+    Difference,
+    DifferenceKind,
+    Event,
+    KeyFigure,
+    Location,
+    ReadFile,
+    Redirect,
+    Rejected,
+    Removal,
+    Segment,
+    Story,
+    StorySentence,
+    UniqueFact,
+    Value,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -365,22 +385,8 @@ def _read(connection: sqlite3.Connection, path: Path, current: str, ingest: str)
                 "SELECT id, hash, data FROM articles ORDER BY id"
             )
         },
-        events={
-            row[0]: StoredEvent(
-                created=row[1],
-                members=tuple(json.loads(row[2])),
-                terms=tuple(json.loads(row[3])),
-                story_key=row[4],
-                story=_unpickle(row[5], Story) if same_code else None,
-            )
-            for row in connection.execute("SELECT * FROM events ORDER BY id")
-        },
-        storylines={
-            storyline_id: StoredStoryline(created=created, event_ids=tuple(json.loads(events)))
-            for storyline_id, created, events in connection.execute(
-                "SELECT id, created, events FROM storylines ORDER BY id"
-            )
-        },
+        events=_read_events(connection, same_code=same_code),
+        storylines=_read_storylines(connection),
         redirects=tuple(
             Redirect(kind=kind, id=old, target=target)
             for kind, old, target in connection.execute(
@@ -401,16 +407,8 @@ def _read_caches(
         return {}
     return {
         "ingest": _meta(connection, "ingest") if same_ingest else "",
-        "files": {
-            row[0]: _read_file(*row)
-            for row in (
-                connection.execute("SELECT * FROM files ORDER BY path") if same_ingest else ()
-            )
-        },
-        "pages": {
-            page: StoredPage(key=key, stamp=tuple(json.loads(stamp)))
-            for page, key, stamp in connection.execute("SELECT * FROM pages ORDER BY path")
-        },
+        "files": _read_files(connection) if same_ingest else {},
+        "pages": _read_pages(connection),
         "event_caches": {
             event_id: _unpickle(data, EventCache)
             for event_id, data in (
@@ -444,14 +442,60 @@ def _meta(connection: sqlite3.Connection, key: str) -> str:
     return str(row[0]) if row else ""
 
 
-def _read_file(path: str, name: str, stamp: str, yielded: str) -> ReadFile:
-    items: list[tuple[str, str] | Rejected] = []
-    for item in json.loads(yielded):
-        if item[0] == "article":
-            items.append((str(item[1]), str(item[2])))
-        else:
-            items.append(Rejected(input=item[1], line=item[2], reason=item[3]))
-    return ReadFile(path=path, name=name, stamp=tuple(json.loads(stamp)), yielded=tuple(items))
+def _read_events(connection: sqlite3.Connection, *, same_code: bool) -> dict[str, StoredEvent]:
+    rows = connection.execute("SELECT * FROM events ORDER BY id").fetchall()
+    members, terms = _json_column(r[2] for r in rows), _json_column(r[3] for r in rows)
+    return {
+        row[0]: StoredEvent(
+            created=row[1],
+            members=tuple(row_members),
+            terms=tuple(row_terms),
+            story_key=row[4],
+            story=_unpickle(row[5], Story) if same_code else None,
+        )
+        for row, row_members, row_terms in zip(rows, members, terms, strict=True)
+    }
+
+
+def _read_storylines(connection: sqlite3.Connection) -> dict[str, StoredStoryline]:
+    rows = connection.execute("SELECT id, created, events FROM storylines ORDER BY id").fetchall()
+    return {
+        storyline_id: StoredStoryline(created=created, event_ids=tuple(events))
+        for (storyline_id, created, _), events in zip(
+            rows, _json_column(r[2] for r in rows), strict=True
+        )
+    }
+
+
+def _read_files(connection: sqlite3.Connection) -> dict[str, ReadFile]:
+    rows = connection.execute("SELECT * FROM files ORDER BY path").fetchall()
+    stamps, yielded = _json_column(r[2] for r in rows), _json_column(r[3] for r in rows)
+    return {
+        path: ReadFile(
+            path=path, name=name, stamp=tuple(stamp), yielded=tuple(map(_yielded_item, items))
+        )
+        for (path, name, _, _), stamp, items in zip(rows, stamps, yielded, strict=True)
+    }
+
+
+def _yielded_item(item: list[Any]) -> tuple[str, str] | Rejected:
+    if item[0] == "article":
+        return (str(item[1]), str(item[2]))
+    return Rejected(input=item[1], line=item[2], reason=item[3])
+
+
+def _read_pages(connection: sqlite3.Connection) -> dict[str, StoredPage]:
+    rows = connection.execute("SELECT * FROM pages ORDER BY path").fetchall()
+    return {
+        page: StoredPage(key=key, stamp=tuple(stamp))
+        for (page, key, _), stamp in zip(rows, _json_column(r[2] for r in rows), strict=True)
+    }
+
+
+def _json_column(values: Iterable[str]) -> list[Any]:
+    """Each of `values` (JSON texts) decoded, in one `json.loads` of them all: a call for
+    each of 200,000 small texts costs more than decoding them."""
+    return list(json.loads(f"[{','.join(values)}]"))
 
 
 def _file_row(file: ReadFile) -> tuple[str, str, str, str]:
@@ -472,32 +516,108 @@ def _stored_article(digest: str, data: bytes | None) -> StoredArticle:
 
 
 def _pickled(value: object) -> bytes:
-    """`pickle.dumps`, each frozen dataclass with slots as `_rebuilt` rebuilds it."""
+    """`pickle.dumps`, each object of a `_BUILT` class as `_builder` builds it, any other
+    frozen dataclass with slots as `_rebuilt` rebuilds it."""
     buffer = io.BytesIO()
     _Pickler(buffer, protocol=pickle.DEFAULT_PROTOCOL).dump(value)
     return buffer.getvalue()
 
 
 class _Pickler(pickle.Pickler):
-    """Pickles frozen dataclasses with slots (the model's) as their class and field values.
+    """Pickles the model's objects as a call of their class's builder with their field
+    values, each builder named by its number in `_BUILT`.
 
-    Unpickling such a dataclass the default way calls its `__setstate__`, which looks up
-    the class's fields again for every object: half of the time of loading the stories,
-    a fifth of the articles'. `_rebuilt` sets the slots from a list made once per class.
+    Unpickling a frozen dataclass with slots the default way calls its `__setstate__`,
+    which looks up the class's fields again for every object; and each class a pickle
+    names is looked up by module and name (about a microsecond each, six in an article's
+    pickle). Here a pickle names one function, `_builder`, called once for each class it
+    holds; the builder it returns sets the slots of an object in straight-line code.
     """
 
     def reducer_override(self, obj: object) -> Any:
         kind = type(obj)
-        setters = _SETTERS.get(kind)
-        if setters is None:
-            setters = _setters(kind)
+        code = _CODES.get(kind)
+        if code is not None:  # an object of a `_BUILT` class
+            setters = _setters_of(kind)
+            if not setters:  # a date, an enum member: built by their class (its builder)
+                return _builder(code), obj.__reduce_ex__(pickle.DEFAULT_PROTOCOL)[1]
+            return _builder(code), tuple(getter(obj) for getter, _ in setters)
+        if kind is FunctionType or isinstance(obj, type):
+            code = _BUILDER_CODES.get(obj)
+            if code is not None:  # a builder (or a class that is its own)
+                return _builder, (code,)
+        setters = _setters_of(kind)
         if not setters:
             return NotImplemented
         return _rebuilt, (kind, tuple(getter(obj) for getter, _ in setters))
 
 
+_BUILT: tuple[type, ...] = (
+    date,
+    DifferenceKind,
+    EntityKind,
+    Location,
+    Article,
+    Removal,
+    CleanArticle,
+    Segment,
+    Event,
+    Value,
+    Difference,
+    KeyFigure,
+    StorySentence,
+    UniqueFact,
+    Story,
+    Entity,
+    EventCache,
+)
+"""The classes of the objects the state pickles, by number (part of the state's format:
+the fingerprint holds this module's code)."""
+_CODES = {kind: code for code, kind in enumerate(_BUILT)}
+_BUILDERS: dict[int, Callable[..., object]] = {}
+_BUILDER_CODES: dict[object, int] = {}
+"""The number of each builder made (hashable: a function or a class)."""
+
+
+def _builder(code: int) -> Callable[..., object]:
+    """What builds the objects of the `_BUILT` class numbered `code` from their field
+    values (called by `pickle.loads` once for each class a pickle holds)."""
+    builder = _BUILDERS.get(code)
+    if builder is None:
+        kind = _BUILT[code]
+        builder = _make_builder(kind, _setters_of(kind))
+        _BUILDERS[code], _BUILDER_CODES[builder] = builder, code
+    return builder
+
+
+def _make_builder(kind: type, setters: _Setters) -> Callable[..., object]:
+    """A function of the field values of `kind` (a frozen dataclass with slots) that
+    makes the object: no loop, no lookup (dataclasses makes its `__init__` the same way);
+    `kind` itself for a class that is none (a date, an enum)."""
+    if not setters:
+        return kind
+    names = [f"value{n}" for n in range(len(setters))]
+    lines = [
+        f"def build({', '.join(names)}):",
+        "    made = new(kind)",
+        *(f"    set{n}(made, {name})" for n, name in enumerate(names)),
+        "    return made",
+    ]
+    scope: dict[str, Any] = {"new": object.__new__, "kind": kind}
+    scope.update((f"set{n}", set_slot) for n, (_, set_slot) in enumerate(setters))
+    exec("\n".join(lines), scope)  # noqa: S102 our own code, from the field count alone
+    build: Callable[..., object] = scope["build"]
+    build.__qualname__ = f"build_{kind.__name__}"
+    return build
+
+
 _Setters = tuple[tuple[Callable[[object], object], Callable[[object, object], None]], ...]
 _SETTERS: dict[type, _Setters] = {}
+
+
+def _setters_of(kind: type) -> _Setters:
+    setters = _SETTERS.get(kind)
+    return _setters(kind) if setters is None else setters
 
 
 def _setters(kind: type) -> _Setters:
@@ -517,10 +637,10 @@ def _slot(kind: type, name: str) -> Any:
 
 
 def _rebuilt(kind: type, values: tuple[object, ...]) -> object:
-    """A frozen dataclass with slots pickled by `_Pickler` (called by `pickle.loads`)."""
+    """A frozen dataclass with slots outside `_BUILT`, pickled by `_Pickler` (called by
+    `pickle.loads`)."""
     obj: object = object.__new__(kind)
-    setters = _SETTERS.get(kind)
-    for (_, set_slot), value in zip(setters or _setters(kind), values, strict=True):
+    for (_, set_slot), value in zip(_setters_of(kind), values, strict=True):
         set_slot(obj, value)
     return obj
 
@@ -545,8 +665,11 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
         "INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
         [
             (article_id, article.hash, _pickled((article.clean, article.segments)))
-            for article_id, article in sorted(new.articles.items())
-            if not same_code or _article_key(stored.articles.get(article_id)) != article.hash
+            for article_id, article in _changed(
+                new.articles,
+                stored.articles if same_code else {},
+                lambda old, new: old.hash == new.hash,
+            )
         ],
     )
     _delete_missing(connection, "events", stored.events, new.events)
@@ -561,8 +684,11 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
                 event.story_key,
                 _pickled(event.story),
             )
-            for event_id, event in sorted(new.events.items())
-            if not same_code or _event_key(stored.events.get(event_id)) != _event_key(event)
+            for event_id, event in _changed(
+                new.events,
+                stored.events if same_code else {},
+                lambda old, new: _event_key(old) == _event_key(new),
+            )
         ],
     )
     connection.execute("DELETE FROM storylines")
@@ -588,15 +714,14 @@ def _write_caches(connection: sqlite3.Connection, stored: Snapshot, new: Snapsho
     _delete_missing(connection, "files", stored_files, new.files, column="path")
     connection.executemany(
         "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-        [_file_row(f) for path, f in sorted(new.files.items()) if stored_files.get(path) != f],
+        [_file_row(f) for _, f in _changed(new.files, stored_files, operator.eq)],
     )
     _delete_missing(connection, "pages", stored.pages, new.pages, column="path")
     connection.executemany(
         "INSERT OR REPLACE INTO pages VALUES (?, ?, ?)",
         [
             (path, page.key, json.dumps(page.stamp))
-            for path, page in sorted(new.pages.items())
-            if stored.pages.get(path) != page
+            for path, page in _changed(new.pages, stored.pages, operator.eq)
         ],
     )
     _write_terms(connection, stored, new)
@@ -608,8 +733,9 @@ def _write_caches(connection: sqlite3.Connection, stored: Snapshot, new: Snapsho
         "INSERT OR REPLACE INTO event_caches VALUES (?, ?, ?, ?)",
         [
             (event_id, cache.story_key, cache.json_key, _pickled(cache))
-            for event_id, cache in sorted(new.event_caches.items())
-            if _cache_key(stored_caches.get(event_id)) != _cache_key(cache)
+            for event_id, cache in _changed(
+                new.event_caches, stored_caches, lambda old, new: _cache_key(old) == _cache_key(new)
+            )
         ],
     )
 
@@ -632,23 +758,30 @@ def _write_terms(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot
         "INSERT OR REPLACE INTO storyline_terms VALUES (?, ?, ?, ?)",
         [
             (event_id, terms.story_key, terms.ids, terms.counts)
-            for event_id, terms in sorted(new.storyline_terms.items())
-            if stored_terms.get(event_id) != terms
+            for event_id, terms in _changed(new.storyline_terms, stored_terms, operator.eq)
         ],
     )
 
 
-def _cache_key(cache: EventCache | None) -> tuple[str, str, tuple[str, ...]] | None:
-    return (cache.story_key, cache.json_key, tuple(sorted(cache.lines))) if cache else None
+def _changed(
+    new: Mapping[str, T], stored: Mapping[str, T], same: Callable[[T, T], bool]
+) -> list[tuple[str, T]]:
+    """The rows of `new` to write, in key order: those not `same` as the `stored` row of
+    their key, or without one (a row kept as it was, the same object, is skipped at once)."""
+    return sorted(
+        (key, row)
+        for key, row in new.items()
+        if (old := stored.get(key)) is not row and (old is None or not same(old, row))
+    )
 
 
-def _article_key(article: StoredArticle | None) -> str | None:
-    return article.hash if article else None
+def _cache_key(cache: EventCache) -> tuple[str, str, tuple[str, ...]]:
+    return (cache.story_key, cache.json_key, tuple(sorted(cache.lines)))
 
 
-def _event_key(event: StoredEvent | None) -> tuple[object, ...] | None:
+def _event_key(event: StoredEvent) -> tuple[object, ...]:
     """What decides whether an event's row must be written again."""
-    return (event.created, event.members, event.terms, event.story_key) if event else None
+    return (event.created, event.members, event.terms, event.story_key)
 
 
 def _delete_missing(

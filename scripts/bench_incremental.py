@@ -69,6 +69,7 @@ PARTS = (
     ("digest.pipeline", "_render_site", "render and write the pages (of changed inputs)"),
     ("digest.render", "intact_pages", INTACT),
     ("digest.atomic", "start_staging", "stage the docs (a hard-linked copy)"),
+    ("digest.atomic", "stage_in_background", "start staging the docs (copied by a child)"),
     ("digest.render", "write_docs", "write the changed pages (digest before render5)"),
     ("digest.atomic", "publish", "swap the docs in, delete the old copy"),
     ("digest.incremental", "next_snapshot", "make the next state"),

@@ -52,8 +52,8 @@ def without_exchange() -> None:
 
 
 POINTS: dict[str, Callable[[], None]] = {
-    # the pipeline ran, nothing is staged yet
-    "before-staging": lambda: kill_on_call(digest.atomic, "start_staging", 1),
+    # nothing is staged yet (the docs are copied while the state loads)
+    "before-staging": lambda: kill_on_call(digest.atomic, "stage_in_background", 1),
     # a few pages are in the staging docs (write_docs replaces each file by rename)
     "writing-docs": lambda: kill_on_call(pathlib.Path, "replace", 3, after=True),
     # MkDocs is half-way through the pages

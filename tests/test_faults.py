@@ -246,3 +246,55 @@ def test_a_read_only_output_folder_is_one_clear_line_and_the_site_stays(
     assert result.output.startswith(f"Error: cannot create the build lock {tmp_path}")
     assert "nothing was written" in result.output
     assert {"docs": tree(tmp_path / "docs"), "site": tree(tmp_path / "site")} == published
+
+
+@pytest.mark.parametrize("child", [True, False])
+def test_the_old_tree_is_deleted_while_the_build_goes_on_and_before_it_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: bool
+) -> None:
+    """Swapped out, the old tree waits under a trash name, deleted by a child process (or
+    here when none can be started), and is gone once the build waits for it."""
+    if not child:
+        monkeypatch.setattr(sys, "executable", "")
+    target, staging = tmp_path / "docs", atomic.staging_path(tmp_path / "docs")
+    for folder, text in ((target, "old"), (staging, "new")):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "page.md").write_text(text)
+    with atomic.removing_old_trees() as old_trees:
+        atomic.publish(staging, target, old_trees)
+        assert (target / "sub" / "page.md").read_text() == "new"
+        [trash] = [p for p in tmp_path.iterdir() if p.name != "docs"]
+        assert trash.name.startswith(".docs.digest-trash-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]
+
+
+def test_a_trash_tree_left_by_a_killed_build_is_deleted_by_the_next(tmp_path: Path) -> None:
+    target = tmp_path / "docs"
+    target.mkdir()
+    for name in (".docs.digest-trash-0123", ".docs.digest-trash-4567/sub"):
+        (tmp_path / name).mkdir(parents=True)
+        (tmp_path / name / "page.md").write_text("old")
+    (tmp_path / ".other.digest-trash-89ab").mkdir()  # another output's: left alone
+    atomic.recover(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.digest-trash-89ab", "docs"]
+
+
+@pytest.mark.parametrize("child", [True, False])
+def test_the_docs_are_staged_by_a_child_as_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: bool
+) -> None:
+    """The staging copy made while the state loads (by a child process, or here when
+    none can be started) links every file; a failed build removes it."""
+    if not child:
+        monkeypatch.setattr(sys, "executable", "")
+    target = tmp_path / "docs"
+    (target / "sub").mkdir(parents=True)
+    (target / "sub" / "page.md").write_text("page")
+    (target / "index.md").write_text("index")
+    staging = atomic.stage_in_background(target).path()
+    assert staging == atomic.staging_path(target)
+    assert tree(staging) == tree(target)
+    for name in ("index.md", "sub/page.md"):
+        assert (staging / name).stat().st_ino == (target / name).stat().st_ino
+    atomic.stage_in_background(target).discard()  # a new build: the leftover is recovered
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]

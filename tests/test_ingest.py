@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from digest.errors import InputError
 from digest.ingest import READERS, read_inputs
-from digest.ingest.files import InputFile
+from digest.ingest.files import InputFile, find_input_files, list_input_files
 from digest.ingest.jsonl import read_jsonl
 from digest.model import IngestResult
 
@@ -109,6 +109,31 @@ def test_symlink_cycle_is_walked_once(tmp_path: Path) -> None:
     _write(tmp_path, "inbox/idlib.txt")
     (tmp_path / "inbox" / "loop").symlink_to(tmp_path / "inbox", target_is_directory=True)
     assert [a.id for a in read_inputs([tmp_path / "inbox"]).articles] == ["idlib.txt"]
+
+
+@pytest.mark.parametrize("root", [".", "inbox", "./inbox/", "inbox/../inbox", "ABSOLUTE"])
+def test_listed_files_are_the_found_files_as_strings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root: str
+) -> None:
+    """`list_input_files` (what a build with a state walks) names each file as
+    `find_input_files` does, its absolute path as `Path.absolute` makes it."""
+    for name in ("inbox/b.txt", "inbox/a/c.md", "inbox/a/.hidden.txt", "inbox/z/d.txt"):
+        _write(tmp_path, name)
+    (tmp_path / "inbox" / "link").symlink_to(tmp_path / "inbox" / "z", target_is_directory=True)
+    monkeypatch.chdir(tmp_path / "inbox" if root == "." else tmp_path)
+    given = tmp_path / "inbox" if root == "ABSOLUTE" else Path(root)
+    paths = [given, Path("missing.txt"), given / "b.txt"]
+    listed = [(f.path, f.absolute, f.name) for f in list_input_files(paths)]
+    found = [(str(f.path), str(f.path.absolute()), f.name) for f in find_input_files(paths)]
+    assert listed == found
+    assert [name for _, _, name in listed] == [
+        "a/c.md",
+        "b.txt",
+        "link/d.txt",  # z/ is the folder the link led to: walked once
+        "missing.txt",
+        "b.txt",
+    ]
+    assert found[1][0] == ("b.txt" if root == "." else str(given / "b.txt"))
 
 
 def test_same_file_given_twice_is_rejected_as_a_duplicate(tmp_path: Path) -> None:

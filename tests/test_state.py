@@ -253,3 +253,70 @@ def test_stories_and_articles_are_unpickled_equal_to_those_pickled(built: Path) 
         assert _unpickle(_pickled(pair), tuple) == pair
     for cache in stored.event_caches.values():
         assert _unpickle(_pickled(cache), EventCache) == cache
+
+
+def test_the_rows_read_in_bulk_are_those_written(tmp_path: Path) -> None:
+    """Files, pages, events and storylines, read by one JSON decoding per column, come
+    back as saved, rejections and odd characters included."""
+    from digest.model import ReadFile, Rejected
+    from digest.state import Snapshot, StoredEvent, StoredPage, StoredStoryline, save_state
+
+    odd = 'a "quoted", [bracketed] \\ id \u00e9\u4e2d'
+    new = Snapshot(
+        fingerprint="code",
+        ingest="reading",
+        build=3,
+        events={
+            f"e{n}": StoredEvent(
+                created=n, members=(odd, f"m{n}"), terms=(), story_key="k", story=None
+            )
+            for n in range(3)
+        },
+        storylines={"s": StoredStoryline(created=2, event_ids=("e0", "e2"))},
+        files={
+            f"/in/{n}": ReadFile(
+                path=f"/in/{n}",
+                name=str(n),
+                stamp=(n, 2**62, 3, 4),
+                yielded=((odd, "h"), Rejected(odd, 7, "bad, [line]"), Rejected("x", None, "")),
+            )
+            for n in range(3)
+        },
+        pages={f"p{n}.md": StoredPage(key=odd, stamp=(n, 2**61)) for n in range(3)},
+    )
+    path = tmp_path / "state.sqlite"
+    save_state(path, Snapshot(fingerprint=""), new)
+    loaded = load_state(path, "other code", "reading")  # no story to unpickle
+    assert (loaded.events, loaded.storylines) == (new.events, new.storylines)
+    assert (loaded.files, loaded.pages) == (new.files, new.pages)
+    assert load_state(path, "other code", "other reading").files == {}
+
+
+def test_only_the_rows_that_changed_are_written_in_key_order() -> None:
+    import operator
+
+    from digest.state import _changed
+
+    kept = ("kept",)
+    stored = {"a": kept, "b": ("equal",), "c": ("old",), "gone": ("x",)}
+    new = {"d": ("added",), "c": ("changed",), "b": ("equal",), "a": kept}
+    assert _changed(new, stored, operator.eq) == [("c", ("changed",)), ("d", ("added",))]
+    assert _changed(new, {}, operator.eq) == sorted(new.items())
+
+
+def test_each_pickle_names_one_function_and_no_class(built: Path) -> None:
+    """Each class a pickle names costs a lookup by module and name when it is loaded:
+    the state's pickles name `_builder` alone (a new model class belongs in `_BUILT`)."""
+    import pickletools
+
+    connection = sqlite3.connect(built / ".digest" / "docs.sqlite")
+    rows = connection.execute(
+        "SELECT data FROM articles UNION ALL SELECT story FROM events "
+        "UNION ALL SELECT data FROM event_caches"
+    ).fetchall()
+    connection.close()
+    assert len(rows) > 10
+    for (data,) in rows:
+        named = [op.name for op, _, _ in pickletools.genops(data) if "GLOBAL" in op.name]
+        assert named == ["STACK_GLOBAL"]
+        assert b"\x8c\x08_builder" in data

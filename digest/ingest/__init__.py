@@ -15,7 +15,16 @@ from pathlib import Path
 
 from digest.errors import InputError
 from digest.ingest.feed import read_feed
-from digest.ingest.files import FoundFile, InputFile, Outcome, find_input_files, load_input_file
+from digest.ingest.files import (
+    FoundFile,
+    InputFile,
+    ListedFile,
+    Outcome,
+    Shown,
+    find_input_files,
+    list_input_files,
+    load_input_file,
+)
 from digest.ingest.html import read_html
 from digest.ingest.jsonl import read_json, read_jsonl
 from digest.ingest.markdown import read_markdown
@@ -25,10 +34,12 @@ from digest.model import Article, IngestResult, Rejected
 __all__ = [
     "READERS",
     "FoundFile",
+    "ListedFile",
     "Outcome",
     "Reader",
     "collect_outcomes",
     "find_input_files",
+    "list_input_files",
     "read_input_file",
     "read_inputs",
 ]
@@ -87,7 +98,7 @@ def read_inputs(paths: Sequence[Path]) -> IngestResult:
     return collect_outcomes((found, read_input_file(found)) for found in find_input_files(paths))
 
 
-def collect_outcomes(read: Iterable[tuple[FoundFile, Sequence[Outcome]]]) -> IngestResult:
+def collect_outcomes(read: Iterable[tuple[Shown, Sequence[Outcome]]]) -> IngestResult:
     """The articles and rejections of the files read, given in the order they were found.
 
     The first article read with an id is kept; a later one with the same id is rejected
@@ -131,7 +142,7 @@ def _duplicate(article: Article, first: Article) -> InputError:
     return InputError(article.origin.path, article.origin.line, reason)
 
 
-def _reject(error: InputError, found: FoundFile) -> Rejected:
+def _reject(error: InputError, found: Shown) -> Rejected:
     """Log the rejection with the path the user can open, and record it."""
     where = f"{found.shown}:{error.line}" if error.line else found.shown
     LOGGER.warning("%s: %s", where, error.reason)

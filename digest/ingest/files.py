@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from digest.errors import InputError
 from digest.model import Article
@@ -44,18 +45,55 @@ class FoundFile:
         return self.path.as_posix()
 
 
+class Shown(Protocol):
+    """A file found, as the messages about it name it."""
+
+    @property
+    def shown(self) -> str:
+        """The path as the user can open it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListedFile:
+    """A file found on disk, in plain strings: what a build with a state lists for each
+    of its input files (100,000 at a time) to stat it, with no `Path` made of each."""
+
+    path: str
+    """As `FoundFile.path` (relative when its input folder was given relative)."""
+    absolute: str
+    """`path` made absolute, as `Path.absolute` makes it."""
+    name: str
+
+    @property
+    def shown(self) -> str:
+        return Path(self.path).as_posix()
+
+    def found(self) -> FoundFile:
+        """The file as `find_input_files` yields it, to be read."""
+        return FoundFile(path=Path(self.path), name=self.name)
+
+
 def find_input_files(paths: Sequence[Path]) -> Iterator[FoundFile]:
     """Yield every file under `paths`: folders recursively in sorted order, files as given.
 
     A path that does not exist is yielded too, so that reading it is rejected with a
     reason instead of being lost.
     """
+    for listed in list_input_files(paths):
+        yield listed.found()
+
+
+def list_input_files(paths: Sequence[Path]) -> Iterator[ListedFile]:
+    """The files of `find_input_files`, in the same order, as `ListedFile`s."""
     for root in paths:
+        given, absolute = str(root), str(root.absolute())
         if root.is_dir():
-            for path, name in _walk(root, "", visited=set()):
-                yield FoundFile(path=path, name=name)
+            for name in _walk(given, "", visited=set()):
+                path, absolute_path = _child(given, name), _child(absolute, name)
+                yield ListedFile(path=path, absolute=absolute_path, name=name)
         else:
-            yield FoundFile(path=root, name=root.name)
+            yield ListedFile(path=given, absolute=absolute, name=root.name)
 
 
 def load_input_file(found: FoundFile, *, max_bytes: int) -> InputFile:
@@ -90,27 +128,33 @@ def _too_large(size: int, limit: int) -> str:
     return f"file too large: {size / mib:,.1f} MiB (the limit for its type is {limit // mib} MiB)"
 
 
-def _walk(folder: Path, prefix: str, *, visited: set[Path]) -> Iterator[tuple[Path, str]]:
-    """Yield the files under `folder` in sorted order, each with its name (`prefix` and
-    its path relative to `folder`), skipping hidden names.
+def _walk(folder: str, prefix: str, *, visited: set[str]) -> Iterator[str]:
+    """Yield the names of the files under `folder` in sorted order (`prefix` and their
+    path relative to `folder`, `/` separated), skipping hidden names.
 
     Symbolic links to folders are followed once; `visited` stops a link cycle. One
     `os.scandir` a folder: sorting names, not `Path` objects, and no `stat` of a file
     (its entry's type says whether it is a folder) keep the walk cheap for an archive of
     100,000 files, which every build with a state walks.
     """
-    real = folder.resolve()
+    real = os.path.realpath(folder)  # as `Path.resolve`
     if real in visited:
         return
     visited.add(real)
     with os.scandir(folder) as scan:
         entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
     for entry in entries:
-        path, name = folder / entry.name, prefix + entry.name
+        name = prefix + entry.name
         if _is_dir(entry):
-            yield from _walk(path, f"{name}/", visited=visited)
+            yield from _walk(_child(folder, entry.name), f"{name}/", visited=visited)
         else:
-            yield path, name
+            yield name
+
+
+def _child(folder: str, name: str) -> str:
+    """`str(Path(folder) / name)` for a normalised `folder` (`str` of a `Path`) and a
+    `/`-separated relative `name`, without making the `Path`."""
+    return name if folder == "." else os.path.join(folder, name)  # noqa: PTH118 no Path (above)
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
