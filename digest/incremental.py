@@ -42,6 +42,8 @@ from numpy.typing import NDArray
 
 from digest.clean import clean
 from digest.cluster import (
+    FAR_SHARED_TERMS,
+    RARE_POSTING,
     SHORT_TERMS,
     Embedder,
     EncodedTerms,
@@ -94,6 +96,9 @@ CANDIDATE_EVENTS = 5  # stored events a new segment is compared with, best overl
 MIN_SHARED_TERMS = 2  # as the grouping's candidate pairs: one shared term is chance,
 # except for a headline-only item (fewer than cluster.SHORT_TERMS terms), as there
 MAX_EVENT_POSTING = 500  # a key term of more stored events than this finds no candidates
+FAR_EVENT_POSTING = RARE_POSTING // KEY_MEMBERS  # a rare key term (cluster.RARE_POSTING
+# segments, an event's key terms coming from up to KEY_MEMBERS of them): with
+# FAR_SHARED_TERMS of them, a stored event beyond the week is a candidate
 
 Members = dict[str, tuple[str, ...]]
 """Members (segment ids, or event ids for storylines) by id."""
@@ -469,7 +474,21 @@ def _candidate_events(
         ranked = near[np.lexsort((near, -weight[near]))].tolist()
         fitting = (e for e in ranked if _fits(span(e), segment.published))
         chosen.update(events[e] for e in islice(fitting, CANDIDATE_EVENTS))
+        far = _far_events(postings, found, ranked)
+        beyond = (e for e in far if not _fits(span(e), segment.published))
+        chosen.update(events[e] for e in islice(beyond, CANDIDATE_EVENTS))
     return sorted(chosen)
+
+
+def _far_events(postings: _Postings, found: Sequence[str], ranked: Sequence[int]) -> list[int]:
+    """Of the `ranked` events, those sharing `FAR_SHARED_TERMS` rare key terms with the
+    segment: beyond the date window, a merge may still take it there
+    (`linkage.FAR_THRESHOLD`), as in a build from scratch (`cluster._far_pairs`)."""
+    rare = [postings.events(t) for t in found if postings.size(t) <= FAR_EVENT_POSTING]
+    if len(rare) < FAR_SHARED_TERMS:
+        return []
+    shared = np.bincount(np.concatenate(rare))
+    return [e for e in ranked if e < len(shared) and shared[e] >= FAR_SHARED_TERMS]
 
 
 class _Postings:

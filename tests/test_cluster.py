@@ -187,10 +187,18 @@ def test_storyline_pairs_are_the_same_with_compiled_cosines(
     segments = [
         segment(f"{n}.txt", text, title=title, published=date(2020, 1, 1 + 4 * n))
         for n, (text, title) in enumerate(
-            [(QUAKE_A, "Quake kills 12"), (QUAKE_A2, "Quake toll rises"), (QUAKE_B, None)] * 2
+            [
+                (QUAKE_A, "Quake kills 12"),
+                (UPDATE, "Ardakul quake survivors still in tents"),
+                (QUAKE_B, None),
+                (AFTERSHOCK, "New quake in Ardakul"),
+                (UPDATE2, "Iran funds Ardakul rebuilding"),
+                (VOTE, None),
+            ]
         )
     ]
     events = group_events(segments)
+    assert len(events) >= 4  # updates and look-alikes, apart
     rows = _tfidf_matrix(storyline_terms(e) for e in events).rows
     gathered = _storyline_pairs(events, rows)
     monkeypatch.setattr(cluster, "COMPILED_PAIRS", 0)

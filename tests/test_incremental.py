@@ -146,6 +146,19 @@ def test_a_copy_of_an_article_joins_its_event(inputs: Path, tmp_path: Path) -> N
     assert len(second["events"]) == len(first["events"])
 
 
+def test_a_copy_of_an_article_weeks_later_joins_its_event(inputs: Path, tmp_path: Path) -> None:
+    first = run(inputs, tmp_path)
+    text = (inputs / EVENT_A).read_text(encoding="utf-8")
+    assert " date 2020-01-17 " in text
+    later = text.replace(" date 2020-01-17 ", " date 2020-03-17 ", 1)
+    (inputs / "republished-000.txt").write_text(later, encoding="utf-8")
+
+    second = run(inputs, tmp_path)
+
+    assert event_of(second, "republished-000.txt")["id"] == event_of(first, EVENT_A)["id"]
+    assert len(second["events"]) == len(first["events"])
+
+
 def test_an_unrelated_article_makes_a_new_event_and_leaves_other_event_pages_alone(
     inputs: Path, tmp_path: Path
 ) -> None:

@@ -111,7 +111,33 @@ def test_candidate_events_are_those_of_the_plain_loop(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(incremental, "MAX_EVENT_POSTING", posting_limit)
+        patch.setattr(incremental, "FAR_SHARED_TERMS", len(TERMS) + 1)  # none beyond the week
         found = incremental._candidate_events(fresh, groups, stored, by_id, lambda s: counts[s.id])
         expected = looped_candidates(fresh, groups, stored, by_id, counts)
 
     assert found == expected
+
+
+def test_events_beyond_the_week_are_candidates_on_shared_rare_terms() -> None:
+    """A stored event three weeks before a new segment is a candidate when they share
+    `FAR_SHARED_TERMS` key terms few events hold (a merge beyond the week may take it)."""
+    names = [f"name{n}" for n in range(incremental.FAR_SHARED_TERMS)]
+    old = segment("old.txt", "text", published=DAY)
+    groups = {"event-old": ["old.txt"]}
+    stored = Snapshot(
+        fingerprint="",
+        events={
+            "event-old": StoredEvent(
+                created=1, members=("old.txt",), terms=tuple(names), story_key="", story=None
+            )
+        },
+    )
+
+    def candidates(terms: list[str]) -> list[str]:
+        new = segment("new.txt", "text", published=DAY + timedelta(days=3 * EVENT_WINDOW_DAYS))
+        by_id = {"old.txt": old, "new.txt": new}
+        counts = dict.fromkeys(terms, 1.0)
+        return incremental._candidate_events([new], groups, stored, by_id, lambda s: counts)
+
+    assert candidates(names) == ["event-old"]
+    assert candidates(names[1:]) == []  # one rare term too few
