@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import digest.incremental as incremental
-from digest.cluster import SHORT_TERMS
+from digest.cluster import FAR_SHARED_TERMS, SHORT_TERMS
 from digest.linkage import EVENT_WINDOW_DAYS
 from digest.model import Segment
 from digest.state import Snapshot, StoredEvent
@@ -121,7 +121,7 @@ def test_candidate_events_are_those_of_the_plain_loop(
 def test_events_beyond_the_week_are_candidates_on_shared_rare_terms() -> None:
     """A stored event three weeks before a new segment is a candidate when they share
     `FAR_SHARED_TERMS` key terms few events hold (a merge beyond the week may take it)."""
-    names = [f"name{n}" for n in range(incremental.FAR_SHARED_TERMS)]
+    names = [f"name{n}" for n in range(FAR_SHARED_TERMS)]
     old = segment("old.txt", "text", published=DAY)
     groups = {"event-old": ["old.txt"]}
     stored = Snapshot(
