@@ -93,6 +93,7 @@ KEY_TERMS = 40  # heaviest terms of an event kept to find it again (CANDIDATE_TE
 KEY_MEMBERS = 5  # members whose title and lead give an event's key terms
 KEY_LEAD_CHARS = 1000  # as the grouping's character n-grams (cluster.LEAD_CHARS)
 CANDIDATE_EVENTS = 5  # stored events a new segment is compared with, best overlap first
+FAR_CANDIDATE_EVENTS = 1  # … and beyond the week: the one an earlier report of it would be
 MIN_SHARED_TERMS = 2  # as the grouping's candidate pairs: one shared term is chance,
 # except for a headline-only item (fewer than cluster.SHORT_TERMS terms), as there
 MAX_EVENT_POSTING = 500  # a key term of more stored events than this finds no candidates
@@ -476,7 +477,7 @@ def _candidate_events(
         chosen.update(events[e] for e in islice(fitting, CANDIDATE_EVENTS))
         far = _far_events(postings, found, ranked)
         beyond = (e for e in far if not _fits(span(e), segment.published))
-        chosen.update(events[e] for e in islice(beyond, CANDIDATE_EVENTS))
+        chosen.update(events[e] for e in islice(beyond, FAR_CANDIDATE_EVENTS))
     return sorted(chosen)
 
 
