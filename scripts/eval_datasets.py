@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from digest.evaluate import (
@@ -35,10 +36,11 @@ ERRORS_SHOWN = 15  # mismatches listed per kind and dataset, the costliest first
 
 
 def timed_score(
-    folder: Path, *, embeddings: bool = False, articles: Sequence[str] | None = None
+    folder: Path, predict: Callable[[], dict[str, str]]
 ) -> tuple[Evaluation, float, dict[str, str]]:
+    """Score what `predict` groups of `folder` against its labels, and time it."""
     started = time.perf_counter()
-    predicted = predict_dataset(folder, embeddings=embeddings, articles=articles)
+    predicted = predict()
     evaluation = evaluate(predicted, load_labels(folder / "labels.json"))
     return evaluation, time.perf_counter() - started, predicted
 
@@ -96,17 +98,17 @@ def main() -> None:
             parts += [(f"{folder.name}/1", first), (f"{folder.name}/2", second)]
         for name, articles in parts:
             e, seconds, predicted = timed_score(
-                folder, embeddings=args.embeddings, articles=articles
+                folder,
+                partial(predict_dataset, folder, embeddings=args.embeddings, articles=articles),
             )
             if args.errors and articles is None:
                 errors.append((name, predicted, load_labels(folder / "labels.json")))
             print_row(name, e, seconds)
         for share in args.arrivals:
-            gold = load_labels(folder / "labels.json")
-            started = time.perf_counter()
-            predicted = predict_arrivals(folder, share, embeddings=args.embeddings)
-            seconds = time.perf_counter() - started
-            print_row(f"{folder.name} +{1 - share:.0%}", evaluate(predicted, gold), seconds)
+            e, seconds, _ = timed_score(
+                folder, partial(predict_arrivals, folder, share, embeddings=args.embeddings)
+            )
+            print_row(f"{folder.name} +{1 - share:.0%}", e, seconds)
     for name, predicted, gold in errors:
         print_errors(name, predicted, gold)
 
