@@ -228,24 +228,13 @@ def next_snapshot(
     the reading code's fingerprint), the generated `pages` and what `rendered` kept of
     each event."""
     build = stored.build + 1
-    segments: defaultdict[str, list[Segment]] = defaultdict(list)
-    for story in result.stories:
-        for segment in story.event.segments:
-            segments[segment.article.id].append(segment)
     reusable = stored.fingerprint == fingerprint
     cache = result.cache or BuildCache()
     hashes = cache.article_hashes or {a.id: hash_article(a.article) for a in result.articles}
     return Snapshot(
         fingerprint=fingerprint,
         build=build,
-        articles={
-            a.id: StoredArticle(
-                hash=hashes[a.id],
-                clean=a,
-                segments=tuple(sorted(segments[a.id], key=lambda s: s.number or 0)),
-            )
-            for a in result.articles
-        },
+        articles=_stored_articles(result, stored, hashes),
         events={
             story.event.id: _stored_event(
                 story,
@@ -276,6 +265,34 @@ def next_snapshot(
         },
         vocabulary=cache.vocabulary,
     )
+
+
+def _stored_articles(
+    result: BuildResult, stored: Snapshot, hashes: Mapping[str, str]
+) -> dict[str, StoredArticle]:
+    """Each article's record: the stored one itself for an article the build took from the
+    state (its cleaning, hash and segments are those stored: `_kept_articles`), so that
+    neither a record nor a row is made again for the 100,000 unchanged; a new one, with its
+    segments gathered from the events, for the others."""
+    kept: dict[str, StoredArticle] = {}
+    for article in result.articles:
+        previous = stored.articles.get(article.id)
+        if previous is not None and previous.clean is article:
+            kept[article.id] = previous
+    segments: defaultdict[str, list[Segment]] = defaultdict(list)
+    for story in result.stories:
+        for segment in story.event.segments:
+            if segment.article.id not in kept:
+                segments[segment.article.id].append(segment)
+    return {
+        a.id: kept.get(a.id)
+        or StoredArticle(
+            hash=hashes[a.id],
+            clean=a,
+            segments=tuple(sorted(segments[a.id], key=lambda s: s.number or 0)),
+        )
+        for a in result.articles
+    }
 
 
 def _stored_files(files: Iterable[ReadFile], hashes: Mapping[str, str]) -> list[ReadFile]:
@@ -575,9 +592,12 @@ def _stored_event(
     reusable: bool,
     terms: tuple[str, ...] | None = None,
 ) -> StoredEvent:
-    """`terms`: its `key_terms`, if counted already."""
+    """`terms`: its `key_terms`, if counted already. The stored event itself when it has
+    the same members and story (the row `state.save_state` would keep as it is)."""
     event = story.event
     previous = stored.events.get(event.id)
+    if reusable and previous is not None and _same_story_and_members(previous, key, event):
+        return previous
     kept = _stored_key_terms(event, stored) if reusable else None
     if kept is None:
         kept = terms if terms is not None else key_terms(event.segments)
@@ -588,6 +608,13 @@ def _stored_event(
         story_key=key,
         story=replace(story, event=replace(event, storyline=None, segments=())),
     )
+
+
+def _same_story_and_members(previous: StoredEvent, key: str, event: Event) -> bool:
+    """Whether the stored event has `event`'s story (`key`) and members."""
+    if previous.story is None or previous.story_key != key:
+        return False
+    return previous.members == tuple(s.id for s in event.segments)
 
 
 def _new_key_terms(

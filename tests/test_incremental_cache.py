@@ -23,6 +23,7 @@ import digest.ingest
 import digest.input_cache
 import digest.pipeline
 import digest.render
+import digest.state
 from digest.config import make_config
 from digest.ingest import FoundFile, Outcome
 from digest.model import BuildCache
@@ -432,3 +433,37 @@ def test_the_lines_listing_unchanged_events_are_kept_and_a_changed_events_made_a
     made = second.cache.lines[second.cache.json_keys[story.event.id]]
     assert made
     assert not any("(kept " in line for line in made.values())
+
+
+def test_the_next_state_keeps_the_records_of_what_did_not_change(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An article taken from the state, and an event with the same members and story, keep
+    their stored records themselves (nothing made again for the unchanged); the new ones
+    get records of their own, with their segments."""
+    run(inputs, tmp_path)
+    made: list[tuple[Any, Any]] = []
+    save = digest.state.save_state
+
+    def spy(path: Path, stored: Any, new: Any) -> None:
+        made.append((stored, new))
+        save(path, stored, new)
+
+    monkeypatch.setattr(digest.pipeline, "save_state", spy)
+    add_two_articles(inputs)
+    run(inputs, tmp_path)
+
+    ((stored, new),) = made
+    added = set(new.articles) - set(stored.articles)
+    assert len(added) == 2
+    for article_id, record in new.articles.items():
+        assert (record is stored.articles.get(article_id)) == (article_id not in added)
+        assert record.segments
+        assert all(s.article is record.clean for s in record.segments)
+    kept = [e for e in new.events if e in stored.events and new.events[e] is stored.events[e]]
+    changed = set(new.events) - set(kept)
+    assert kept
+    assert changed
+    for event_id in changed:
+        members = new.events[event_id].members
+        assert any(m.split("#")[0] in added for m in members) or event_id not in stored.events
