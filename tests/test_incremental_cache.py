@@ -285,13 +285,8 @@ OPTIONS = RenderOptions(templates_dir=TEMPLATES, locale="en")
 def test_rendering_with_its_own_cache_keeps_every_page_but_the_json_and_redirects() -> None:
     result = keyed_result()
     first = render_site(result, OPTIONS)
-    cache = replace(
-        first.cache,
-        entities=first.cache.entities,
-        fragments=first.cache.fragments,
-    )
 
-    second = render_site(result, OPTIONS, cache)
+    second = render_site(result, OPTIONS, first.cache)
 
     everything = render_pages(result, templates_dir=TEMPLATES, locale="en")
     assert first.pages == everything

@@ -44,6 +44,7 @@ from digest.render import (
     MONTH_EVENTS_PER_DAY,
     MONTH_LISTED_EVENTS,
     DocsWriter,
+    Part,
     RenderOptions,
     _indented_json,
     events_json,
@@ -743,7 +744,7 @@ def test_a_site_rendered_into_a_writer_is_the_site_rendered_then_written(
     """Each page written as it is made (`events.json` in pieces): the same files."""
     given: list[tuple[str, int]] = []
 
-    def sink(path: str, parts: Sequence[str]) -> None:
+    def sink(path: str, parts: Sequence[Part]) -> None:
         given.append((path, len(parts)))
         writer(path, parts)
 
