@@ -254,12 +254,12 @@ def _events_json_cached(
     site: SiteIndex,
     json_keys: Mapping[str, str],
     cache: RenderCache | None,
-    made: Mapping[str, str],
+    made: Mapping[str, bytes],
 ) -> tuple[list[Part], dict[str, tuple[int, int]]]:
     """`events.json` in parts, each event's entry copied from the last build's file
     (`cache.entries` in `cache.entries_file`) while its key (`json_keys`, by event id;
-    none without a state) is the same, or taken from `made` (by event id: made with the
-    event's page), or made here; with where each entry lies in the new file (by key).
+    none without a state) is the same, or taken from `made` (by event id, as UTF-8: made
+    with the event's page), or made here; with where each entry lies in the new file (by key).
 
     Entries that follow each other in the last file as in this one are copied as one
     range with the ",\n" between them: a build adding a few events copies the old file
@@ -285,7 +285,7 @@ def _events_json_cached(
             else:
                 parts.append(FileRange(source, start, length))
         else:
-            fragment = (made.get(entry.id) or _event_fragment(entry)).encode("utf-8")
+            fragment = made.get(entry.id) or _event_fragment(entry).encode("utf-8")
             length = len(fragment)
             parts.append(fragment)
         if key:
@@ -513,10 +513,10 @@ def render_site(
     out = _Pages(env, keys, cache.pages if cache else {}, sink, lines)
     _index_pages(out, site, result)
     to_render = [entry for entry in site.entries if out.event_to_render(entry)]
-    made: dict[str, str] = {}
+    made: dict[str, bytes] = {}  # as UTF-8: half the memory of the text (not ASCII)
     for entry, (page, fragment) in _event_pages(to_render, site, options, engine):
         out.emit(f"events/{entry.id}.md", page)
-        made[entry.id] = fragment
+        made[entry.id] = fragment.encode("utf-8")
     events, entries = _events_json_cached(result, site, json_keys, cache, made)
     out.emit("events.json", *events)
     _feeds(out, site, locale=options.locale, site_url=options.site_url)
