@@ -1341,7 +1341,9 @@ def _write_if_changed(path: Path, parts: Sequence[Part]) -> bool:
                 if isinstance(part, FileRange):
                     _copy_range(sources.fd(part.path), file.fileno(), part.start, part.length)
                 else:
-                    file.write(part.encode("utf-8") if isinstance(part, str) else part)
+                    _write_all(
+                        file.fileno(), part.encode("utf-8") if isinstance(part, str) else part
+                    )
         temporary.replace(path)
     return True
 
@@ -1384,7 +1386,14 @@ def _copy_range(source: int, destination: int, start: int, length: int) -> None:
                     break
                 start += copied
     for chunk in _range_chunks(source, start, end - start):
-        os.write(destination, chunk)
+        _write_all(destination, chunk)
+
+
+def _write_all(destination: int, data: bytes) -> None:
+    """Write all of `data` (a write may take only part of it) where `destination` is."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(destination, view) :]
 
 
 def _range_chunks(source: int, start: int, length: int) -> Iterator[bytes]:
