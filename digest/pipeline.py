@@ -479,13 +479,13 @@ def _render_site(
 
 def _intact_entries_file(docs: Path, entries: StoredEntries | None) -> Path | None:
     """The `events.json` in `docs` (the published one, or its hard-linked staging copy)
-    when it has the stamp recorded after the last build wrote it: its entries are where
-    the state says. Otherwise (edited, missing, written by a build without the state)
-    None: the entries are made from the stories."""
-    from digest.render import file_stamp
+    when it has the stamp recorded after the last build wrote it and entries where the
+    state says (`render.holds_entries`). Otherwise (edited, missing, written by a build
+    without the state) None: the entries are made from the stories."""
+    from digest.render import holds_entries
 
     path = docs / "events.json"
-    return path if entries is not None and file_stamp(path) == entries.stamp else None
+    return path if entries and holds_entries(path, entries.stamp, entries.ranges) else None
 
 
 def _recorded_entries(docs_dir: Path, rendered: RenderedSite) -> StoredEntries | None:

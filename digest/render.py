@@ -1288,6 +1288,32 @@ def file_stamp(path: Path) -> tuple[int, ...] | None:
     return (status.st_size, status.st_mtime_ns)
 
 
+ENTRY_OPENING = b'    {\n      "id": '
+ENTRY_CLOSING = b"\n    }"
+"""How every entry of `events.json` begins and ends (`_event_fragment`, tested)."""
+
+
+def holds_entries(
+    path: Path, stamp: tuple[int, ...], ranges: Mapping[str, tuple[int, int]]
+) -> bool:
+    """Whether the file at `path` is the `events.json` whose entries lie at `ranges`: it has
+    the `stamp` recorded after it was written, and each range begins and ends as an entry
+    does (a few bytes read at each: a file edited within its time stamp's granularity, its
+    size kept, is not copied from in pieces cut in the wrong places)."""
+    if file_stamp(path) != stamp:
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return all(
+            os.pread(fd, len(ENTRY_OPENING), start) == ENTRY_OPENING
+            and os.pread(fd, len(ENTRY_CLOSING), start + length - len(ENTRY_CLOSING))
+            == ENTRY_CLOSING
+            for start, length in ranges.values()
+        )
+    finally:
+        os.close(fd)
+
+
 def intact_pages(
     docs_dir: Path, recorded: Mapping[str, tuple[str, tuple[int, ...]]]
 ) -> dict[str, str]:

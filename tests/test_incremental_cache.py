@@ -298,10 +298,20 @@ def edited_in_place(events_json: Path) -> None:
     events_json.write_bytes(bytes(data))
 
 
+def relaid_with_its_stamp(events_json: Path) -> None:
+    """Other bytes of the same size and modification time (edited within the time
+    stamp's granularity): the entries are elsewhere."""
+    before = events_json.stat()
+    text = json.dumps(json.loads(events_json.read_text("utf-8")), ensure_ascii=False, indent=1)
+    data = text.encode("utf-8")
+    events_json.write_bytes(data + b" " * (before.st_size - len(data)))
+    os.utime(events_json, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
 @pytest.mark.parametrize(
     "touch",
-    [None, edited_in_place, reindented, Path.unlink],
-    ids=["as-published", "edited", "other-code", "missing"],
+    [None, edited_in_place, reindented, Path.unlink, relaid_with_its_stamp],
+    ids=["as-published", "edited", "other-code", "missing", "same-stamp"],
 )
 def test_events_json_copied_from_the_last_one_is_the_one_made_from_scratch(
     inputs: Path, tmp_path: Path, touch: Any, monkeypatch: pytest.MonkeyPatch

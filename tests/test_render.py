@@ -816,6 +816,24 @@ def test_a_range_past_the_end_of_its_file_fails_and_leaves_the_page(tmp_path: Pa
     assert page.read_bytes() == b"[{0123}]"
 
 
+def test_every_entry_begins_and_ends_as_holds_entries_checks(tmp_path: Path) -> None:
+    result = sample_result()
+    keys = {story.event.id: f"story of {story.event.id}" for story in result.stories}
+    result = replace(result, cache=BuildCache(story_keys=keys))
+    first = render_site(result, RenderOptions(templates_dir=TEMPLATES, locale="en"))
+    path = tmp_path / "events.json"
+    path.write_text(first.pages["events.json"], encoding="utf-8")
+    stamp = render.file_stamp(path)
+    assert stamp is not None
+    ranges = first.cache.entries
+    assert len(ranges) == len(result.stories)
+
+    assert render.holds_entries(path, stamp, ranges)
+    moved = {key: (start + 1, length) for key, (start, length) in ranges.items()}
+    assert not render.holds_entries(path, stamp, moved)
+    assert not render.holds_entries(path, (stamp[0] + 1, stamp[1]), ranges)
+
+
 def test_a_site_rendered_without_a_sink_reads_its_ranges(tmp_path: Path) -> None:
     """`render_site` copying the entries of an `events.json` it is given, without a
     sink: the text is the one made from scratch."""
