@@ -79,6 +79,7 @@ from digest.state import (
     EventCache,
     Snapshot,
     StoredArticle,
+    StoredEntries,
     StoredEvent,
     StoredPage,
     StoredStoryline,
@@ -222,11 +223,12 @@ def next_snapshot(
     ingest: str = "",
     pages: Mapping[str, StoredPage] | None = None,
     rendered: RenderCache | None = None,
+    entries: StoredEntries | None = None,
 ) -> Snapshot:
     """The state to save after a build: its articles, events, storylines and redirects,
     and what lets the next build skip the unchanged: the input files read (`ingest`:
-    the reading code's fingerprint), the generated `pages` and what `rendered` kept of
-    each event."""
+    the reading code's fingerprint), the generated `pages`, what `rendered` kept of
+    each event, and where the `entries` of `events.json` lie in the file published."""
     build = stored.build + 1
     reusable = stored.fingerprint == fingerprint
     cache = result.cache or BuildCache()
@@ -258,6 +260,7 @@ def next_snapshot(
         ingest=ingest,
         pages=pages or {},
         event_caches=_event_caches(result.stories, cache, rendered) if rendered else {},
+        entries=entries,
         storyline_terms={
             event_id: StoredTerms(story_key=cache.story_keys[event_id], ids=ids, counts=counts)
             for event_id, (ids, counts) in cache.storyline_terms.items()
@@ -318,7 +321,6 @@ def _event_caches(
             story_key=key,
             entities=rendered.entities[key],
             json_key=json_key,
-            json=rendered.fragments[json_key],
             lines=rendered.lines.get(json_key, {}),
         )
     return caches

@@ -47,6 +47,7 @@ from digest.model import (
 from digest.segment import split_segments
 from digest.state import (
     Snapshot,
+    StoredEntries,
     StoredPage,
     collector_paused,
     fingerprint,
@@ -392,6 +393,7 @@ def _save_state(
             ingest=ingest_fingerprint(),
             pages=pages,
             rendered=rendered.cache,
+            entries=_recorded_entries(config.docs_dir, rendered),
         )
         save_state(config.state_path, stored, snapshot)
 
@@ -437,7 +439,7 @@ def _run_and_render(
         result = run_pipeline(config, stored, engine)
         writer = DocsWriter(docs)
         try:
-            rendered = _render_site(result, config, stored, engine, writer)
+            rendered = _render_site(result, config, stored, engine, docs, writer)
             written = writer.finish(rendered.kept)
         except OSError as error:
             raise output_error(config.docs_dir, error) from error
@@ -450,10 +452,12 @@ def _render_site(
     config: BuildConfig,
     stored: Snapshot | None,
     engine: Engine,
+    docs: Path,
     sink: PageSink,
 ) -> RenderedSite:
-    """Render the pages into `sink`, the event pages on `engine`; with a state, only those
-    whose file in the docs is not the same."""
+    """Render the pages into `sink` (writing into `docs`), the event pages on `engine`;
+    with a state, only those whose file in the docs is not the same, and `events.json`'s
+    unchanged entries copied from the file there."""
     from digest.render import RenderCache, RenderOptions, intact_pages, render_site
 
     options = RenderOptions(
@@ -462,13 +466,35 @@ def _render_site(
     cache = None
     if stored is not None:
         recorded = {path: (page.key, page.stamp) for path, page in stored.pages.items()}
+        entries_file = _intact_entries_file(docs, stored.entries)
         cache = RenderCache(
             pages=intact_pages(config.docs_dir, recorded),
             entities={c.story_key: c.entities for c in stored.event_caches.values()},
-            fragments={c.json_key: c.json for c in stored.event_caches.values()},
+            entries=stored.entries.ranges if stored.entries and entries_file else {},
+            entries_file=entries_file,
             lines={c.json_key: c.lines for c in stored.event_caches.values()},
         )
     return render_site(result, options, cache, engine, sink)
+
+
+def _intact_entries_file(docs: Path, entries: StoredEntries | None) -> Path | None:
+    """The `events.json` in `docs` (the published one, or its hard-linked staging copy)
+    when it has the stamp recorded after the last build wrote it and entries where the
+    state says (`render.holds_entries`). Otherwise (edited, missing, written by a build
+    without the state) None: the entries are made from the stories."""
+    from digest.render import holds_entries
+
+    path = docs / "events.json"
+    return path if entries and holds_entries(path, entries.stamp, entries.ranges) else None
+
+
+def _recorded_entries(docs_dir: Path, rendered: RenderedSite) -> StoredEntries | None:
+    """Where this build's `events.json` (published in `docs_dir`) holds each entry, with
+    the file's stamp."""
+    from digest.render import file_stamp
+
+    stamp = file_stamp(docs_dir / "events.json")
+    return StoredEntries(stamp=stamp, ranges=rendered.cache.entries) if stamp else None
 
 
 @contextmanager

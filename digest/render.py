@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -192,15 +192,17 @@ _json_string: Callable[[str], str] = json.encoder.encode_basestring
 def _events_document(result: BuildResult, fragments: Sequence[str]) -> str:
     """`events.json` around its events' entries (`_event_fragment`): the text of dumping
     the whole document at once (tested), but each entry can be kept from the last build."""
-    return "".join(_events_document_parts(result, fragments))
+    opening, closing = _events_document_shell(result, bool(fragments))
+    return opening + ",\n".join(fragments) + closing
 
 
-def _events_document_parts(result: BuildResult, fragments: Sequence[str]) -> list[str]:
-    """`_events_document` in pieces, its entries among them as they are: the 100,000-article
-    file is 255 MB, written piece by piece it is never held whole."""
+def _events_document_shell(result: BuildResult, any_events: bool) -> tuple[str, str]:
+    """The text of `events.json` before its events' entries and after them (joined by
+    ",\n"): the 100,000-article file is 255 MB, written piece by piece it is never held
+    whole. Without events, the whole document and nothing."""
     document = {
         "schema": SCHEMA_VERSION,
-        "events": [0] if fragments else [],
+        "events": [0] if any_events else [],
         "storylines": [
             {
                 "id": storyline.id,
@@ -226,14 +228,25 @@ def _events_document_parts(result: BuildResult, fragments: Sequence[str]) -> lis
         ],
     }
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    if not fragments:
-        return [text]
+    if not any_events:
+        return text, ""
     head, tail = text.split(EVENTS_PLACEHOLDER, 1)
-    parts = [head, '"events": [\n']
-    for fragment in fragments:
-        parts += (fragment, ",\n")
-    parts[-1] = "\n  ]"
-    return [*parts, tail]
+    return head + '"events": [\n', "\n  ]" + tail
+
+
+@dataclass(frozen=True, slots=True)
+class FileRange:
+    """A part of a page (`PageSink`) that is bytes of a file already there: `length` bytes
+    from `start` of the file at `path` (the last build's `events.json`), copied by the
+    kernel without being read (`DocsWriter`)."""
+
+    path: Path
+    start: int
+    length: int
+
+
+Part = str | bytes | FileRange
+"""A piece of a page's text: text (written as UTF-8), UTF-8 bytes, or bytes of a file."""
 
 
 def _events_json_cached(
@@ -241,22 +254,45 @@ def _events_json_cached(
     site: SiteIndex,
     json_keys: Mapping[str, str],
     cache: RenderCache | None,
-    made: Mapping[str, str],
-) -> tuple[list[str], dict[str, str]]:
-    """`events.json` in parts (`_events_document_parts`), each event's entry kept from
-    `cache` while its key (`json_keys`, by event id; none without a state) is the same,
-    or taken from `made` (by event id: made with the event's page); with the entries (by
-    key)."""
-    if not json_keys:
-        entries = [made.get(e.id) or _event_fragment(e) for e in site.entries]
-        return _events_document_parts(result, entries), {}
-    known = cache.fragments if cache else {}
-    fragments = {
-        json_keys[e.id]: known.get(json_keys[e.id]) or made.get(e.id) or _event_fragment(e)
-        for e in site.entries
-    }
-    parts = _events_document_parts(result, [fragments[json_keys[e.id]] for e in site.entries])
-    return parts, fragments
+    made: Mapping[str, bytes],
+) -> tuple[list[Part], dict[str, tuple[int, int]]]:
+    """`events.json` in parts, each event's entry copied from the last build's file
+    (`cache.entries` in `cache.entries_file`) while its key (`json_keys`, by event id;
+    none without a state) is the same, or taken from `made` (by event id, as UTF-8: made
+    with the event's page), or made here; with where each entry lies in the new file (by key).
+
+    Entries that follow each other in the last file as in this one are copied as one
+    range with the ",\n" between them: a build adding a few events copies the old file
+    in a few pieces."""
+    opening, closing = _events_document_shell(result, bool(site.entries))
+    source = cache.entries_file if cache else None
+    known = cache.entries if cache and source else {}
+    head = opening.encode("utf-8")
+    parts: list[Part] = [head]
+    offset = len(head)
+    ranges: dict[str, tuple[int, int]] = {}
+    for n, entry in enumerate(site.entries):
+        if n:
+            parts.append(b",\n")
+            offset += 2
+        key = json_keys.get(entry.id)
+        kept = known.get(key) if key else None
+        if source is not None and kept is not None:
+            start, length = kept
+            previous = parts[-2] if n else None
+            if isinstance(previous, FileRange) and previous.start + previous.length + 2 == start:
+                parts[-2:] = [FileRange(source, previous.start, previous.length + 2 + length)]
+            else:
+                parts.append(FileRange(source, start, length))
+        else:
+            fragment = made.get(entry.id) or _event_fragment(entry).encode("utf-8")
+            length = len(fragment)
+            parts.append(fragment)
+        if key:
+            ranges[key] = (offset, length)
+        offset += length
+    parts.append(closing)
+    return parts, ranges
 
 
 def _event_json(entry: Entry) -> dict[str, Any]:
@@ -410,8 +446,14 @@ class RenderCache:
     only the pages whose file in the docs still holds what that key made."""
     entities: Mapping[str, tuple[Entity, ...]] = field(default_factory=dict)
     """The names each story holds (`find_entities`), by story key."""
-    fragments: Mapping[str, str] = field(default_factory=dict)
-    """Entries of `events.json`, by their key."""
+    entries: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Where each entry of `events.json` lies in the file (byte offset, length), by its
+    key: given to `render_site`, those of `entries_file`; made by it, those of the file
+    it made."""
+    entries_file: Path | None = None
+    """The last build's `events.json`, holding `entries` (its stamp checked: the one
+    recorded after it was written); its entries are copied from it. None: every entry is
+    made from its story."""
     json_keys: Mapping[str, str] = field(default_factory=dict)
     """The key of each event's `events.json` entry, by event id (made by `render_site`)."""
     lines: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -429,9 +471,10 @@ class RenderedSite:
     """For the next build (empty without a `BuildResult.cache`)."""
 
 
-PageSink = Callable[[str, Sequence[str]], None]
+PageSink = Callable[[str, Sequence[Part]], None]
 """Takes each generated file as it is made: its path in the docs dir and its text, in
-pieces (`DocsWriter`)."""
+pieces (`DocsWriter`; `events.json`'s unchanged entries are `FileRange`s of the last
+build's file)."""
 
 
 def render_site(
@@ -470,11 +513,11 @@ def render_site(
     out = _Pages(env, keys, cache.pages if cache else {}, sink, lines)
     _index_pages(out, site, result)
     to_render = [entry for entry in site.entries if out.event_to_render(entry)]
-    made: dict[str, str] = {}
+    made: dict[str, bytes] = {}  # as UTF-8: half the memory of the text (not ASCII)
     for entry, (page, fragment) in _event_pages(to_render, site, options, engine):
         out.emit(f"events/{entry.id}.md", page)
-        made[entry.id] = fragment
-    events, fragments = _events_json_cached(result, site, json_keys, cache, made)
+        made[entry.id] = fragment.encode("utf-8")
+    events, entries = _events_json_cached(result, site, json_keys, cache, made)
     out.emit("events.json", *events)
     _feeds(out, site, locale=options.locale, site_url=options.site_url)
     _archive_pages(out, site)
@@ -489,7 +532,7 @@ def render_site(
         cache=RenderCache(
             pages=out.page_keys,
             entities={story_keys[e.id]: site.found[e.id] for e in site.entries if keys},
-            fragments=fragments,
+            entries=entries,
             json_keys=json_keys,
             lines=lines.kept(),
         ),
@@ -641,12 +684,12 @@ class _Pages:
         lines = self._lines
         self.emit(path, _render(self.env, template, item=lines.item, block=lines.block, **context))
 
-    def emit(self, path: str, *parts: str) -> None:
+    def emit(self, path: str, *parts: Part) -> None:
         """A page made: to the sink, or held in `pages` without one."""
         if self.sink is not None:
             self.sink(path, parts)
         else:
-            self.pages[path] = "".join(parts)
+            self.pages[path] = b"".join(_byte_parts(parts)).decode("utf-8")
 
     def event_to_render(self, entry: Entry) -> bool:
         """Whether the page of `entry` must be rendered (else it is kept as it is)."""
@@ -1187,7 +1230,7 @@ class DocsWriter:
         """The pages given so far, by path in the docs dir."""
         return frozenset(self._paths)
 
-    def __call__(self, path: str, parts: Sequence[str]) -> None:
+    def __call__(self, path: str, parts: Sequence[Part]) -> None:
         """Write the page at `path` (relative to the docs dir) unless it holds `parts`.
 
         Raises:
@@ -1236,6 +1279,41 @@ def page_stamps(docs_dir: Path, paths: Iterable[str]) -> dict[str, tuple[int, ..
     return stamps
 
 
+def file_stamp(path: Path) -> tuple[int, ...] | None:
+    """The stamp of a file as `page_stamps` makes it; None if there is none."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns)
+
+
+ENTRY_OPENING = b'    {\n      "id": '
+ENTRY_CLOSING = b"\n    }"
+"""How every entry of `events.json` begins and ends (`_event_fragment`, tested)."""
+
+
+def holds_entries(
+    path: Path, stamp: tuple[int, ...], ranges: Mapping[str, tuple[int, int]]
+) -> bool:
+    """Whether the file at `path` is the `events.json` whose entries lie at `ranges`: it has
+    the `stamp` recorded after it was written, and each range begins and ends as an entry
+    does (a few bytes read at each: a file edited within its time stamp's granularity, its
+    size kept, is not copied from in pieces cut in the wrong places)."""
+    if file_stamp(path) != stamp:
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return all(
+            os.pread(fd, len(ENTRY_OPENING), start) == ENTRY_OPENING
+            and os.pread(fd, len(ENTRY_CLOSING), start + length - len(ENTRY_CLOSING))
+            == ENTRY_CLOSING
+            for start, length in ranges.values()
+        )
+    finally:
+        os.close(fd)
+
+
 def intact_pages(
     docs_dir: Path, recorded: Mapping[str, tuple[str, tuple[int, ...]]]
 ) -> dict[str, str]:
@@ -1274,35 +1352,129 @@ def _hand_written_pages(project_docs: Path) -> dict[str, bytes]:
     return pages
 
 
-def _write_if_changed(path: Path, parts: Sequence[str | bytes]) -> bool:
-    """Write `parts` (text as UTF-8) one after the other into `path` (a temporary file,
-    then a rename) unless the file holds them already. Each part is encoded when it is
-    compared or written, so a file in many parts is never held whole."""
-    if _holds(path, parts):
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("wb") as file:
-        for part in _encoded(parts):
-            file.write(part)
-    temporary.replace(path)
+def _write_if_changed(path: Path, parts: Sequence[Part]) -> bool:
+    """Write `parts` one after the other into `path` (a temporary file, then a rename)
+    unless the file holds them already. Each part is encoded (text as UTF-8) when it is
+    compared or written, so a file in many parts is never held whole; a `FileRange` is
+    copied from its file by the kernel (`_copy_range`), never read into this process."""
+    with _Sources() as sources:
+        if _holds(path, parts, sources):
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        with temporary.open("wb", buffering=0) as file:
+            for part in parts:
+                if isinstance(part, FileRange):
+                    _copy_range(sources.fd(part.path), file.fileno(), part.start, part.length)
+                else:
+                    _write_all(
+                        file.fileno(), part.encode("utf-8") if isinstance(part, str) else part
+                    )
+        temporary.replace(path)
     return True
 
 
-def _holds(path: Path, parts: Sequence[str | bytes]) -> bool:
+class _Sources(contextlib.ExitStack):
+    """The files `FileRange`s are read from, each opened once (and checked long enough:
+    a range past its end means the file is not the one the ranges were recorded in)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fds: dict[Path, int] = {}
+
+    def fd(self, path: Path) -> int:
+        if path not in self._fds:
+            fd = os.open(path, os.O_RDONLY)
+            self.callback(os.close, fd)
+            self._fds[path] = fd
+        return self._fds[path]
+
+
+RANGE_CHUNK = 1 << 20
+"""Bytes of a `FileRange` read at a time where one is read (compared, or copied without
+`os.copy_file_range`)."""
+
+
+def _copy_range(source: int, destination: int, start: int, length: int) -> None:
+    """Append `length` bytes of the file `source` from `start` to `destination` (both
+    descriptors), by `os.copy_file_range` where the system has it (the kernel copies, or
+    shares the blocks), else a chunk at a time.
+
+    Raises:
+        OSError: the source ends before the range does.
+    """
+    end = start + length
+    if hasattr(os, "copy_file_range"):
+        with contextlib.suppress(OSError):  # another file system, an old kernel: read it
+            while start < end:
+                copied = os.copy_file_range(source, destination, end - start, start)
+                if not copied:
+                    break
+                start += copied
+    for chunk in _range_chunks(source, start, end - start):
+        _write_all(destination, chunk)
+
+
+def _write_all(destination: int, data: bytes) -> None:
+    """Write all of `data` (a write may take only part of it) where `destination` is."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(destination, view) :]
+
+
+def _range_chunks(source: int, start: int, length: int) -> Iterator[bytes]:
+    """The bytes of a range, `RANGE_CHUNK` at a time.
+
+    Raises:
+        OSError: the file ends before the range does.
+    """
+    end = start + length
+    while start < end:
+        chunk = os.pread(source, min(RANGE_CHUNK, end - start), start)
+        if not chunk:
+            raise OSError(f"a range of {length} bytes runs past the end of its file")
+        yield chunk
+        start += len(chunk)
+
+
+def _holds(path: Path, parts: Sequence[Part], sources: _Sources) -> bool:
     """Whether the file at `path` holds `parts` one after the other and nothing else
-    (read a part at a time)."""
+    (read a part at a time; a range of this very file at the same offset is the same)."""
     try:
         with path.open("rb") as file:
-            return all(file.read(len(part)) == part for part in _encoded(parts)) and not file.read(
-                1
-            )
+            size = os.fstat(file.fileno()).st_size
+            for part in parts:
+                if not _holds_part(file, path, size, part, sources):
+                    return False
+            return file.tell() == size
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return False
 
 
-def _encoded(parts: Iterable[str | bytes]) -> Iterator[bytes]:
-    return (part.encode("utf-8") if isinstance(part, str) else part for part in parts)
+def _holds_part(file: BinaryIO, path: Path, size: int, part: Part, sources: _Sources) -> bool:
+    if not isinstance(part, FileRange):
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        return file.read(len(data)) == data
+    at = file.tell()
+    if at + part.length > size:
+        return False
+    if part.path == path and part.start == at:
+        file.seek(part.length, os.SEEK_CUR)
+        return True
+    source = sources.fd(part.path)
+    return all(
+        file.read(len(chunk)) == chunk for chunk in _range_chunks(source, part.start, part.length)
+    )
+
+
+def _byte_parts(parts: Iterable[Part]) -> Iterator[bytes]:
+    """Each part as bytes (a `FileRange` read from its file)."""
+    for part in parts:
+        if isinstance(part, FileRange):
+            with part.path.open("rb") as file:
+                yield b"".join(_range_chunks(file.fileno(), part.start, part.length))
+        else:
+            yield part.encode("utf-8") if isinstance(part, str) else part
 
 
 def _remove_stale(docs_dir: Path, *, keep: set[str]) -> None:

@@ -64,7 +64,8 @@ T = TypeVar("T")
 
 SCHEMA_VERSION = 2  # the `schema_version` table; bump on any incompatible change
 # 2: the files, pages and event_caches tables (a state of schema 1 gains them), then the
-# vocabulary and storyline_terms tables (a state without them has none kept)
+# vocabulary and storyline_terms tables (a state without them has none kept), then the
+# json_entries table (a state without it has no entries to copy: events.json is rendered)
 BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
 _PACKAGE = Path(__file__).resolve().parent
 OUTPUT_MODULES = frozenset(
@@ -90,6 +91,8 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL, stamp TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS event_caches (
     id TEXT PRIMARY KEY, story_key TEXT NOT NULL, json_key TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS json_entries (
+    key TEXT PRIMARY KEY, start INTEGER NOT NULL, length INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS vocabulary (id INTEGER PRIMARY KEY, term TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS storyline_terms (
     id TEXT PRIMARY KEY, story_key TEXT NOT NULL, terms BLOB NOT NULL, counts BLOB NOT NULL);
@@ -135,9 +138,8 @@ class EventCache:
     entities: tuple[Entity, ...]
     """The names its story holds (`entities.find_entities`)."""
     json_key: str
-    """What its entry of `events.json` was made from (a page key of `render.render_site`)."""
-    json: str
-    """That entry, as `events.json` holds it."""
+    """What its entry of `events.json` was made from (a page key of `render.render_site`);
+    the entry itself is in the published file (`StoredEntries`), not here."""
     lines: Mapping[str, str] = field(default_factory=dict)
     """Its lines in the pages' lists of events, by the way each is written (from the
     same entry: `render.RenderCache.lines`)."""
@@ -152,6 +154,19 @@ class StoredTerms:
     story_key: str
     ids: bytes
     counts: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredEntries:
+    """Where each event's entry lies in the `events.json` the last build published: the
+    next build copies the unchanged ones from that file (`render.RenderCache.entries`)
+    while it still has the stamp recorded, instead of keeping 250 MB of them in the
+    state at 100,000 articles."""
+
+    stamp: tuple[int, ...]
+    """The file's (size, mtime in nanoseconds) after it was written."""
+    ranges: Mapping[str, tuple[int, int]]
+    """Each entry's byte offset and length in the file, by its key (`EventCache.json_key`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,6 +205,8 @@ class Snapshot:
     """The generated docs files, by path in the docs dir."""
     event_caches: Mapping[str, EventCache] = field(default_factory=dict)
     """By event id; empty when another code wrote the state (as the stories)."""
+    entries: StoredEntries | None = None
+    """The entries of the published `events.json`; None when none were recorded."""
     storyline_terms: Mapping[str, StoredTerms] = field(default_factory=dict)
     """By event id; empty when another code wrote the state."""
     vocabulary: tuple[str, ...] = ()
@@ -418,7 +435,23 @@ def _read_caches(
             )
         },
         **(_read_terms(connection) if same_code and "vocabulary" in tables else {}),
+        "entries": _read_entries(connection) if "json_entries" in tables else None,
     }
+
+
+def _read_entries(connection: sqlite3.Connection) -> StoredEntries | None:
+    """The entries of the published `events.json` (read whatever code wrote them: an
+    entry's key says what made it, and the file's stamp is checked before it is used)."""
+    stamp = _meta(connection, "json_stamp")
+    if not stamp:
+        return None
+    return StoredEntries(
+        stamp=tuple(json.loads(stamp)),
+        ranges={
+            key: (start, length)
+            for key, start, length in connection.execute("SELECT * FROM json_entries")
+        },
+    )
 
 
 def _read_terms(connection: sqlite3.Connection) -> dict[str, Any]:
@@ -725,6 +758,7 @@ def _write_caches(connection: sqlite3.Connection, stored: Snapshot, new: Snapsho
         ],
     )
     _write_terms(connection, stored, new)
+    _write_entries(connection, stored.entries, new.entries)
     stored_caches = stored.event_caches if same_code else {}
     if not same_code:
         connection.execute("DELETE FROM event_caches")
@@ -737,6 +771,26 @@ def _write_caches(connection: sqlite3.Connection, stored: Snapshot, new: Snapsho
                 new.event_caches, stored_caches, lambda old, new: _cache_key(old) == _cache_key(new)
             )
         ],
+    )
+
+
+def _write_entries(
+    connection: sqlite3.Connection, stored: StoredEntries | None, new: StoredEntries | None
+) -> None:
+    """The entries' ranges and the file's stamp; the ranges only when they moved (they do
+    whenever an entry before them changed: they are rewritten whole)."""
+    connection.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('json_stamp', ?)",
+        (json.dumps(new.stamp) if new else "",),
+    )
+    if stored is not None and new is not None and stored.ranges == new.ranges:
+        return
+    connection.execute("DELETE FROM json_entries")
+    connection.executemany(
+        "INSERT INTO json_entries VALUES (?, ?, ?)",
+        sorted(
+            (key, start, length) for key, (start, length) in (new.ranges if new else {}).items()
+        ),
     )
 
 

@@ -27,15 +27,16 @@ import digest.state
 from digest.config import make_config
 from digest.ingest import FoundFile, Outcome
 from digest.model import BuildCache
-from digest.pipeline import build
+from digest.pipeline import build, write_digest
 from digest.render import (
     RenderCache,
     RenderOptions,
     events_json,
+    file_stamp,
     render_pages,
     render_site,
 )
-from digest.state import SCHEMA_VERSION
+from digest.state import SCHEMA_VERSION, load_state
 from tests.conftest import SEEDS
 from tests.test_incremental import EVENT_A, EVENT_C, NEW_HEADLINE, UNRELATED, files
 from tests.test_render import TEMPLATES, sample_result
@@ -92,7 +93,14 @@ def documents(out: Path) -> dict[str, Any]:
 def forget_caches(state: Path) -> None:
     """Keep a state's events, ids and stories, and drop everything added for speed."""
     with sqlite3.connect(state) as connection:
-        for table in ("files", "pages", "event_caches", "storyline_terms", "vocabulary"):
+        for table in (
+            "files",
+            "pages",
+            "event_caches",
+            "storyline_terms",
+            "vocabulary",
+            "json_entries",
+        ):
             connection.execute(f"DELETE FROM {table}")  # noqa: S608 our own table names
 
 
@@ -255,7 +263,14 @@ def test_a_state_of_schema_1_gains_the_new_tables(inputs: Path, tmp_path: Path) 
     run(inputs, tmp_path)
     state = tmp_path / "state.sqlite"
     with sqlite3.connect(state) as connection:
-        for table in ("files", "pages", "event_caches", "storyline_terms", "vocabulary"):
+        for table in (
+            "files",
+            "pages",
+            "event_caches",
+            "storyline_terms",
+            "vocabulary",
+            "json_entries",
+        ):
             connection.execute(f"DROP TABLE {table}")
         connection.execute("UPDATE schema_version SET version = 1")
     before = documents(tmp_path)
@@ -268,6 +283,110 @@ def test_a_state_of_schema_1_gains_the_new_tables(inputs: Path, tmp_path: Path) 
             (SCHEMA_VERSION,)
         ]
         assert connection.execute("SELECT count(*) FROM pages").fetchone()[0] > 0
+
+
+def reindented(events_json: Path) -> None:
+    """The same document written by other code: other bytes, every entry elsewhere."""
+    document = json.loads(events_json.read_text("utf-8"))
+    events_json.write_text(json.dumps(document, indent=4), encoding="utf-8")
+
+
+def edited_in_place(events_json: Path) -> None:
+    """One byte of an entry changed, the file's size kept (its mtime moves on)."""
+    data = bytearray(events_json.read_bytes())
+    at = data.index(b'"title": "') + len(b'"title": "')
+    data[at] = ord("#")
+    events_json.write_bytes(bytes(data))
+
+
+def relaid_with_its_stamp(events_json: Path) -> None:
+    """Other bytes of the same size and modification time (edited within the time
+    stamp's granularity): the entries are elsewhere."""
+    before = events_json.stat()
+    text = json.dumps(json.loads(events_json.read_text("utf-8")), ensure_ascii=False, indent=1)
+    data = text.encode("utf-8")
+    events_json.write_bytes(data + b" " * (before.st_size - len(data)))
+    os.utime(events_json, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+@pytest.mark.parametrize(
+    "touch",
+    [None, edited_in_place, reindented, Path.unlink, relaid_with_its_stamp],
+    ids=["as-published", "edited", "other-code", "missing", "same-stamp"],
+)
+def test_events_json_copied_from_the_last_one_is_the_one_made_from_scratch(
+    inputs: Path, tmp_path: Path, touch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unchanged entries are copied from the published `events.json` while it is the
+    file the last build wrote; edited, missing or of other code, they are made again: the
+    same bytes as a build without caches either way."""
+    made: list[str] = []
+    fragment = digest.render._event_fragment
+
+    def spy(entry: Any) -> str:
+        made.append(entry.id)
+        return fragment(entry)
+
+    monkeypatch.setattr(digest.render, "_event_fragment", spy)
+    cached, fresh = tmp_path / "cached", tmp_path / "fresh"
+    run(inputs, cached)
+    shutil.copytree(cached, fresh)
+    forget_caches(fresh / "state.sqlite")
+    shutil.rmtree(fresh / "docs")
+    if touch is not None:
+        touch(cached / "docs" / "events.json")
+    add_two_articles(inputs)
+
+    made.clear()
+    run(inputs, cached)
+    made_with_caches = len(made)
+    run(inputs, fresh)
+
+    expected = (fresh / "docs" / "events.json").read_bytes()
+    assert (cached / "docs" / "events.json").read_bytes() == expected
+    events = len(documents(cached)["events"])
+    if touch is None:
+        assert made_with_caches < events
+    else:
+        assert made_with_caches >= events - 2  # the two new ones' pages are made with them
+
+
+def test_events_json_is_copied_from_itself_in_place_by_write_digest(
+    inputs: Path, tmp_path: Path
+) -> None:
+    """`write_digest` (the MkDocs plugin's way) writes into the published docs: the new
+    file is put together from the old one beside it, then renamed over it."""
+    config = make_config(
+        [inputs],
+        docs_dir=tmp_path / "docs",
+        build_site=False,
+        state_path=tmp_path / "state.sqlite",
+    )
+    write_digest(config)
+    first = file_stamp(tmp_path / "docs" / "events.json")
+    write_digest(config)
+    assert file_stamp(tmp_path / "docs" / "events.json") == first  # copied from itself: kept
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    shutil.copy(tmp_path / "state.sqlite", fresh / "state.sqlite")
+    forget_caches(fresh / "state.sqlite")
+    add_two_articles(inputs)
+
+    write_digest(config)
+
+    run(inputs, fresh)
+    assert (tmp_path / "docs" / "events.json").read_bytes() == (
+        fresh / "docs" / "events.json"
+    ).read_bytes()
+    stored = load_state(tmp_path / "state.sqlite", "any")
+    assert stored.entries is not None
+    assert stored.entries.stamp == file_stamp(tmp_path / "docs" / "events.json")
+    with (tmp_path / "docs" / "events.json").open("rb") as file:
+        for start, length in stored.entries.ranges.values():
+            file.seek(start)
+            entry = file.read(length)
+            assert entry.startswith(b'    {\n      "id": ')
+            assert entry.endswith(b"\n    }")
 
 
 # --- Rendering, without building ----------------------------------------------------------
@@ -286,13 +405,8 @@ OPTIONS = RenderOptions(templates_dir=TEMPLATES, locale="en")
 def test_rendering_with_its_own_cache_keeps_every_page_but_the_json_and_redirects() -> None:
     result = keyed_result()
     first = render_site(result, OPTIONS)
-    cache = replace(
-        first.cache,
-        entities=first.cache.entities,
-        fragments=first.cache.fragments,
-    )
 
-    second = render_site(result, OPTIONS, cache)
+    second = render_site(result, OPTIONS, first.cache)
 
     everything = render_pages(result, templates_dir=TEMPLATES, locale="en")
     assert first.pages == everything

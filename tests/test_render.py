@@ -44,6 +44,8 @@ from digest.render import (
     MONTH_EVENTS_PER_DAY,
     MONTH_LISTED_EVENTS,
     DocsWriter,
+    FileRange,
+    Part,
     RenderOptions,
     _indented_json,
     events_json,
@@ -743,7 +745,7 @@ def test_a_site_rendered_into_a_writer_is_the_site_rendered_then_written(
     """Each page written as it is made (`events.json` in pieces): the same files."""
     given: list[tuple[str, int]] = []
 
-    def sink(path: str, parts: Sequence[str]) -> None:
+    def sink(path: str, parts: Sequence[Part]) -> None:
         given.append((path, len(parts)))
         writer(path, parts)
 
@@ -765,6 +767,88 @@ def files_of(folder: Path) -> dict[str, bytes]:
         for path in folder.rglob("*")
         if path.is_file()
     }
+
+
+def test_ranges_of_the_file_itself_where_they_are_leave_it_as_it_is(tmp_path: Path) -> None:
+    page = tmp_path / "events.json"
+    page.write_bytes("é{0123},\n{4567}]".encode())
+    os.utime(page, (1_000_000_000, 1_000_000_000))
+    parts: list[Part] = ["é", FileRange(page, 2, 6), b",\n", FileRange(page, 10, 7)]
+
+    DocsWriter(tmp_path)("events.json", parts)
+
+    assert page.stat().st_mtime == 1_000_000_000
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_a_page_of_ranges_moved_is_written_with_their_bytes(
+    tmp_path: Path, kernel_copy: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranges copied from the file being replaced (and from another), by the kernel or
+    read a chunk at a time; compared first a chunk at a time."""
+    if not kernel_copy:
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    monkeypatch.setattr(render, "RANGE_CHUNK", 3)
+    page, other = tmp_path / "events.json", tmp_path / "other"
+    page.write_bytes(b"[{0123},\n{4567}]")
+    other.write_bytes(b"xx{new}yy")
+    os.utime(page, (1_000_000_000, 1_000_000_000))
+    parts: list[Part] = [
+        "[",
+        FileRange(other, 2, 5),
+        ",\n",
+        FileRange(page, 1, 14),
+        b"]",
+    ]
+
+    DocsWriter(tmp_path)("events.json", parts)
+
+    assert page.read_bytes() == b"[{new},\n{0123},\n{4567}]"
+    assert page.stat().st_mtime != 1_000_000_000
+    assert not list(tmp_path.glob(".*"))
+
+
+def test_a_range_past_the_end_of_its_file_fails_and_leaves_the_page(tmp_path: Path) -> None:
+    page = tmp_path / "events.json"
+    page.write_bytes(b"[{0123}]")
+    with pytest.raises(OSError, match="past the end"):
+        DocsWriter(tmp_path)("events.json", ["[", FileRange(page, 1, 20), "]"])
+    assert page.read_bytes() == b"[{0123}]"
+
+
+def test_every_entry_begins_and_ends_as_holds_entries_checks(tmp_path: Path) -> None:
+    result = sample_result()
+    keys = {story.event.id: f"story of {story.event.id}" for story in result.stories}
+    result = replace(result, cache=BuildCache(story_keys=keys))
+    first = render_site(result, RenderOptions(templates_dir=TEMPLATES, locale="en"))
+    path = tmp_path / "events.json"
+    path.write_text(first.pages["events.json"], encoding="utf-8")
+    stamp = render.file_stamp(path)
+    assert stamp is not None
+    ranges = first.cache.entries
+    assert len(ranges) == len(result.stories)
+
+    assert render.holds_entries(path, stamp, ranges)
+    moved = {key: (start + 1, length) for key, (start, length) in ranges.items()}
+    assert not render.holds_entries(path, stamp, moved)
+    assert not render.holds_entries(path, (stamp[0] + 1, stamp[1]), ranges)
+
+
+def test_a_site_rendered_without_a_sink_reads_its_ranges(tmp_path: Path) -> None:
+    """`render_site` copying the entries of an `events.json` it is given, without a
+    sink: the text is the one made from scratch."""
+    result = sample_result()
+    keys = {story.event.id: f"story of {story.event.id}" for story in result.stories}
+    result = replace(result, cache=BuildCache(story_keys=keys))
+    options = RenderOptions(templates_dir=TEMPLATES, locale="en")
+    first = render_site(result, options)
+    (tmp_path / "events.json").write_text(first.pages["events.json"], encoding="utf-8")
+    cache = replace(first.cache, entries_file=tmp_path / "events.json")
+
+    second = render_site(result, options, cache)
+
+    assert second.pages == {"events.json": first.pages["events.json"]}
+    assert second.cache.entries == first.cache.entries
 
 
 @pytest.mark.parametrize(

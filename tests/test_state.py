@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -259,7 +260,14 @@ def test_the_rows_read_in_bulk_are_those_written(tmp_path: Path) -> None:
     """Files, pages, events and storylines, read by one JSON decoding per column, come
     back as saved, rejections and odd characters included."""
     from digest.model import ReadFile, Rejected
-    from digest.state import Snapshot, StoredEvent, StoredPage, StoredStoryline, save_state
+    from digest.state import (
+        Snapshot,
+        StoredEntries,
+        StoredEvent,
+        StoredPage,
+        StoredStoryline,
+        save_state,
+    )
 
     odd = 'a "quoted", [bracketed] \\ id \u00e9\u4e2d'
     new = Snapshot(
@@ -283,13 +291,29 @@ def test_the_rows_read_in_bulk_are_those_written(tmp_path: Path) -> None:
             for n in range(3)
         },
         pages={f"p{n}.md": StoredPage(key=odd, stamp=(n, 2**61)) for n in range(3)},
+        entries=StoredEntries(stamp=(5, 2**62), ranges={odd: (0, 2**40), "k": (2**40 + 2, 9)}),
     )
     path = tmp_path / "state.sqlite"
     save_state(path, Snapshot(fingerprint=""), new)
     loaded = load_state(path, "other code", "reading")  # no story to unpickle
     assert (loaded.events, loaded.storylines) == (new.events, new.storylines)
     assert (loaded.files, loaded.pages) == (new.files, new.pages)
+    assert loaded.entries == new.entries  # where they are does not depend on the code
     assert load_state(path, "other code", "other reading").files == {}
+
+
+def test_the_entries_moved_are_written_again_and_none_leaves_none(tmp_path: Path) -> None:
+    from digest.state import Snapshot, StoredEntries, save_state
+
+    path = tmp_path / "state.sqlite"
+    first = Snapshot(fingerprint="code", entries=StoredEntries(stamp=(1, 2), ranges={"a": (0, 3)}))
+    save_state(path, Snapshot(fingerprint=""), first)
+    same = replace(first, entries=StoredEntries(stamp=(1, 3), ranges={"a": (0, 3)}))
+    moved = StoredEntries(stamp=(9, 4), ranges={"b": (0, 4), "a": (6, 3)})
+    for new in (same, replace(first, entries=moved), replace(first, entries=None)):
+        stored = load_state(path, "code")
+        save_state(path, stored, new)
+        assert load_state(path, "code").entries == new.entries
 
 
 def test_only_the_rows_that_changed_are_written_in_key_order() -> None:
