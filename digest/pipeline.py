@@ -467,8 +467,17 @@ def _render_site(
             entities={c.story_key: c.entities for c in stored.event_caches.values()},
             fragments={c.json_key: c.json for c in stored.event_caches.values()},
             lines={c.json_key: c.lines for c in stored.event_caches.values()},
+            json_keys=_published_keys(stored),
         )
     return render_site(result, options, cache, engine, sink)
+
+
+def _published_keys(stored: Snapshot) -> dict[str, str]:
+    """The `events.json` key of each event the last build published, when the state has
+    every one's (`RenderCache.json_keys`); none else."""
+    if stored.event_caches.keys() != stored.events.keys():
+        return {}
+    return {event_id: cache.json_key for event_id, cache in stored.event_caches.items()}
 
 
 @contextmanager
