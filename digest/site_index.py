@@ -7,6 +7,7 @@ the storylines' timelines and the tags.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -62,7 +63,8 @@ class Entry:
         # again and again (half a million times at 100,000 articles).
         object.__setattr__(self, "id", self.story.event.id)
         object.__setattr__(self, "date", self.story.event.date)
-        object.__setattr__(self, "outlets", tuple(dict.fromkeys(_outlets(self.story).values())))
+        outlets = dict.fromkeys(source_key(s.source) for s in self.story.event.segments)
+        object.__setattr__(self, "outlets", tuple(outlets))
 
     @property
     def event(self) -> Event:
@@ -245,8 +247,12 @@ def rank(entries: Iterable[Entry]) -> tuple[Entry, ...]:
     return tuple(sorted(entries, key=lambda e: (-e.report_count, -e.source_count, e.id)))
 
 
+@functools.lru_cache(maxsize=4096)
 def source_key(name: str | None) -> str | None:
-    """Normalise an outlet name for grouping: `"Reuters "` and `"Reuters"` are one outlet."""
+    """Normalise an outlet name for grouping: `"Reuters "` and `"Reuters"` are one outlet.
+
+    Cached: asked for each member of each event (a quarter of a million times at 100,000
+    articles), of a few hundred outlets' names."""
     collapsed = " ".join(name.split()) if name else ""
     return collapsed or None
 
