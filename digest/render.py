@@ -518,7 +518,7 @@ def _index_pages(out: _Pages, site: SiteIndex, result: BuildResult) -> None:
     out.add("rejected.md", "rejected.md.j2", (rejected,), rejected=rejected)
 
 
-Changed = frozenset[int]
+_Changed = frozenset[int]
 """The days of an outlet's or tag's changed events (`_Touched`), as `_order` numbers them."""
 
 
@@ -539,9 +539,9 @@ class _Touched:
     them). A page listing no event, or with site-wide parts (an outlet's page: its
     statistics count its articles), is always keyed."""
 
-    tags: Mapping[str, Changed]
+    tags: Mapping[str, _Changed]
     """By slug."""
-    outlets: Mapping[str | None, Changed]
+    outlets: Mapping[str | None, _Changed]
     """By `source_key`."""
 
 
@@ -1129,7 +1129,7 @@ def _month_paths(owner: Source | Tag, months: Sequence[Period]) -> list[str]:
 
 
 def _month_pages(
-    out: _Pages, owner: Source | Tag, months: Sequence[Period], changed: Changed | None = None
+    out: _Pages, owner: Source | Tag, months: Sequence[Period], changed: _Changed | None = None
 ) -> None:
     """A page per month of a source's or tag's events, in a folder of its own: the page
     of a past month keeps its address and its bytes as new events arrive. A month of more
@@ -1180,7 +1180,7 @@ def _day_pages(
     kind: str,
     month: Period,
     days: Sequence[Day],
-    changed: Changed | None = None,
+    changed: _Changed | None = None,
 ) -> None:
     """A page per day of a month split by `_split_days`, beside the month's page (kept
     unseen when no `changed` day falls near it, as `_month_pages`)."""
