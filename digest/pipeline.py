@@ -473,6 +473,7 @@ def _render_site(
             entries=stored.entries.ranges if stored.entries and entries_file else {},
             entries_file=entries_file,
             lines={c.json_key: c.lines for c in stored.event_caches.values()},
+            json_keys=_published_keys(stored),
         )
     return render_site(result, options, cache, engine, sink)
 
@@ -495,6 +496,14 @@ def _recorded_entries(docs_dir: Path, rendered: RenderedSite) -> StoredEntries |
 
     stamp = file_stamp(docs_dir / "events.json")
     return StoredEntries(stamp=stamp, ranges=rendered.cache.entries) if stamp else None
+
+
+def _published_keys(stored: Snapshot) -> dict[str, str]:
+    """The `events.json` key of each event the last build published, when the state has
+    every one's (`RenderCache.json_keys`); none else."""
+    if stored.event_caches.keys() != stored.events.keys():
+        return {}
+    return {event_id: cache.json_key for event_id, cache in stored.event_caches.items()}
 
 
 @contextmanager

@@ -455,7 +455,10 @@ class RenderCache:
     recorded after it was written); its entries are copied from it. None: every entry is
     made from its story."""
     json_keys: Mapping[str, str] = field(default_factory=dict)
-    """The key of each event's `events.json` entry, by event id (made by `render_site`)."""
+    """The key of each event's `events.json` entry, by event id (made by `render_site`).
+    Given to it: the last build's, for every event that build published (or none), so
+    that the pages of the tags and outlets no changed event names are kept without
+    working out their keys (`_Touched`)."""
     lines: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Each event's lines in lists of events (`_EventLines`), by the key of its
     `events.json` entry: made of the same entry by the same code."""
@@ -511,6 +514,7 @@ def render_site(
     json_keys = {e.id: keys.of("events.json", keys.entry(e)) for e in site.entries} if keys else {}
     lines = _EventLines(env, json_keys, cache.lines if cache else {})
     out = _Pages(env, keys, cache.pages if cache else {}, sink, lines)
+    touched = _touched(site, json_keys, cache) if cache else None
     _index_pages(out, site, result)
     to_render = [entry for entry in site.entries if out.event_to_render(entry)]
     made: dict[str, bytes] = {}  # as UTF-8: half the memory of the text (not ASCII)
@@ -521,9 +525,9 @@ def render_site(
     out.emit("events.json", *events)
     _feeds(out, site, locale=options.locale, site_url=options.site_url)
     _archive_pages(out, site)
-    _source_pages(out, site)
+    _source_pages(out, site, touched)
     _storyline_pages(out, site)
-    _tag_pages(out, site)
+    _tag_pages(out, site, touched)
     for path, page in _redirect_pages(env, result).items():
         out.emit(path, page)
     return RenderedSite(
@@ -555,6 +559,113 @@ def _index_pages(out: _Pages, site: SiteIndex, result: BuildResult) -> None:
         earlier_events=HOME_EARLIER_EVENTS,
     )
     out.add("rejected.md", "rejected.md.j2", (rejected,), rejected=rejected)
+
+
+_Changed = frozenset[int]
+"""The days of an outlet's or tag's changed events (`_Touched`), as `_order` numbers them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Touched:
+    """The tags and outlets named by an event changed since the last build, as it is now or
+    as that build published it, with that event's day (then and now): an event changed
+    when its `events.json` key differs from the last build's, or it is new, or gone.
+
+    The pages of any other tag, and the month and day pages of any other outlet, have
+    the parts they had in the last build: those parts are the tag or outlet and its events'
+    entries in order, and an event's entry key holds its story (its day and id: the
+    order), its tags and outlets as objects (a tag's or outlet's new name, kind or slug
+    changes the key of every event naming it), and the render fingerprint (all of it in
+    its `events.json` key). So has a month or day page of a touched tag or outlet when no
+    changed event of it falls in that month or day, nor anywhere up to the months or days
+    before and after it (whose names it shows: one added or gone between them changes
+    them). A page listing no event, or with site-wide parts (an outlet's page: its
+    statistics count its articles), is always keyed."""
+
+    tags: Mapping[str, _Changed]
+    """By slug."""
+    outlets: Mapping[str | None, _Changed]
+    """By `source_key`."""
+
+
+TOUCHED_SHARE = 4
+"""Past one event in this many changed, every page's key is worked out (`_touched`):
+the changed events as the last build published them are read back from its
+`events.json` entries, too many to be worth it (when the render fingerprint changed)."""
+
+
+def _touched(site: SiteIndex, json_keys: Mapping[str, str], cache: RenderCache) -> _Touched | None:
+    """What the events changed since the last build name (`_Touched`), or None when that
+    is not known: no state, no keys of the last build's events, or one of their
+    `events.json` entries missing."""
+    previous = cache.json_keys
+    if not previous or not json_keys:
+        return None
+    changed = [e for e in site.entries if previous.get(e.id) != json_keys[e.id]]
+    gone = sorted(previous.keys() - site.by_id.keys())
+    if (len(changed) + len(gone)) * TOUCHED_SHARE > len(site.entries):
+        return None
+    tags: defaultdict[str, set[int]] = defaultdict(set)
+    outlets: defaultdict[str | None, set[int]] = defaultdict(set)
+    for entry in changed:
+        for tag in entry.tags:
+            tags[tag.slug].add(_order(entry.date))
+        for key in entry.outlets:
+            outlets[key].add(_order(entry.date))
+    earlier = [*(e.id for e in changed if e.id in previous), *gone]
+    entries = _published_entries(cache, [previous[event_id] for event_id in earlier])
+    if entries is None:
+        return None
+    for published in entries:
+        day = _order(date.fromisoformat(published["date"]) if published["date"] else None)
+        for entity in published["entities"]:
+            tags[_tag_slug(entity["page"])].add(day)
+        for member in published["members"]:
+            outlets[source_key(member["source"])].add(day)
+    return _Touched(
+        tags={slug: frozenset(days) for slug, days in tags.items()},
+        outlets={key: frozenset(days) for key, days in outlets.items()},
+    )
+
+
+def _published_entries(cache: RenderCache, keys: Sequence[str]) -> list[Any] | None:
+    """The last build's `events.json` entries of these keys, read from its file
+    (`cache.entries_file`, checked by `holds_entries`); None when one is not there."""
+    source = cache.entries_file
+    if source is None or any(key not in cache.entries for key in keys):
+        return None
+    try:
+        with source.open("rb") as file:
+            return [json.loads(_read_range(file, *cache.entries[key])) for key in keys]
+    except (OSError, ValueError):
+        return None
+
+
+def _read_range(file: BinaryIO, start: int, length: int) -> bytes:
+    file.seek(start)
+    return file.read(length)
+
+
+def _tag_slug(page: str) -> str:
+    """A tag's slug from its page as `events.json` names it (`tags/<slug>.md`)."""
+    return page.removeprefix("tags/").removesuffix(".md")
+
+
+def _order(day: date | None) -> int:
+    """A day as a number, in the order of the listings (undated oldest): its ordinal, 0."""
+    return day.toordinal() if day else 0
+
+
+def _month_order(day: int) -> int:
+    """The `_order` of the month of the day numbered `day`."""
+    return date.fromordinal(day).replace(day=1).toordinal() if day else 0
+
+
+def _quiet(changed: Iterable[int], newer: int | None, older: int | None) -> bool:
+    """Whether no changed day (or month) lies from the older neighbour of a page to the
+    newer one (`_order`), those included; open where there is none."""
+    low = -1 if older is None else older
+    return not any(low <= day and (newer is None or day <= newer) for day in changed)
 
 
 class _PageKeys:
@@ -683,6 +794,17 @@ class _Pages:
                 return
         lines = self._lines
         self.emit(path, _render(self.env, template, item=lines.item, block=lines.block, **context))
+
+    def keep_unseen(self, paths: Sequence[str]) -> bool:
+        """Keep these pages, their keys the last build's, without working the keys out,
+        when each is in the docs as that build left it: only for pages whose parts cannot
+        have changed (`_Touched`). False, nothing kept, when one is not there."""
+        if self.keys is None or not all(path in self._reusable for path in paths):
+            return False
+        for path in paths:
+            self.page_keys[path] = self._reusable[path]
+        self.kept.update(paths)
+        return True
 
     def emit(self, path: str, *parts: Part) -> None:
         """A page made: to the sink, or held in `pages` without one."""
@@ -1022,13 +1144,15 @@ def _neighbours(items: Sequence[T]) -> list[tuple[T | None, T, T | None]]:
     return [(padded[i - 1], item, padded[i + 1]) for i, item in enumerate(items, start=1)]
 
 
-def _source_pages(out: _Pages, site: SiteIndex) -> None:
+def _source_pages(out: _Pages, site: SiteIndex, touched: _Touched | None = None) -> None:
+    """The sources index, and each outlet's page, month and day pages (those of the months
+    and days of an outlet no changed event falls near kept unseen: `_Touched`)."""
     out.add("sources/index.md", "sources.md.j2", (site.sources, site.stats), site=site)
     for key, source in site.sources.items():
         stats, entries = site.stats[key], site.carried.get(key, ())
         months = _paged(entries)
         out.add(
-            f"sources/{source.slug}.md",
+            _listing_path(source, ""),
             "source.md.j2",
             (source, stats, entries[:LISTED_EVENTS], _months_listed(months)),
             source=source,
@@ -1036,7 +1160,8 @@ def _source_pages(out: _Pages, site: SiteIndex) -> None:
             entries=entries[:LISTED_EVENTS],
             months=months,
         )
-        _month_pages(out, source, months)
+        changed = touched.outlets.get(key, frozenset()) if touched else None
+        _month_pages(out, source, months, changed)
 
 
 def _paged(entries: Sequence[Entry]) -> tuple[Period, ...]:
@@ -1049,16 +1174,43 @@ def _months_listed(months: Sequence[Period]) -> list[tuple[str, int]]:
     return [(month.name, len(month.entries)) for month in months]
 
 
-def _month_pages(out: _Pages, owner: Source | Tag, months: Sequence[Period]) -> None:
+def _listing_path(owner: Source | Tag, name: str) -> str:
+    """A source's or tag's page of a month or day (`name`), or its own page (no name)."""
+    kind = "sources" if isinstance(owner, Source) else "tags"
+    return f"{kind}/{owner.slug}/{name}.md" if name else f"{kind}/{owner.slug}.md"
+
+
+def _month_paths(owner: Source | Tag, months: Sequence[Period]) -> list[str]:
+    """The pages `_month_pages` makes for these months."""
+    paths = []
+    for month in months:
+        paths.append(_listing_path(owner, month.name))
+        paths += [_listing_path(owner, day.name) for day in _split_days(month)]
+    return paths
+
+
+def _month_pages(
+    out: _Pages, owner: Source | Tag, months: Sequence[Period], changed: _Changed | None = None
+) -> None:
     """A page per month of a source's or tag's events, in a folder of its own: the page
     of a past month keeps its address and its bytes as new events arrive. A month of more
-    than `MONTH_LISTED_EVENTS` events lists its days, each with a page of its own."""
+    than `MONTH_LISTED_EVENTS` events lists its days, each with a page of its own.
+
+    With the days of the owner's `changed` events (`_Touched`), a month none falls near
+    keeps its pages unseen, and so does a day of a month split into days."""
     kind = "source" if isinstance(owner, Source) else "tag"
+    changed_months = None if changed is None else {_month_order(day) for day in changed}
     for newer, month, older in _neighbours(months):
         days = _split_days(month)
+        if changed_months is not None and _quiet(
+            changed_months, _period_order(newer), _period_order(older)
+        ):
+            paths = [_listing_path(owner, month.name)]
+            if out.keep_unseen(paths + [_listing_path(owner, day.name) for day in days]):
+                continue
         listed = [(day.name, len(day.entries)) for day in days] if days else month
         out.add(
-            f"{kind}s/{owner.slug}/{month.name}.md",
+            _listing_path(owner, month.name),
             "listing_month.md.j2",
             (owner, month.name, listed, _name(newer), _name(older)),
             owner=owner,
@@ -1068,7 +1220,12 @@ def _month_pages(out: _Pages, owner: Source | Tag, months: Sequence[Period]) -> 
             newer=newer,
             older=older,
         )
-        _day_pages(out, owner, kind, month, days)
+        _day_pages(out, owner, kind, month, days, changed)
+
+
+def _period_order(period: Period | None) -> int | None:
+    """A month's `_order` (its first day's), or None for no month."""
+    return None if period is None else _order(period.first)
 
 
 def _split_days(month: Period) -> tuple[Day, ...]:
@@ -1079,12 +1236,22 @@ def _split_days(month: Period) -> tuple[Day, ...]:
 
 
 def _day_pages(
-    out: _Pages, owner: Source | Tag, kind: str, month: Period, days: Sequence[Day]
+    out: _Pages,
+    owner: Source | Tag,
+    kind: str,
+    month: Period,
+    days: Sequence[Day],
+    changed: _Changed | None = None,
 ) -> None:
-    """A page per day of a month split by `_split_days`, beside the month's page."""
+    """A page per day of a month split by `_split_days`, beside the month's page (kept
+    unseen when no `changed` day falls near it, as `_month_pages`)."""
     for newer, day, older in _neighbours(days):
+        near = (None if d is None else _order(d.date) for d in (newer, older))
+        quiet = changed is not None and _quiet(changed, *near)
+        if quiet and out.keep_unseen([_listing_path(owner, day.name)]):
+            continue
         out.add(
-            f"{kind}s/{owner.slug}/{day.name}.md",
+            _listing_path(owner, day.name),
             "listing_day.md.j2",
             (owner, month.name, day, _name(newer), _name(older)),
             owner=owner,
@@ -1107,7 +1274,10 @@ def _storyline_pages(out: _Pages, site: SiteIndex) -> None:
         )
 
 
-def _tag_pages(out: _Pages, site: SiteIndex) -> None:
+def _tag_pages(out: _Pages, site: SiteIndex, touched: _Touched | None = None) -> None:
+    """The tags index and its initials' pages, and each tag's page, month and day pages
+    (those of a tag no changed event names, and of the months and days no changed event
+    falls near, kept unseen: `_Touched`)."""
     counts = {tag.slug: len(site.tagged[tag.slug]) for tag in site.tags}
     initials = _by_initial(site.tags) if _many_tags(site.tags) else {}
     listed = (
@@ -1135,8 +1305,11 @@ def _tag_pages(out: _Pages, site: SiteIndex) -> None:
     for tag in site.tags:
         entries = site.tagged[tag.slug]
         months = _paged(entries)
+        untouched = touched is not None and tag.slug not in touched.tags
+        if untouched and out.keep_unseen([_listing_path(tag, ""), *_month_paths(tag, months)]):
+            continue
         out.add(
-            f"tags/{tag.slug}.md",
+            _listing_path(tag, ""),
             "tag.md.j2",
             (tag, len(entries), entries[:LISTED_EVENTS], _months_listed(months)),
             tag=tag,
@@ -1144,7 +1317,7 @@ def _tag_pages(out: _Pages, site: SiteIndex) -> None:
             entries=entries[:LISTED_EVENTS],
             months=months,
         )
-        _month_pages(out, tag, months)
+        _month_pages(out, tag, months, touched.tags.get(tag.slug) if touched else None)
 
 
 def _many_tags(tags: Sequence[Tag]) -> bool:

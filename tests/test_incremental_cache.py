@@ -7,12 +7,15 @@ that of a build from the same state without any of these caches.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +29,11 @@ import digest.render
 import digest.state
 from digest.config import make_config
 from digest.ingest import FoundFile, Outcome
-from digest.model import BuildCache
+from digest.model import BuildCache, BuildResult, Storyline
 from digest.pipeline import build, write_digest
 from digest.render import (
     RenderCache,
+    RenderedSite,
     RenderOptions,
     events_json,
     file_stamp,
@@ -38,6 +42,7 @@ from digest.render import (
 )
 from digest.state import SCHEMA_VERSION, load_state
 from tests.conftest import SEEDS
+from tests.factories import story
 from tests.test_incremental import EVENT_A, EVENT_C, NEW_HEADLINE, UNRELATED, files
 from tests.test_render import TEMPLATES, sample_result
 
@@ -581,3 +586,138 @@ def test_the_next_state_keeps_the_records_of_what_did_not_change(
     for event_id in changed:
         members = new.events[event_id].members
         assert any(m.split("#")[0] in added for m in members) or event_id not in stored.events
+
+
+# --- Page keys worked out only for the pages of what changed -------------------------------
+
+PLACES = {
+    "paris": "Leaders met in Paris.",
+    "berlin": "Ministers met in Berlin.",
+    "both": "Leaders met in Paris. Ministers met in Berlin.",
+    "madrid": "Talks were held in Madrid.",
+}
+WORLD = [
+    # id, day, outlets, place, storyline
+    *((f"e{n:02}", date(2020, 1, 1 + n % 9), ["Agency"], "paris", None) for n in range(12)),
+    *(
+        (f"f{n:02}", date(2020, 2, 1 + n % 4), ["Agency", "Wire"], "both", "s1" if n < 2 else None)
+        for n in range(6)
+    ),
+    *((f"g{n:02}", date(2020, 3, 2 + n), ["Wire"], "berlin", None) for n in range(4)),
+    ("h00", None, ["Wire"], "madrid", None),
+    ("h01", date(2019, 12, 30), ["Gazette"], "madrid", "s2"),
+]
+
+
+def world(events: Sequence[tuple[Any, ...]]) -> BuildResult:
+    """Events of a few outlets, tags, days and storylines, each story keyed by its content
+    (as a build with a state keys it)."""
+    stories = tuple(
+        story(i, day, outlets, text=PLACES[place], storyline=storyline)
+        for i, day, outlets, place, storyline in events
+    )
+    storylines = tuple(
+        Storyline(id=s, title=f"Storyline {s}", event_ids=tuple(e[0] for e in events if e[4] == s))
+        for s in sorted({e[4] for e in events if e[4]})
+    )
+    keys = {s.event.id: hashlib.sha256(repr(s).encode()).hexdigest() for s in stories}
+    articles = tuple(s.article for st in stories for s in st.event.segments)
+    return BuildResult(
+        stories=stories,
+        storylines=storylines,
+        rejected=(),
+        articles=articles,
+        cache=BuildCache(story_keys=keys),
+    )
+
+
+def edited(**changes: tuple[Any, ...] | None) -> list[tuple[Any, ...]]:
+    """The world with these events changed (None: gone), new ones last."""
+    kept = [changes.get(e[0], e) for e in WORLD]
+    new = [e for i, e in changes.items() if i not in {w[0] for w in WORLD} and e]
+    return [e for e in kept if e] + new
+
+
+CHANGES = {
+    "added on a new day": edited(n00=("n00", date(2020, 1, 20), ["Agency"], "paris", None)),
+    "removed, its day gone": edited(g01=None),
+    "moved to another tag": edited(e03=("e03", date(2020, 1, 4), ["Agency"], "berlin", None)),
+    "moved to another outlet": edited(g02=("g02", date(2020, 3, 4), ["Agency"], "berlin", None)),
+    "moved to another day": edited(e05=("e05", date(2020, 2, 3), ["Agency"], "paris", None)),
+    "moved to another month's end": edited(
+        h01=("h01", date(2020, 3, 31), ["Gazette"], "madrid", "s2")
+    ),
+    "moved to another storyline": edited(e01=("e01", date(2020, 1, 2), ["Agency"], "paris", "s1")),
+    "undated": edited(g03=("g03", None, ["Wire"], "berlin", None)),
+    "a tag gone": edited(h00=None, h01=None),
+}
+
+
+def published(rendered: RenderedSite, folder: Path) -> RenderCache:
+    """What a build with a state gives `render_site` after `rendered`: its cache, with the
+    `events.json` it made in a file (where the changed events' entries are read back)."""
+    path = folder / "events.json"
+    path.write_text(rendered.pages["events.json"], encoding="utf-8")
+    return replace(rendered.cache, entries_file=path)
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_pages_kept_unseen_are_those_a_full_render_keys_the_same(
+    change: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With the last build's keys, the pages of the tags, months and days no changed event
+    falls near are kept without their keys worked out; every key, kept page and rendered
+    page is that of rendering everything."""
+    monkeypatch.setattr(digest.render, "LISTED_EVENTS", 3)
+    monkeypatch.setattr(digest.render, "MONTH_LISTED_EVENTS", 3)
+    keyed: list[str] = []
+    of = digest.render._PageKeys.of
+
+    def spy(self: Any, template: str, parts: object) -> str:
+        keyed.append(template)
+        return of(self, template, parts)
+
+    monkeypatch.setattr(digest.render._PageKeys, "of", spy)
+    before, after = world(WORLD), world(CHANGES[change])
+    first = render_site(before, OPTIONS)
+    keyed.clear()
+    everything = render_site(after, OPTIONS)
+    keyed_for_everything = len(keyed)
+    keyed.clear()
+
+    second = render_site(after, OPTIONS, published(first, tmp_path))
+
+    assert second.cache.pages == everything.cache.pages
+    assert set(second.pages) | second.kept == set(everything.pages)
+    assert {path: everything.pages[path] for path in second.pages} == second.pages
+    assert {path: first.pages[path] for path in second.kept} == {
+        path: everything.pages[path] for path in second.kept
+    }
+    assert len(keyed) < keyed_for_everything
+
+
+def test_a_page_not_as_the_last_build_left_it_is_rendered_though_nothing_changed_near_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(digest.render, "LISTED_EVENTS", 3)
+    monkeypatch.setattr(digest.render, "MONTH_LISTED_EVENTS", 3)
+    first = render_site(world(WORLD), OPTIONS)
+    edited_by_hand = ["tags/paris/2020-01-02.md", "sources/wire/2020-02.md", "tags/madrid.md"]
+    intact = {k: v for k, v in first.cache.pages.items() if k not in edited_by_hand}
+    after = world(CHANGES["added on a new day"])
+
+    second = render_site(after, OPTIONS, replace(published(first, tmp_path), pages=intact))
+
+    assert set(edited_by_hand) <= set(second.pages)
+    assert second.pages == {p: render_site(after, OPTIONS).pages[p] for p in second.pages}
+
+
+def test_a_new_render_fingerprint_renders_every_page() -> None:
+    result = world(WORLD)
+    first = render_site(result, OPTIONS)
+    other = replace(OPTIONS, site_url="https://example.org/")
+
+    second = render_site(result, other, first.cache)
+
+    assert second.kept == frozenset()
+    assert second.pages == render_site(result, other).pages

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from digest.entities import EntityKind
 from digest.model import BuildResult, Difference, DifferenceKind, Story, Storyline, Value
-from digest.site_index import SiteIndex, by_kind, index_site, rank
+from digest.site_index import SiteIndex, _disagreeing, _disagrees, by_kind, index_site, rank
 from tests.factories import story
 
 DAY = date(2020, 1, 17)
@@ -234,3 +237,16 @@ def test_names_with_one_slug_get_distinct_tag_pages() -> None:
     site = index(story("a", DAY, ["A"], text="Envoys met in Geneva and in GENEVA."))
     assert sorted(t.slug for t in site.tags)[0] == "geneva"
     assert len({t.slug for t in site.tags}) == len(site.tags) == 2
+
+
+@given(
+    st.lists(st.sets(st.sampled_from(["A", "B", "C", None]), max_size=3), min_size=1, max_size=4)
+)
+def test_a_difference_sets_against_another_the_outlets_weighed_one_by_one(
+    sides: list[set[str | None]],
+) -> None:
+    """`_disagreeing`'s shortcut (every outlet involved, when each of two or more values
+    has one) gives the outlets `_disagrees` finds one by one."""
+    involved = set().union(*sides)
+    one_by_one = {key for key in involved if len(involved) > 1 and _disagrees(sides, key)}
+    assert _disagreeing(sides) == one_by_one
