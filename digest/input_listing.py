@@ -1,0 +1,137 @@
+"""List the input files and stat each one, here or in a child process while the state loads.
+
+A build with a state stats every input file to tell the unchanged ones from the others
+(digest/input_cache.py): at 100,000 files, walking the folder and stat-ing its files
+takes about a second of the build's process, and none of it needs the state. A build
+with a state to load starts a child process doing it first (`list_in_background`), on
+the core the loading leaves idle; `PendingListing.result` takes its listing, or lists
+here when the child failed (so a folder that cannot be read raises what it raises here).
+
+What the child lists is what was there when it listed: a file changed after it was
+stat-ed, and read by this build after the change, keeps the stamp stat-ed before (its
+next build sees another stamp and reads it again), and `Listing.started`, taken before
+the first stat, is what a stamp is judged racy against (`input_cache`).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.ingest import list_input_files
+
+Stamp = tuple[int, ...]
+"""Size, modification and change times in nanoseconds, and inode (`os.stat`'s)."""
+ListedRow = tuple[str, str, str, Stamp | None]
+"""A file as `ingest.ListedFile` names it (path as found, absolute path, name), and its
+stamp (None: it could not be stat-ed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The input files found, in `ingest.find_input_files`'s order, each with its stamp."""
+
+    started: int
+    """`time.time_ns()` before the first file was stat-ed."""
+    files: Sequence[ListedRow]
+
+
+def list_inputs(paths: Sequence[Path]) -> Listing:
+    """List the files under `paths` and stat each one, here.
+
+    Raises:
+        OSError: a folder cannot be read (as `ingest.list_input_files`).
+    """
+    started = time.time_ns()
+    files = [
+        # one string for both when they are equal: the child's pickle holds it once
+        (f.path, f.path if f.absolute == f.path else f.absolute, f.name, stamp(f.absolute))
+        for f in list_input_files(paths)
+    ]
+    return Listing(started=started, files=files)
+
+
+def stamp(path: str) -> Stamp | None:
+    """The file's stamp, or None when it cannot be stat-ed (reading it will say why)."""
+    try:
+        status = os.stat(path)  # noqa: PTH116 a str: no Path to build for each of 100,000 files
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+
+
+class PendingListing:
+    """The listing of `paths` a child process is making (`list_in_background`)."""
+
+    def __init__(self, paths: Sequence[Path], process: subprocess.Popen[bytes] | None) -> None:
+        self._paths = paths
+        self._process = process
+
+    def result(self) -> Listing:
+        """The child's listing, once it is made; made here if the child could not make it.
+
+        Raises:
+            OSError: a folder cannot be read (`list_inputs`).
+        """
+        process, self._process = self._process, None
+        received = None if process is None else _received(process)
+        return received or list_inputs(self._paths)
+
+    def discard(self) -> None:
+        """Stop the child, if its listing was not taken (a failed build)."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.communicate()
+
+
+_LIST_INPUTS = (
+    "import sys; from digest.input_listing import write_listing; write_listing(sys.argv[1:])"
+)
+
+
+def list_in_background(paths: Sequence[Path]) -> PendingListing:
+    """`list_inputs(paths)`, made by a child process while this one goes on."""
+    if not sys.executable:
+        return PendingListing(paths, None)
+    package_root = str(Path(__file__).resolve().parents[1])
+    command = [
+        sys.executable,
+        "-I",
+        "-c",
+        f"import sys; sys.path.insert(0, {package_root!r}); " + _LIST_INPUTS,
+        *map(str, paths),
+    ]
+    try:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+    except OSError:
+        process = None
+    return PendingListing(paths, process)
+
+
+def write_listing(paths: Sequence[str]) -> None:
+    """The child's work: `list_inputs`, pickled to its standard output."""
+    listing = list_inputs([Path(path) for path in paths])
+    # pickled whole first: the parent reads it at once, not while it is being pickled
+    data = pickle.dumps((listing.started, listing.files), pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.write(data)
+
+
+def _received(process: subprocess.Popen[bytes]) -> Listing | None:
+    """What the child wrote, or None if it failed."""
+    data, _ = process.communicate()
+    if process.returncode != 0:
+        return None
+    try:
+        started, files = pickle.loads(data)  # noqa: S301 our own child's output
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return None
+    return Listing(started=started, files=files)
