@@ -251,8 +251,9 @@ def _run_incremental(
                     leads.update(led[article_id])
         return [outcomes for outcomes, _, _, _ in read]
 
-    listed = listing.result() if listing is not None else None
-    read = read_inputs_cached(config.inputs, stored, read_files, listed)
+    with collector_paused():  # a row, a record and outcomes of each of 100,000 files
+        listed = listing.result() if listing is not None else None
+        read = read_inputs_cached(config.inputs, stored, read_files, listed)
     ingested = read.ingested
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
     options = Options(
