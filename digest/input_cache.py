@@ -16,6 +16,7 @@ its stamp unchanged (git's "racily clean" files). Its next build reads it again.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from digest.incremental import hash_article
 from digest.ingest import FoundFile, Outcome, collect_outcomes, read_input_file
 from digest.ingest.files import Shown
 from digest.input_listing import Listing, Stamp, list_inputs
+from digest.input_listing import stamp as file_stamp
 from digest.model import Article, IngestResult, ReadFile, Rejected
 from digest.state import Snapshot, StoredArticle
 
@@ -75,7 +77,7 @@ def read_inputs_cached(
         listing: the files under `paths` and their stamps, listed before (by a child
             process while the state loaded: `input_listing`); by default listed here.
     """
-    listing = listing or list_inputs(paths)
+    listing = list_inputs(paths) if listing is None else _restamped(listing)
     recorded, articles = stored.files, stored.articles
     reused = [
         _recorded_outcomes(recorded.get(absolute), name, stamp, articles)
@@ -90,7 +92,7 @@ def read_inputs_cached(
     read: list[tuple[Shown, Sequence[Outcome]]] = []
     files: list[ReadFile] = []
     hashes: dict[str, str] = {}
-    racy = listing.started - int(RACY_SECONDS * 1e9)
+    racy = _racy_after(listing.started)
     for (path, absolute, name, stamp), kept in zip(listing.files, reused, strict=True):
         if kept is None:
             outcomes: Sequence[Outcome] = next(fresh)
@@ -109,6 +111,32 @@ def read_inputs_cached(
             )
     # an article of each id is collected, the first: `hashes` has the same keys
     return CachedRead(ingested=collect_outcomes(read), files=tuple(files), hashes=hashes)
+
+
+def _racy_after(started: int) -> int:
+    """A file stamped after `started` is racy if changed at this time or later."""
+    return started - int(RACY_SECONDS * 1e9)
+
+
+def _restamped(listing: Listing) -> Listing:
+    """A listing made before (while the state loaded), its racy files stamped again now.
+
+    A file changed just before the listing would not be recorded; stamped again seconds
+    later, it is, unless it changed again (what stamping it here would have done).
+    """
+    racy = _racy_after(listing.started)
+    if all(s is None or (s[1] < racy and s[2] < racy) for _, _, _, s in listing.files):
+        return listing
+    started = time.time_ns()
+    return Listing(
+        started=started,
+        files=[
+            row
+            if (old := row[3]) is None or (old[1] < racy and old[2] < racy)
+            else (*row[:3], file_stamp(row[1]))
+            for row in listing.files
+        ],
+    )
 
 
 class _Listed:

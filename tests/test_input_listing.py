@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -290,3 +291,27 @@ def test_a_failed_build_stops_its_listing(
     assert len(children) == 1
     assert children[0] is not None
     assert children[0].returncode is not None  # stopped and waited for
+
+
+def test_a_file_changed_just_before_the_listing_is_stamped_again_when_read(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = built_state([inputs], tmp_path)
+    new, old = inputs / "new.txt", inputs / EVENT_C
+    new.write_text(UNRELATED.replace("tram", "ferry"), encoding="utf-8")
+    listing = list_in_background([inputs]).result()
+    first = read_inputs_cached([inputs], stored, None, listing)
+    assert str(new) not in {f.path for f in first.files}  # changed just now: racy
+    new.write_text(UNRELATED.replace("tram", "bus"), encoding="utf-8")  # again, once listed
+    later = time.time_ns() + 10 * 10**9
+    monkeypatch.setattr(time, "time_ns", lambda: later)  # read 10 s later
+
+    read = read_inputs_cached([inputs], stored, None, listing)
+
+    records = {f.path: f for f in read.files}
+    status = new.stat()
+    stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+    assert records[str(new)].stamp == stamp  # stamped again: recorded, with its stamp now
+    assert "bus" in {a.id: a.text for a in read.ingested.articles}["new.txt"]
+    listed = {name: stamp for _, _, name, stamp in listing.files}
+    assert records[str(old)].stamp == listed[EVENT_C]  # not racy: the child's stamp
