@@ -19,10 +19,12 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from digest.ingest import list_input_files
 
@@ -66,12 +68,21 @@ def stamp(path: str) -> Stamp | None:
     return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
-class PendingListing:
-    """The listing of `paths` a child process is making (`list_in_background`)."""
+Child = tuple[subprocess.Popen[bytes], IO[bytes]]
+"""A child process, and the file its standard output goes to."""
 
-    def __init__(self, paths: Sequence[Path], process: subprocess.Popen[bytes] | None) -> None:
+
+class PendingListing:
+    """The listing of `paths` a child process is making (`list_in_background`).
+
+    The child writes it into an unnamed temporary file, read when it has exited: through
+    a pipe, each 64 KiB of its 12 MB would wait for the child to be scheduled again (4 s
+    under a load of 5).
+    """
+
+    def __init__(self, paths: Sequence[Path], child: Child | None) -> None:
         self._paths = paths
-        self._process = process
+        self._child = child
 
     def result(self) -> Listing:
         """The child's listing, once it is made; made here if the child could not make it.
@@ -79,16 +90,18 @@ class PendingListing:
         Raises:
             OSError: a folder cannot be read (`list_inputs`).
         """
-        process, self._process = self._process, None
-        received = None if process is None else _received(process)
+        child, self._child = self._child, None
+        received = None if child is None else _received(*child)
         return received or list_inputs(self._paths)
 
     def discard(self) -> None:
         """Stop the child, if its listing was not taken (a failed build)."""
-        process, self._process = self._process, None
-        if process is not None:
+        child, self._child = self._child, None
+        if child is not None:
+            process, output = child
             process.kill()
-            process.communicate()
+            process.wait()
+            output.close()
 
 
 _LIST_INPUTS = (
@@ -108,28 +121,35 @@ def list_in_background(paths: Sequence[Path]) -> PendingListing:
         f"import sys; sys.path.insert(0, {package_root!r}); " + _LIST_INPUTS,
         *map(str, paths),
     ]
+    return PendingListing(paths, start_child(command))
+
+
+def start_child(command: Sequence[str]) -> Child | None:
+    """Start `command`, its output going to a temporary file; None if it cannot start."""
+    output = tempfile.TemporaryFile()  # noqa: SIM115 closed when the output is read
     try:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.DEVNULL
         )
     except OSError:
-        process = None
-    return PendingListing(paths, process)
+        output.close()
+        return None
+    return process, output
 
 
 def write_listing(paths: Sequence[str]) -> None:
     """The child's work: `list_inputs`, pickled to its standard output."""
     listing = list_inputs([Path(path) for path in paths])
-    # pickled whole first: the parent reads it at once, not while it is being pickled
-    data = pickle.dumps((listing.started, listing.files), pickle.HIGHEST_PROTOCOL)
-    sys.stdout.buffer.write(data)
+    pickle.dump((listing.started, listing.files), sys.stdout.buffer, pickle.HIGHEST_PROTOCOL)
 
 
-def _received(process: subprocess.Popen[bytes]) -> Listing | None:
+def _received(process: subprocess.Popen[bytes], output: IO[bytes]) -> Listing | None:
     """What the child wrote, or None if it failed."""
-    data, _ = process.communicate()
-    if process.returncode != 0:
-        return None
+    with output:
+        if process.wait() != 0:
+            return None
+        output.seek(0)
+        data = output.read()
     try:
         started, files = pickle.loads(data)  # noqa: S301 our own child's output
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -26,10 +25,12 @@ from digest.config import make_config
 from digest.ingest import FoundFile, Outcome, read_input_file
 from digest.input_cache import CachedRead, read_inputs_cached
 from digest.input_listing import (
+    Child,
     Listing,
     PendingListing,
     list_in_background,
     list_inputs,
+    start_child,
 )
 from digest.pipeline import _load_state, build
 from digest.state import Snapshot
@@ -170,10 +171,10 @@ def test_a_file_changed_after_it_was_listed_is_read_again_by_the_next_build(
     assert "boat" in texts["more/deeper/tram.txt"]
 
 
-def failing_child(script: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
+def failing_child(script: str) -> Child:
+    child = start_child([sys.executable, "-c", script])
+    assert child is not None
+    return child
 
 
 @pytest.mark.parametrize(
@@ -231,12 +232,13 @@ def test_an_unreadable_folder_is_refused_as_when_listing_here(tmp_path: Path) ->
 
 
 def test_a_listing_not_taken_stops_the_child(tmp_path: Path) -> None:
-    process = failing_child("import time; time.sleep(60)")
-    pending = PendingListing([tmp_path], process)
+    child = failing_child("import time; time.sleep(60)")
+    pending = PendingListing([tmp_path], child)
 
     pending.discard()
 
-    assert process.returncode is not None
+    assert child[0].returncode is not None
+    assert child[1].closed
 
 
 def test_only_a_build_with_a_state_file_lists_in_a_child(
@@ -272,11 +274,11 @@ def test_a_failed_build_stops_its_listing(
 ) -> None:
     config = config_for([inputs], tmp_path)
     build(config)
-    children: list[subprocess.Popen[bytes] | None] = []
+    children: list[Child | None] = []
     discard = PendingListing.discard
 
     def spy(self: PendingListing) -> None:
-        children.append(self._process)  # the child, to see it stopped
+        children.append(self._child)  # the child, to see it stopped
         discard(self)
 
     def fail(*args: Any) -> Any:
@@ -290,7 +292,7 @@ def test_a_failed_build_stops_its_listing(
 
     assert len(children) == 1
     assert children[0] is not None
-    assert children[0].returncode is not None  # stopped and waited for
+    assert children[0][0].returncode is not None  # stopped and waited for
 
 
 def test_a_file_changed_just_before_the_listing_is_stamped_again_when_read(
