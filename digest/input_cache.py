@@ -114,7 +114,7 @@ def read_inputs_cached(
 
 
 def _racy_after(started: int) -> int:
-    """A file stamped after `started` is racy if changed at this time or later."""
+    """The time (ns) from which a change makes a file stamped after `started` racy."""
     return started - int(RACY_SECONDS * 1e9)
 
 

@@ -76,8 +76,8 @@ class PendingListing:
     """The listing of `paths` a child process is making (`list_in_background`).
 
     The child writes it into an unnamed temporary file, read when it has exited: through
-    a pipe, each 64 KiB of its 12 MB would wait for the child to be scheduled again (4 s
-    under a load of 5).
+    a pipe, each 64 KiB of its 9 MB would wait for the child to be scheduled again
+    (0.1-0.4 s at 100,000 files, against 0.04-0.09 s).
     """
 
     def __init__(self, paths: Sequence[Path], child: Child | None) -> None:
