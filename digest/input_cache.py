@@ -16,7 +16,6 @@ its stamp unchanged (git's "racily clean" files). Its next build reads it again.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,14 +23,10 @@ from pathlib import Path
 
 from digest.errors import InputError
 from digest.incremental import hash_article
-from digest.ingest import (
-    FoundFile,
-    ListedFile,
-    Outcome,
-    collect_outcomes,
-    list_input_files,
-    read_input_file,
-)
+from digest.ingest import FoundFile, Outcome, collect_outcomes, read_input_file
+from digest.ingest.files import Shown
+from digest.input_listing import Listing, Stamp, list_inputs
+from digest.input_listing import stamp as file_stamp
 from digest.model import Article, IngestResult, ReadFile, Rejected
 from digest.state import Snapshot, StoredArticle
 
@@ -64,7 +59,10 @@ FileReader = Callable[[Sequence[FoundFile]], Sequence[Sequence[Outcome]]]
 
 
 def read_inputs_cached(
-    paths: Sequence[Path], stored: Snapshot, read_files: FileReader | None = None
+    paths: Sequence[Path],
+    stored: Snapshot,
+    read_files: FileReader | None = None,
+    listing: Listing | None = None,
 ) -> CachedRead:
     """Read the input files under `paths`, reusing what `stored` says unchanged ones yield.
 
@@ -76,69 +74,97 @@ def read_inputs_cached(
         stored: the last build's state.
         read_files: reads the files to read, all at once (on the build's engine, say);
             by default one after the other here.
+        listing: the files under `paths` and their stamps, listed before (by a child
+            process while the state loaded: `input_listing`); by default listed here.
     """
-    recorded = stored.files
-    started = time.time_ns()
-    listed = list(list_input_files(paths))
-    stamps = [_stamp(file.absolute) for file in listed]
-    records = [recorded.get(file.absolute) for file in listed]
+    listing = list_inputs(paths) if listing is None else _restamped(listing)
+    recorded, articles = stored.files, stored.articles
     reused = [
-        _recorded_outcomes(record, file.name, stamp, stored.articles)
-        for file, stamp, record in zip(listed, stamps, records, strict=True)
+        _recorded_outcomes(recorded.get(absolute), name, stamp, articles)
+        for _, absolute, name, stamp in listing.files
     ]
-    to_read = [file.found() for file, kept in zip(listed, reused, strict=True) if kept is None]
+    to_read = [
+        FoundFile(path=Path(path), name=name)
+        for (path, _, name, _), kept in zip(listing.files, reused, strict=True)
+        if kept is None
+    ]
     fresh = iter((read_files or _read_here)(to_read))
-    read: list[tuple[ListedFile, Sequence[Outcome]]] = []
+    read: list[tuple[Shown, Sequence[Outcome]]] = []
     files: list[ReadFile] = []
     hashes: dict[str, str] = {}
-    for file, stamp, record, kept in zip(listed, stamps, records, reused, strict=True):
-        if kept is None or record is None:  # a file reused always has its record
+    racy = _racy_after(listing.started)
+    for (path, absolute, name, stamp), kept in zip(listing.files, reused, strict=True):
+        if kept is None:
             outcomes: Sequence[Outcome] = next(fresh)
             yielded = _yielded(outcomes)
+            record = None
         else:
-            outcomes, yielded = kept, record.yielded
-        read.append((file, outcomes))
+            outcomes, record = kept
+            yielded = record.yielded
+        read.append((_Listed(path), outcomes))
         for item in yielded:  # the first article of an id is the one collected
             if not isinstance(item, Rejected):
                 hashes.setdefault(*item)
-        if stamp is not None and not _is_racy(stamp, started):
-            files.append(
-                record  # a file reused: the same record
-                if kept is not None and record is not None
-                else ReadFile(path=file.absolute, name=file.name, stamp=stamp, yielded=yielded)
+        if stamp is not None and stamp[1] < racy and stamp[2] < racy:
+            files.append(  # a file reused: the same record
+                record or ReadFile(path=absolute, name=name, stamp=stamp, yielded=yielded)
             )
-    ingested = collect_outcomes(read)
-    return CachedRead(
-        ingested=ingested,
-        files=tuple(files),
-        hashes={article.id: hashes[article.id] for article in ingested.articles},
+    # an article of each id is collected, the first: `hashes` has the same keys
+    return CachedRead(ingested=collect_outcomes(read), files=tuple(files), hashes=hashes)
+
+
+def _racy_after(started: int) -> int:
+    """The time (ns) from which a change makes a file stamped after `started` racy."""
+    return started - int(RACY_SECONDS * 1e9)
+
+
+def _restamped(listing: Listing) -> Listing:
+    """A listing made before (while the state loaded), its racy files stamped again now.
+
+    A file changed just before the listing would not be recorded; stamped again seconds
+    later, it is, unless it changed again (what stamping it here would have done).
+    """
+    racy = _racy_after(listing.started)
+    if all(s is None or (s[1] < racy and s[2] < racy) for _, _, _, s in listing.files):
+        return listing
+    started = time.time_ns()
+    return Listing(
+        started=started,
+        files=[
+            row
+            if (old := row[3]) is None or (old[1] < racy and old[2] < racy)
+            else (*row[:3], file_stamp(row[1]))
+            for row in listing.files
+        ],
     )
+
+
+class _Listed:
+    """A file listed, as a rejection's message names it (`ingest.Shown`): one is made for
+    each of 100,000 files, so a plain class (a frozen dataclass takes twice as long)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @property
+    def shown(self) -> str:
+        return Path(self.path).as_posix()
 
 
 def _read_here(found_files: Sequence[FoundFile]) -> list[list[Outcome]]:
     return [read_input_file(found) for found in found_files]
 
 
-def _stamp(path: str) -> tuple[int, ...] | None:
-    try:
-        status = os.stat(path)  # noqa: PTH116 a str: no Path to build for each of 100,000 files
-    except OSError:
-        return None  # missing or unreadable: read_input_file says why
-    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
-
-
-def _is_racy(stamp: tuple[int, ...], started: int) -> bool:
-    return max(stamp[1], stamp[2]) >= started - int(RACY_SECONDS * 1e9)
-
-
 def _recorded_outcomes(
     record: ReadFile | None,
     name: str,
-    stamp: tuple[int, ...] | None,
+    stamp: Stamp | None,
     articles: Mapping[str, StoredArticle],
-) -> list[Outcome] | None:
-    """What an unchanged file yielded last time; None when it must be read."""
-    if record is None or stamp is None or record.stamp != stamp or record.name != name:
+) -> tuple[list[Outcome], ReadFile] | None:
+    """What an unchanged file yielded last time, and its record; None when it must be read."""
+    if record is None or record.stamp != stamp or record.name != name:  # stamp None: differs
         return None
     outcomes: list[Outcome] = []
     for item in record.yielded:
@@ -150,7 +176,7 @@ def _recorded_outcomes(
         if stored is None or stored.clean is None or stored.hash != content:
             return None
         outcomes.append(stored.clean.article)
-    return outcomes
+    return outcomes, record
 
 
 def _yielded(outcomes: Iterable[Outcome]) -> tuple[tuple[str, str] | Rejected, ...]:

@@ -57,6 +57,7 @@ from digest.state import (
 
 if TYPE_CHECKING:
     from digest.atomic import Staging
+    from digest.input_listing import PendingListing
     from digest.render import PageSink, RenderedSite
 
 log = logging.getLogger("digest")
@@ -67,7 +68,10 @@ class AccountingError(RuntimeError):
 
 
 def run_pipeline(
-    config: BuildConfig, stored: Snapshot | None = None, engine: Engine | None = None
+    config: BuildConfig,
+    stored: Snapshot | None = None,
+    engine: Engine | None = None,
+    listing: PendingListing | None = None,
 ) -> BuildResult:
     """Read, clean, segment, group, align, compare and merge: everything but the output.
 
@@ -75,13 +79,14 @@ def run_pipeline(
     `engine`, or on one opened for `config` (`digest.engine`); grouping runs here, on
     everything at once. With a `stored` state, only new and changed articles are
     grouped, ids stay stable and unchanged events keep their stories
-    (digest/incremental.py).
+    (digest/incremental.py), the input files stat-ed by `listing` if given
+    (`input_listing.list_in_background`, started before the state loaded).
     """
     if engine is None:
         with open_engine(config) as opened:
-            return run_pipeline(config, stored, opened)
+            return run_pipeline(config, stored, opened, listing)
     if stored is not None:
-        return _run_incremental(config, stored, engine)
+        return _run_incremental(config, stored, engine, listing)
     read = read_articles(config.inputs, engine)
     ingested, cleaned = read.ingested, read.cleaned
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
@@ -223,7 +228,9 @@ def _embedder(config: BuildConfig) -> Embedder | None:
     return embed_segments
 
 
-def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> BuildResult:
+def _run_incremental(
+    config: BuildConfig, stored: Snapshot, engine: Engine, listing: PendingListing | None
+) -> BuildResult:
     """Read, clean, group and tell only what changed since `stored`."""
     from digest.incremental import Options, update_digest
     from digest.input_cache import read_inputs_cached
@@ -245,7 +252,9 @@ def _run_incremental(config: BuildConfig, stored: Snapshot, engine: Engine) -> B
                     leads.update(led[article_id])
         return [outcomes for outcomes, _, _, _ in read]
 
-    read = read_inputs_cached(config.inputs, stored, read_files)
+    with collector_paused():  # a row, a record and outcomes of each of 100,000 files
+        listed = listing.result() if listing is not None else None
+        read = read_inputs_cached(config.inputs, stored, read_files, listed)
     ingested = read.ingested
     log.info("read %d articles, rejected %d inputs", len(ingested.articles), len(ingested.rejected))
     options = Options(
@@ -301,8 +310,8 @@ def write_digest(config: BuildConfig) -> BuildResult:
     Writes in place (only changed files): the MkDocs plugin's way, where MkDocs owns
     the build. `build` is the atomic one.
     """
-    with _loaded_state(config) as stored:
-        result, rendered = _run_and_render(config, stored, config.docs_dir)
+    with _listing_inputs(config) as listing, _loaded_state(config) as stored:
+        result, rendered = _run_and_render(config, stored, config.docs_dir, listing)
         _save_state(config, stored, result, rendered)
     return result
 
@@ -325,9 +334,13 @@ def build(config: BuildConfig) -> BuildResult:
     with exclusive_build(config.docs_dir), removing_old_trees() as old_trees:
         recover(config.docs_dir)
         recover(config.site_dir)
-        with _staged_docs(config.docs_dir) as staging, _loaded_state(config) as stored:
+        with (
+            _staged_docs(config.docs_dir) as staging,
+            _listing_inputs(config) as listing,
+            _loaded_state(config) as stored,
+        ):
             docs = staging.path()
-            result, rendered = _run_and_render(config, stored, docs)
+            result, rendered = _run_and_render(config, stored, docs, listing)
             if config.build_site:
                 with _staged(config.site_dir, copy_current=False) as site:
                     _build_staged_site(result, config, docs, site)
@@ -337,6 +350,23 @@ def build(config: BuildConfig) -> BuildResult:
                 publish(docs, config.docs_dir, old_trees)
             _save_state(config, stored, result, rendered)
     return result
+
+
+@contextmanager
+def _listing_inputs(config: BuildConfig) -> Iterator[PendingListing | None]:
+    """The input files listed and stat-ed by a child process while the state loads, for
+    a build with a state file to load (a build without one starts no child); the child
+    is stopped if the build fails before taking its listing."""
+    from digest.input_listing import list_in_background
+
+    if config.state_path is None or not config.state_path.is_file():
+        yield None
+        return
+    listing = list_in_background(config.inputs)
+    try:
+        yield listing
+    finally:
+        listing.discard()
 
 
 @contextmanager
@@ -424,7 +454,7 @@ def _kept_page(page: StoredPage, key: str) -> StoredPage:
 
 
 def _run_and_render(
-    config: BuildConfig, stored: Snapshot | None, docs: Path
+    config: BuildConfig, stored: Snapshot | None, docs: Path, listing: PendingListing | None
 ) -> tuple[BuildResult, RenderedSite]:
     """The pipeline, and its pages written into `docs` as they are rendered, on one engine
     (a Dask cluster starts once).
@@ -436,7 +466,7 @@ def _run_and_render(
     from digest.render import DocsWriter
 
     with open_engine(config) as engine:
-        result = run_pipeline(config, stored, engine)
+        result = run_pipeline(config, stored, engine, listing)
         writer = DocsWriter(docs)
         try:
             rendered = _render_site(result, config, stored, engine, docs, writer)
