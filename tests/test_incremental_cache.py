@@ -448,7 +448,7 @@ def test_the_stored_segments_linked_again_are_counted_once_on_the_engine_and_sum
     shutil.copytree(tmp_path / "engine", tmp_path / "here")
     (inputs / "new.txt").write_text(NEW_HEADLINE, encoding="utf-8")
     counted: list[tuple[str | None, str]] = []
-    count = digest.pipeline.count_title_and_text
+    count = digest.cluster.count_title_and_text
 
     def spy(title_and_text: tuple[str | None, str]) -> Any:
         counted.append(title_and_text)
