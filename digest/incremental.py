@@ -161,7 +161,7 @@ def update_digest(
     if reusable and not options.rebuild and stored.events:
         with collector_paused():  # as the storylines below
             events, counted = _regroup(segments, set(kept), stored, options, known)
-        known.update(counted)  # the storylines and key terms of their events sum them
+        known.update(counted)  # the changed events' storyline terms are summed from them
     else:
         events = list(
             group_events(
