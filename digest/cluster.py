@@ -430,9 +430,16 @@ def _weight_floors(rows: csr_matrix, count: int, block: int = 4096) -> NDArray[n
 
 def count_segment(segment: Segment) -> SegmentCounts:
     """What the grouping counts of a segment, packed (`SegmentCounts`)."""
-    text, first = marked_counts(segment.text)
+    return count_title_and_text((segment.title, segment.text))
+
+
+def count_title_and_text(title_and_text: tuple[str | None, str]) -> SegmentCounts:
+    """`count_segment` of a segment's title and text, all it reads of the segment: what
+    the engine's workers are sent (a segment pickles with its article, 100 times slower)."""
+    title, body = title_and_text
+    text, first = marked_counts(body)
     text_terms, text_counts = TERM_SEPARATOR.join(text), array("q", text.values()).tobytes()
-    terms = _weighted_counts(segment, first_word_unmarked(text, first))  # changes `text`
+    terms = _weigh_terms(title, first_word_unmarked(text, first))  # changes `text`
     return pack_terms(terms)._replace(
         text_terms=text_terms, text_counts=text_counts, first_word=first
     )
@@ -772,12 +779,9 @@ def visit_key(segment: Segment) -> tuple[date, str]:
     return (segment.published or date.max, segment.id)
 
 
-def _weighted_counts(segment: Segment, text: Counter[str] | None = None) -> dict[str, float]:
-    """Term counts of title and text, the title counted twice and names weighed up.
-
-    `text`: the text's `counted_terms`, when the caller has them.
-    """
-    return _weigh_terms(segment.title, counted_terms(segment.text) if text is None else text)
+def _weighted_counts(segment: Segment) -> dict[str, float]:
+    """Term counts of title and text, the title counted twice and names weighed up."""
+    return _weigh_terms(segment.title, counted_terms(segment.text))
 
 
 def _weigh_terms(title: str | None, text: Counter[str]) -> dict[str, float]:
@@ -1032,20 +1036,25 @@ def segment_terms(
 
 def segment_links(
     segments: Sequence[Segment],
-    counts: Mapping[str, dict[str, float]],
+    count: Callable[[Sequence[Segment]], Mapping[str, dict[str, float]]],
     embed: Embedder | None = None,
+    threads: int = 1,
 ) -> tuple[dict[tuple[str, str], float], NDArray[np.float32] | None]:
     """The links `group_events` computes among `segments` alone, keyed by segment ids.
 
-    `counts` holds each segment's `segment_terms` by id (computed once by the caller).
-    Each pair is keyed once, `(earlier, later)` in visit order (date, then id). With
-    `embed`, also the segments' headline embeddings, one row each in the given order
-    (zeros for articles), as `group_events` uses them.
+    `count(segments)` gives each segment's `segment_terms` by id; it is called while
+    their character grams are counted on a pool of `threads` threads (it may wait for
+    the build's engine to count them). Each pair is keyed once, `(earlier, later)` in
+    visit order (date, then id). With `embed`, also the segments' headline embeddings,
+    one row each in the given order (zeros for articles), as `group_events` uses them.
     """
     ordered = sorted(segments, key=visit_key)
-    words = _tfidf_matrix(counts[s.id] for s in ordered)
-    headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
-    pairs = _links(ordered, words, _count_char_grams(ordered), headlines)
+    with _thread_pool(threads) as pool:
+        grams = _count_char_grams(ordered, pool)  # on the pool while the terms are counted
+        counts = count(ordered)
+        words = _tfidf_matrix(counts[s.id] for s in ordered)
+        headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
+        pairs = _links(ordered, words, grams, headlines, pool)
     links = {(ordered[i].id, ordered[j].id): v for (i, j), v in pairs.items()}
     if headlines is None:
         return links, None

@@ -48,6 +48,7 @@ from digest.cluster import (
     Embedder,
     EncodedTerms,
     SegmentCounts,
+    count_segment,
     encode_terms,
     group_events,
     link_storylines,
@@ -106,6 +107,10 @@ Members = dict[str, tuple[str, ...]]
 """Members (segment ids, or event ids for storylines) by id."""
 
 
+def _count_here(segments: Sequence[Segment]) -> list[SegmentCounts]:
+    return [count_segment(s) for s in segments]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Options:
     """What the build asks of the incremental update."""
@@ -119,7 +124,11 @@ class Options:
     """Sentence embeddings for headline-only items (`cluster.group_events`, and the links
     of new segments to stored events)."""
     threads: int = 1
-    """Threads for the array work of a grouping from scratch (`cluster.group_events`)."""
+    """Threads for the array work of a grouping (`cluster.group_events`, `segment_links`)."""
+    count: Callable[[Sequence[Segment]], Sequence[SegmentCounts]] = _count_here
+    """The segments' `cluster.count_segment`, in their order: those of the stored segments
+    the new ones are linked with, counted again (on the build's engine, by the pipeline;
+    by default here)."""
 
 
 def hash_article(article: Article) -> str:
@@ -152,7 +161,8 @@ def update_digest(
     )
     if reusable and not options.rebuild and stored.events:
         with collector_paused():  # as the storylines below
-            events = _regroup(segments, set(kept), stored, options, known)
+            events, counted = _regroup(segments, set(kept), stored, options, known)
+        known.update(counted)  # the changed events' storyline terms are summed from them
     else:
         events = list(
             group_events(
@@ -381,8 +391,9 @@ def _regroup(
     stored: Snapshot,
     options: Options,
     known: Mapping[str, SegmentCounts],
-) -> list[Event]:
-    """Events: the stored ones with their unchanged members, joined by the new segments."""
+) -> tuple[list[Event], dict[str, SegmentCounts]]:
+    """Events: the stored ones with their unchanged members, joined by the new segments;
+    and the counts of the stored segments linked again (`cluster.count_segment`, by id)."""
     by_id = {s.id: s for s in segments}
     groups = {
         event_id: [m for m in event.members if m in by_id and by_id[m].article.id in kept]
@@ -391,7 +402,7 @@ def _regroup(
     groups = {event_id: members for event_id, members in groups.items() if members}
     placed = {m for members in groups.values() for m in members}
     fresh = sorted((s for s in segments if s.id not in placed), key=visit_key)
-    counts = _TermCounts(known)
+    counts = _TermCounts(known, options.count)
     candidates = _candidate_events(fresh, groups, stored, by_id, counts)
     context = [*fresh, *(by_id[m] for event_id in candidates for m in groups[event_id])]
     starts = [groups[event_id] for event_id in candidates] + [[s.id] for s in fresh]
@@ -402,8 +413,8 @@ def _regroup(
     new = [[by_id[m] for m in members] for members in joined[len(candidates) :]]
     unchanged = [_stored_story_event(stored.events[e], by_id) for e in sorted(same)]
     regrouped = [*changed, *new]
-    made = make_events(regrouped, counts.of(s for group in regrouped for s in group))
-    return [*unchanged, *made]
+    made = make_events(regrouped, counts.of([s for group in regrouped for s in group]))
+    return [*unchanged, *made], counts.counted
 
 
 def _link_groups(
@@ -421,7 +432,7 @@ def _link_groups(
     """
     ordered = sorted(context, key=lambda s: s.id)
     number = {s.id: i for i, s in enumerate(ordered)}
-    links, headlines = segment_links(ordered, counts.of(ordered), options.embed)
+    links, headlines = segment_links(ordered, counts.of, options.embed, options.threads)
     joined = average_linkage(
         {(number[a], number[b]): v for (a, b), v in links.items()},
         options.threshold,
@@ -434,19 +445,31 @@ def _link_groups(
 
 
 class _TermCounts:
-    """Each segment's `segment_terms`, computed once however often it is asked for (or
-    unpacked from the `known` counts made where the segment was read)."""
+    """Each segment's `segment_terms`, computed once however often it is asked for: unpacked
+    from the `known` counts made where the segment was read, or from those `count` makes
+    of the others, all those asked for at once (`of`)."""
 
-    def __init__(self, known: Mapping[str, SegmentCounts]) -> None:
+    def __init__(
+        self,
+        known: Mapping[str, SegmentCounts],
+        count: Callable[[Sequence[Segment]], Sequence[SegmentCounts]],
+    ) -> None:
         self._known = known
+        self._count = count
+        self.counted: dict[str, SegmentCounts] = {}
+        """The counts `count` made, by segment id."""
         self._counts: dict[str, dict[str, float]] = {}
 
     def __call__(self, segment: Segment) -> dict[str, float]:
         if segment.id not in self._counts:
-            self._counts[segment.id] = segment_terms(segment, self._known)
+            known = self._known if segment.id in self._known else self.counted
+            self._counts[segment.id] = segment_terms(segment, known)
         return self._counts[segment.id]
 
-    def of(self, segments: Iterable[Segment]) -> dict[str, dict[str, float]]:
+    def of(self, segments: Sequence[Segment]) -> dict[str, dict[str, float]]:
+        missing = [s for s in segments if not (s.id in self._counts or s.id in self._known)]
+        if missing:
+            self.counted.update(zip((s.id for s in missing), self._count(missing), strict=True))
         return {s.id: self(s) for s in segments}
 
 

@@ -18,6 +18,7 @@ from digest.cluster import (
     Embedder,
     SegmentCounts,
     count_segment,
+    count_title_and_text,
     group_events,
     link_storylines,
 )
@@ -122,6 +123,9 @@ a millisecond, so a task of 64 is worth its pickling and scheduling."""
 EVENTS_PER_TASK = 4
 """Events told per task: an event costs from milliseconds to seconds (the square of its
 size), so small tasks keep the workers evenly busy to the end."""
+SEGMENTS_PER_TASK = 256
+"""Stored segments counted again per task (`count_on`): about 50 ms of counting and 0.5 MB
+of titles and texts sent; about 4,000 of them at 100,000 articles."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -263,6 +267,7 @@ def _run_incremental(
         rebuild=config.rebuild,
         embed=_embedder(config),
         threads=local_threads(config),
+        count=lambda segments: count_on(engine, segments),
     )
     result = update_digest(
         ingested,
@@ -277,6 +282,14 @@ def _run_incremental(
     check_accounting(ingested, [s.event for s in result.stories])
     log.info("%d events, %d redirects", len(result.stories), len(result.redirects))
     return replace(result, cache=replace(result.cache or BuildCache(), files=read.files))
+
+
+def count_on(engine: Engine, segments: Sequence[Segment]) -> list[SegmentCounts]:
+    """The segments' `cluster.count_segment`, counted on the engine: those of the stored
+    events an incremental build links the new segments with (their counts are not kept
+    in the state), while this process counts their character grams."""
+    items = [(s.title, s.text) for s in segments]
+    return engine.map(count_title_and_text, items, chunksize=SEGMENTS_PER_TASK)
 
 
 def tell_story(event: Event) -> Story:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+import digest.cluster
 import digest.incremental
 import digest.ingest
 import digest.input_cache
@@ -721,3 +722,63 @@ def test_a_new_render_fingerprint_renders_every_page() -> None:
 
     assert second.kept == frozenset()
     assert second.pages == render_site(result, other).pages
+
+
+def test_the_stored_segments_linked_again_are_counted_once_on_the_engine_and_summed_after(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored members of the events a new article is compared with are counted once,
+    by the engine's `count_title_and_text` (`pipeline.count_on`), the new ones never (the
+    reading counted them); the changed event's storyline terms are summed from those
+    counts, not counted again from its text; the docs are those of counting them here."""
+    from digest.cluster import count_segment
+
+    run(inputs, tmp_path / "engine")
+    shutil.copytree(tmp_path / "engine", tmp_path / "here")
+    (inputs / "new.txt").write_text(NEW_HEADLINE, encoding="utf-8")
+    counted: list[tuple[str | None, str]] = []
+    count = digest.cluster.count_title_and_text
+
+    def spy(title_and_text: tuple[str | None, str]) -> Any:
+        counted.append(title_and_text)
+        return count(title_and_text)
+
+    def refuse(event: object) -> None:
+        raise AssertionError("an event's text counted again for its storyline terms")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(digest.pipeline, "count_title_and_text", spy)
+        patched.setattr(digest.cluster, "_as_segment", refuse)
+        run(inputs, tmp_path / "engine")
+    with monkeypatch.context() as patched:
+        patched.setattr(digest.pipeline, "count_on", lambda _, s: [count_segment(x) for x in s])
+        run(inputs, tmp_path / "here")
+
+    events = documents(tmp_path / "engine")["events"]
+    (joined,) = [e for e in events if "new.txt" in {m["article"] for m in e["members"]}]
+    assert len(joined["members"]) > 1  # a stored event took it: its storyline terms changed
+    assert counted
+    assert len(set(counted)) == len(counted)
+    assert not any("350,000 people, most of them" in text for _, text in counted)
+    engine_docs = {k: v for k, (v, _) in files(tmp_path / "engine" / "docs").items()}
+    assert engine_docs == {k: v for k, (v, _) in files(tmp_path / "here" / "docs").items()}
+
+
+def test_counting_on_the_engines_workers_gives_each_segments_count_in_order() -> None:
+    """`count_on` sends titles and texts to the workers (more than one task of them):
+    each segment's `count_segment`, in the segments' order."""
+    from digest.cluster import count_segment
+    from digest.engine import LocalEngine
+    from digest.pipeline import SEGMENTS_PER_TASK, count_on
+    from tests.factories import segment
+
+    segments = [
+        segment(f"a{n}", f"Report {n} of the Idlib offensive. {'More words. ' * (n % 7)}")
+        for n in range(SEGMENTS_PER_TASK + 40)
+    ]
+    segments[3] = segment("titled", "The United Nations said so.", title="UN: 350,000 fled")
+    engine = LocalEngine(2)
+    try:
+        assert count_on(engine, segments) == [count_segment(s) for s in segments]
+    finally:
+        engine.close()

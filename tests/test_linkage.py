@@ -70,3 +70,34 @@ def test_every_item_ends_in_one_group_whatever_the_order_of_the_links(
     assert sorted(i for g in groups for i in g) == list(range(8))
     assert average_linkage(shuffled, 0.3, days, start=start, locked=2) == groups
     assert not any({0, 1} <= set(g) and 2 in g for g in groups)
+
+
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(0, 7), st.integers(0, 7)).filter(lambda p: p[0] < p[1]),
+        st.floats(0.0, 1.0),
+    ),
+)
+def test_links_between_members_of_locked_groups_are_never_read(
+    links: dict[tuple[int, int], float],
+) -> None:
+    """Of an incremental grouping's links (locked groups: stored events), only those with a
+    new item can change the groups; but those depend on the others' (shared nearest
+    neighbours), so `cluster.segment_links` computes them all (incremental-log.md)."""
+    days: list[int | None] = [i % 3 for i in range(8)]
+    start = [[0, 1], [2], [3, 4], [5], [6], [7]]
+    stored = {0, 1, 2, 3, 4}
+    with_new = {pair: v for pair, v in links.items() if not set(pair) <= stored}
+    groups = average_linkage(links, 0.3, days, start=start, locked=3)
+    assert average_linkage(with_new, 0.3, days, start=start, locked=3) == groups
+
+
+def test_a_new_item_joins_a_stored_event_through_another_new_one() -> None:
+    """5 and 6 (new, linked most) join the stored event [0, 1] together, 6 through 5: without
+    the new-to-stored link 1-5 their mean link to it falls below the threshold."""
+    links = {(0, 1): 0.9, (2, 3): 0.9, (0, 5): 0.5, (1, 5): 0.5, (5, 6): 0.9, (0, 6): 0.2}
+    start = [[0, 1], [2, 3], [5], [6]]
+    days: list[int | None] = [None] * 7
+    assert average_linkage(links, 0.2, days, start=start, locked=2) == [[0, 1, 5, 6], [2, 3]]
+    without = {pair: v for pair, v in links.items() if pair != (1, 5)}
+    assert average_linkage(without, 0.2, days, start=start, locked=2) == [[0, 1], [2, 3], [5, 6]]
