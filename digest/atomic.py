@@ -33,6 +33,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from digest.engine import digest_command
 from digest.errors import DigestError
 
 log = logging.getLogger(__name__)
@@ -170,17 +171,9 @@ def stage_in_background(target: Path) -> Staging:
     """`start_staging(target, copy_current=True)`, the copy made by a child process (a
     hard link for each of 40,000 files takes a second at 100,000 articles)."""
     recover(target)
-    if not sys.executable or not target.is_dir():
+    command = digest_command(_COPY_TREE, str(target), str(staging_path(target)))
+    if command is None or not target.is_dir():
         return Staging(target, None)
-    package_root = str(Path(__file__).resolve().parents[1])
-    command = [
-        sys.executable,
-        "-I",
-        "-c",
-        f"import sys; sys.path.insert(0, {package_root!r}); " + _COPY_TREE,
-        str(target),
-        str(staging_path(target)),
-    ]
     try:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import partial
 from itertools import chain
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from digest.errors import DigestError
@@ -62,6 +64,22 @@ def available_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def digest_command(code: str, *args: str) -> list[str] | None:
+    """The command that runs `code` (Python that imports digest) with `args` in a child
+    interpreter like this one, isolated from the user's environment (`-I`, digest found
+    beside this module); None where there is no interpreter to start (embedded Python)."""
+    if not sys.executable:
+        return None
+    package_root = str(Path(__file__).resolve().parents[1])
+    return [
+        sys.executable,
+        "-I",
+        "-c",
+        f"import sys; sys.path.insert(0, {package_root!r}); {code}",
+        *args,
+    ]
 
 
 def local_threads(config: BuildConfig) -> int:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from digest.engine import digest_command
 from digest.ingest import list_input_files
 
 Stamp = tuple[int, ...]
@@ -111,16 +112,9 @@ _LIST_INPUTS = (
 
 def list_in_background(paths: Sequence[Path]) -> PendingListing:
     """`list_inputs(paths)`, made by a child process while this one goes on."""
-    if not sys.executable:
+    command = digest_command(_LIST_INPUTS, *map(str, paths))
+    if command is None:
         return PendingListing(paths, None)
-    package_root = str(Path(__file__).resolve().parents[1])
-    command = [
-        sys.executable,
-        "-I",
-        "-c",
-        f"import sys; sys.path.insert(0, {package_root!r}); " + _LIST_INPUTS,
-        *map(str, paths),
-    ]
     return PendingListing(paths, start_child(command))
 
 

@@ -96,17 +96,14 @@ def documents(out: Path) -> dict[str, Any]:
     return found
 
 
+CACHE_TABLES = ("files", "pages", "event_caches", "storyline_terms", "vocabulary", "json_entries")
+"""What a state holds for speed only, besides its events, ids and stories."""
+
+
 def forget_caches(state: Path) -> None:
     """Keep a state's events, ids and stories, and drop everything added for speed."""
     with sqlite3.connect(state) as connection:
-        for table in (
-            "files",
-            "pages",
-            "event_caches",
-            "storyline_terms",
-            "vocabulary",
-            "json_entries",
-        ):
+        for table in CACHE_TABLES:
             connection.execute(f"DELETE FROM {table}")  # noqa: S608 our own table names
 
 
@@ -269,14 +266,7 @@ def test_a_state_of_schema_1_gains_the_new_tables(inputs: Path, tmp_path: Path) 
     run(inputs, tmp_path)
     state = tmp_path / "state.sqlite"
     with sqlite3.connect(state) as connection:
-        for table in (
-            "files",
-            "pages",
-            "event_caches",
-            "storyline_terms",
-            "vocabulary",
-            "json_entries",
-        ):
+        for table in CACHE_TABLES:
             connection.execute(f"DROP TABLE {table}")
         connection.execute("UPDATE schema_version SET version = 1")
     before = documents(tmp_path)
