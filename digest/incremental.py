@@ -621,25 +621,20 @@ def _stored_event(
     the same members and story (the row `state.save_state` would keep as it is)."""
     event = story.event
     previous = stored.events.get(event.id)
-    if reusable and previous is not None and _same_story_and_members(previous, key, event):
-        return previous
-    kept = _stored_key_terms(event, stored) if reusable else None
-    if kept is None:
+    members = tuple(s.id for s in event.segments)
+    if reusable and previous is not None and previous.members == members:
+        if previous.story is not None and previous.story_key == key:
+            return previous
+        kept = previous.terms  # the same members: their key terms (`_stored_key_terms`)
+    else:
         kept = terms if terms is not None else key_terms(event.segments)
     return StoredEvent(
         created=previous.created if previous else build,
-        members=tuple(s.id for s in event.segments),
+        members=members,
         terms=kept,
         story_key=key,
         story=replace(story, event=replace(event, storyline=None, segments=())),
     )
-
-
-def _same_story_and_members(previous: StoredEvent, key: str, event: Event) -> bool:
-    """Whether the stored event has `event`'s story (`key`) and members."""
-    if previous.story is None or previous.story_key != key:
-        return False
-    return previous.members == tuple(s.id for s in event.segments)
 
 
 def _new_key_terms(

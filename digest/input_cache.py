@@ -105,7 +105,7 @@ def read_inputs_cached(
         for item in yielded:  # the first article of an id is the one collected
             if not isinstance(item, Rejected):
                 hashes.setdefault(*item)
-        if stamp is not None and stamp[1] < racy and stamp[2] < racy:
+        if stamp is not None and not _is_racy(stamp, racy):
             files.append(  # a file reused: the same record
                 record or ReadFile(path=absolute, name=name, stamp=stamp, yielded=yielded)
             )
@@ -118,6 +118,11 @@ def _racy_after(started: int) -> int:
     return started - int(RACY_SECONDS * 1e9)
 
 
+def _is_racy(stamp: Stamp, racy: int) -> bool:
+    """Whether the file was modified or changed at `racy` (`_racy_after`) or later."""
+    return stamp[1] >= racy or stamp[2] >= racy
+
+
 def _restamped(listing: Listing) -> Listing:
     """A listing made before (while the state loaded), its racy files stamped again now.
 
@@ -125,15 +130,15 @@ def _restamped(listing: Listing) -> Listing:
     later, it is, unless it changed again (what stamping it here would have done).
     """
     racy = _racy_after(listing.started)
-    if all(s is None or (s[1] < racy and s[2] < racy) for _, _, _, s in listing.files):
+    if not any(s is not None and _is_racy(s, racy) for _, _, _, s in listing.files):
         return listing
     started = time.time_ns()
     return Listing(
         started=started,
         files=[
-            row
-            if (old := row[3]) is None or (old[1] < racy and old[2] < racy)
-            else (*row[:3], file_stamp(row[1]))
+            (*row[:3], file_stamp(row[1]))
+            if (old := row[3]) is not None and _is_racy(old, racy)
+            else row
             for row in listing.files
         ],
     )

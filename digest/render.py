@@ -1540,9 +1540,7 @@ def _write_if_changed(path: Path, parts: Sequence[Part]) -> bool:
                 if isinstance(part, FileRange):
                     _copy_range(sources.fd(part.path), file.fileno(), part.start, part.length)
                 else:
-                    _write_all(
-                        file.fileno(), part.encode("utf-8") if isinstance(part, str) else part
-                    )
+                    _write_all(file.fileno(), _as_bytes(part))
         temporary.replace(path)
     return True
 
@@ -1626,7 +1624,7 @@ def _holds(path: Path, parts: Sequence[Part], sources: _Sources) -> bool:
 
 def _holds_part(file: BinaryIO, path: Path, size: int, part: Part, sources: _Sources) -> bool:
     if not isinstance(part, FileRange):
-        data = part.encode("utf-8") if isinstance(part, str) else part
+        data = _as_bytes(part)
         return file.read(len(data)) == data
     at = file.tell()
     if at + part.length > size:
@@ -1647,7 +1645,12 @@ def _byte_parts(parts: Iterable[Part]) -> Iterator[bytes]:
             with part.path.open("rb") as file:
                 yield b"".join(_range_chunks(file.fileno(), part.start, part.length))
         else:
-            yield part.encode("utf-8") if isinstance(part, str) else part
+            yield _as_bytes(part)
+
+
+def _as_bytes(part: str | bytes) -> bytes:
+    """A part of a page as it is written: text as UTF-8."""
+    return part.encode("utf-8") if isinstance(part, str) else part
 
 
 def _remove_stale(docs_dir: Path, *, keep: set[str]) -> None:

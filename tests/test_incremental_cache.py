@@ -28,7 +28,7 @@ import digest.input_cache
 import digest.pipeline
 import digest.render
 import digest.state
-from digest.config import make_config
+from digest.config import BuildConfig, make_config
 from digest.ingest import FoundFile, Outcome
 from digest.model import BuildCache, BuildResult, Storyline
 from digest.pipeline import build, write_digest
@@ -80,15 +80,19 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return names
 
 
-def run(inputs: Path, out: Path, **options: Any) -> None:
-    config = make_config(
+def config_for(inputs: Path, out: Path, **options: Any) -> BuildConfig:
+    """A build of `inputs` into `out/docs` with the state `out/state.sqlite`, no site."""
+    return make_config(
         [inputs],
         docs_dir=out / "docs",
         build_site=False,
         state_path=out / "state.sqlite",
         **options,
     )
-    build(config)
+
+
+def run(inputs: Path, out: Path, **options: Any) -> None:
+    build(config_for(inputs, out, **options))
 
 
 def documents(out: Path) -> dict[str, Any]:
@@ -352,12 +356,7 @@ def test_events_json_is_copied_from_itself_in_place_by_write_digest(
 ) -> None:
     """`write_digest` (the MkDocs plugin's way) writes into the published docs: the new
     file is put together from the old one beside it, then renamed over it."""
-    config = make_config(
-        [inputs],
-        docs_dir=tmp_path / "docs",
-        build_site=False,
-        state_path=tmp_path / "state.sqlite",
-    )
+    config = config_for(inputs, tmp_path)
     write_digest(config)
     first = file_stamp(tmp_path / "docs" / "events.json")
     write_digest(config)

@@ -36,6 +36,7 @@ from digest.pipeline import _load_state, build
 from digest.state import Snapshot
 from tests.conftest import SEEDS
 from tests.test_incremental import EVENT_C, UNRELATED
+from tests.test_incremental_cache import age
 
 
 @pytest.fixture
@@ -52,11 +53,6 @@ def inputs(tmp_path: Path) -> Path:
         if path.is_file():
             age(path)
     return folder
-
-
-def age(path: Path) -> None:
-    stamp = path.stat().st_mtime_ns - 60 * 10**9
-    os.utime(path, ns=(stamp, stamp))
 
 
 @pytest.fixture
