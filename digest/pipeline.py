@@ -323,8 +323,12 @@ def write_digest(config: BuildConfig) -> BuildResult:
     Writes in place (only changed files): the MkDocs plugin's way, where MkDocs owns
     the build. `build` is the atomic one.
     """
-    with _listing_inputs(config) as listing, _loaded_state(config) as stored:
-        result, rendered = _run_and_render(config, stored, config.docs_dir, listing)
+    with (
+        _listing_inputs(config) as listing,
+        _engine_started(config) as engine,
+        _loaded_state(config) as stored,
+    ):
+        result, rendered = _run_and_render(config, stored, engine, config.docs_dir, listing)
         _save_state(config, stored, result, rendered)
     return result
 
@@ -350,10 +354,11 @@ def build(config: BuildConfig) -> BuildResult:
         with (
             _staged_docs(config.docs_dir) as staging,
             _listing_inputs(config) as listing,
+            _engine_started(config) as engine,
             _loaded_state(config) as stored,
         ):
             docs = staging.path()
-            result, rendered = _run_and_render(config, stored, docs, listing)
+            result, rendered = _run_and_render(config, stored, engine, docs, listing)
             if config.build_site:
                 with _staged(config.site_dir, copy_current=False) as site:
                     _build_staged_site(result, config, docs, site)
@@ -380,6 +385,15 @@ def _listing_inputs(config: BuildConfig) -> Iterator[PendingListing | None]:
         yield listing
     finally:
         listing.discard()
+
+
+@contextmanager
+def _engine_started(config: BuildConfig) -> Iterator[Engine]:
+    """The build's engine, its workers started while the state loads when there is one
+    to load (the first map would wait for them after it)."""
+    has_state = config.state_path is not None and config.state_path.is_file()
+    with open_engine(config, start=has_state) as engine:
+        yield engine
 
 
 @contextmanager
@@ -467,7 +481,11 @@ def _kept_page(page: StoredPage, key: str) -> StoredPage:
 
 
 def _run_and_render(
-    config: BuildConfig, stored: Snapshot | None, docs: Path, listing: PendingListing | None
+    config: BuildConfig,
+    stored: Snapshot | None,
+    engine: Engine,
+    docs: Path,
+    listing: PendingListing | None,
 ) -> tuple[BuildResult, RenderedSite]:
     """The pipeline, and its pages written into `docs` as they are rendered, on one engine
     (a Dask cluster starts once).
@@ -478,14 +496,14 @@ def _run_and_render(
     from digest.atomic import output_error
     from digest.render import DocsWriter
 
-    with open_engine(config) as engine:
-        result = run_pipeline(config, stored, engine, listing)
-        writer = DocsWriter(docs)
-        try:
-            rendered = _render_site(result, config, stored, engine, docs, writer)
-            written = writer.finish(rendered.kept)
-        except OSError as error:
-            raise output_error(config.docs_dir, error) from error
+    result = run_pipeline(config, stored, engine, listing)
+    writer = DocsWriter(docs)
+    try:
+        rendered = _render_site(result, config, stored, engine, docs, writer)
+        written = writer.finish(rendered.kept)
+    except OSError as error:
+        raise output_error(config.docs_dir, error) from error
+    engine.close()  # what follows (the site, the state) needs no workers: free their memory
     log.info("%d pages changed in %s", len(written), config.docs_dir)
     return result, rendered
 

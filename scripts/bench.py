@@ -53,8 +53,8 @@ sum, the sum of the stages'). Memory is the main process's
 maximum resident set size after the stage (`ru_maxrss`, so it only grows within a size),
 or with `--tracemalloc` the peak of Python allocations during the stage (which slows the
 stages down); beside it, the largest maximum RSS of a worker so far. The workers are
-spawned here (the stages run in a spawned process), where `digest build` forks them: each
-imports digest once, about a second of CPU that a build does not pay. `--profile STAGE`
+forked from a server process that imported digest once, as in `digest build`
+(`engine.POOL_START_METHOD`). `--profile STAGE`
 prints the 25 functions with the most own time in that stage (in the main process: use
 `--workers 1` to profile the parallel stages).
 """

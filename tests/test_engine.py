@@ -68,6 +68,62 @@ def test_one_worker_or_one_chunk_runs_in_this_process() -> None:
         engine.close()
 
 
+STATE = "as imported"
+"""Changed by a test in this process: a worker forked from it would see the change."""
+
+
+def _state_seen(_: int) -> str:
+    return STATE
+
+
+def test_workers_do_not_share_the_builds_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers come from a server that imported digest, not from this process: what
+    this process holds (a loaded state) is not theirs to copy page by page."""
+    monkeypatch.setattr(sys.modules[__name__], "STATE", "changed here")
+    engine = LocalEngine(2)
+    try:
+        assert set(engine.map(_state_seen, range(4), chunksize=1)) == {"as imported"}
+    finally:
+        engine.close()
+
+
+def test_workers_started_early_run_the_maps() -> None:
+    engine = LocalEngine(2)
+    try:
+        engine.start()
+        engine.start()  # once is enough
+        assert engine.map(_square_slowly, range(6), chunksize=1) == [n * n for n in range(6)]
+        assert os.getpid() not in engine.map(_process_id, range(4), chunksize=1)
+    finally:
+        engine.close()
+    LocalEngine(2).close()  # never started: nothing to stop
+    started = LocalEngine(2)
+    started.start()
+    started.close()  # started, never used
+
+
+def test_workers_that_fail_to_start_early_start_at_the_first_map(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = LocalEngine(2)
+    make_pool = engine._new_pool
+    calls = []
+
+    def fail_once() -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("no more processes")
+        return make_pool()
+
+    monkeypatch.setattr(engine, "_new_pool", fail_once)
+    try:
+        engine.start()
+        assert engine.map(_square_slowly, range(4), chunksize=1) == [0, 1, 4, 9]
+    finally:
+        engine.close()
+    assert len(calls) == 2
+
+
 def _stop_abruptly(_: int) -> int:
     os._exit(1)  # as the OOM killer would
 
