@@ -497,6 +497,12 @@ def _run_and_render(
     from digest.render import DocsWriter
 
     result = run_pipeline(config, stored, engine, listing)
+    if stored is not None:
+        # The result's objects, alive until the state is saved, left out of the
+        # collections the rendering sets off as the stored ones are (`_loaded_state`):
+        # at 100,000 articles each full collection walked them again (0.1-0.16 s, four
+        # of them in a build adding 100).
+        gc.freeze()
     writer = DocsWriter(docs)
     try:
         rendered = _render_site(result, config, stored, engine, docs, writer)

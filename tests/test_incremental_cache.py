@@ -7,6 +7,7 @@ that of a build from the same state without any of these caches.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -109,6 +110,32 @@ def forget_caches(state: Path) -> None:
     with sqlite3.connect(state) as connection:
         for table in CACHE_TABLES:
             connection.execute(f"DELETE FROM {table}")  # noqa: S608 our own table names
+
+
+# --- Garbage collection -----------------------------------------------------------------
+
+
+def test_a_build_with_a_state_renders_with_the_result_frozen(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored state and the pipeline's result are left out of the collector's walks
+    while the pages render (`gc.freeze`), and given back to it after the build."""
+    run(inputs, tmp_path)
+    (inputs / "tram.txt").write_text(UNRELATED, encoding="utf-8")
+    render_site = digest.render.render_site
+    walked: list[bool] = []
+
+    def render_and_look(result: BuildResult, *args: Any, **kwargs: Any) -> Any:
+        tracked = {id(o) for o in gc.get_objects()}
+        walked.extend(id(story) in tracked for story in result.stories)
+        return render_site(result, *args, **kwargs)
+
+    monkeypatch.setattr(digest.render, "render_site", render_and_look)
+    run(inputs, tmp_path)
+
+    assert walked
+    assert not any(walked)
+    assert gc.get_freeze_count() == 0
 
 
 # --- Inputs -----------------------------------------------------------------------------
