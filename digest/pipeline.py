@@ -500,25 +500,31 @@ def _render_site(
 ) -> RenderedSite:
     """Render the pages into `sink` (writing into `docs`), the event pages on `engine`;
     with a state, only those whose file in the docs is not the same, and `events.json`'s
-    unchanged entries copied from the file there."""
+    unchanged entries copied from the file there.
+
+    The collector is paused while the site is rendered (`collector_paused`): indexing the
+    build and keying its pages allocate hundreds of thousands of objects, none of them
+    garbage, and the full collections they set off walk the whole build again (three,
+    0.36 s of the +100 build's 3.6 s of rendering at 100,000 articles)."""
     from digest.render import RenderCache, RenderOptions, intact_pages, render_site
 
     options = RenderOptions(
         templates_dir=config.templates_dir, locale=config.locale, site_url=config.site_url
     )
-    cache = None
-    if stored is not None:
-        recorded = {path: (page.key, page.stamp) for path, page in stored.pages.items()}
-        entries_file = _intact_entries_file(docs, stored.entries)
-        cache = RenderCache(
-            pages=intact_pages(config.docs_dir, recorded),
-            entities={c.story_key: c.entities for c in stored.event_caches.values()},
-            entries=stored.entries.ranges if stored.entries and entries_file else {},
-            entries_file=entries_file,
-            lines={c.json_key: c.lines for c in stored.event_caches.values()},
-            json_keys=_published_keys(stored),
-        )
-    return render_site(result, options, cache, engine, sink)
+    with collector_paused():
+        cache = None
+        if stored is not None:
+            recorded = {path: (page.key, page.stamp) for path, page in stored.pages.items()}
+            entries_file = _intact_entries_file(docs, stored.entries)
+            cache = RenderCache(
+                pages=intact_pages(config.docs_dir, recorded),
+                entities={c.story_key: c.entities for c in stored.event_caches.values()},
+                entries=stored.entries.ranges if stored.entries and entries_file else {},
+                entries_file=entries_file,
+                lines={c.json_key: c.lines for c in stored.event_caches.values()},
+                json_keys=_published_keys(stored),
+            )
+        return render_site(result, options, cache, engine, sink)
 
 
 def _intact_entries_file(docs: Path, entries: StoredEntries | None) -> Path | None:

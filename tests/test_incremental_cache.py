@@ -7,6 +7,7 @@ that of a build from the same state without any of these caches.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ import digest.ingest
 import digest.input_cache
 import digest.pipeline
 import digest.render
+import digest.site_index
 import digest.state
 from digest.config import BuildConfig, make_config
 from digest.ingest import FoundFile, Outcome
@@ -222,6 +224,27 @@ def test_an_incremental_build_writes_the_bytes_of_a_build_without_caches(
     events = len(documents(cached)["events"])
     assert len(rendered) == events  # without caches, every event page is rendered
     assert rendered_with_caches < events  # with them, only the changed events' pages
+
+
+def test_the_collector_is_paused_while_the_site_is_rendered_and_resumed_after(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Indexing the build and keying its pages make no garbage worth a full collection's
+    walk of the whole build: the collector waits until the pages are made."""
+    enabled: list[bool] = []
+    index = digest.site_index.index_site
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        enabled.append(gc.isenabled())
+        return index(*args, **kwargs)
+
+    monkeypatch.setattr(digest.render, "index_site", spy)
+    run(inputs, tmp_path)
+    add_two_articles(inputs)
+    run(inputs, tmp_path)
+
+    assert enabled == [False, False]
+    assert gc.isenabled()
 
 
 def test_a_generated_page_edited_by_hand_is_made_again(inputs: Path, tmp_path: Path) -> None:
