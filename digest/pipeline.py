@@ -505,7 +505,11 @@ def _render_site(
     The collector is paused while the site is rendered (`collector_paused`): indexing the
     build and keying its pages allocate hundreds of thousands of objects, none of them
     garbage, and the full collections they set off walk the whole build again (three,
-    0.36 s of the +100 build's 3.6 s of rendering at 100,000 articles)."""
+    0.36 s of the +100 build's 3.6 s of rendering at 100,000 articles). With a state, what
+    the rendering leaves is then frozen with the state's objects (`_loaded_state` thaws
+    them all when the build is done): resumed first, the collector would walk it again,
+    and each walk writes into every object it visits, a page fault for each page shared
+    with the engine's forked workers (55,000 fewer faults, 0.05 s less collecting)."""
     from digest.render import RenderCache, RenderOptions, intact_pages, render_site
 
     options = RenderOptions(
@@ -524,7 +528,10 @@ def _render_site(
                 lines={c.json_key: c.lines for c in stored.event_caches.values()},
                 json_keys=_published_keys(stored),
             )
-        return render_site(result, options, cache, engine, sink)
+        rendered = render_site(result, options, cache, engine, sink)
+        if stored is not None:
+            gc.freeze()
+    return rendered
 
 
 def _intact_entries_file(docs: Path, entries: StoredEntries | None) -> Path | None:

@@ -226,25 +226,38 @@ def test_an_incremental_build_writes_the_bytes_of_a_build_without_caches(
     assert rendered_with_caches < events  # with them, only the changed events' pages
 
 
-def test_the_collector_is_paused_while_the_site_is_rendered_and_resumed_after(
+def test_the_collector_is_paused_while_the_site_is_rendered_and_what_it_left_frozen(
     inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Indexing the build and keying its pages make no garbage worth a full collection's
-    walk of the whole build: the collector waits until the pages are made."""
+    walk of the whole build: the collector waits until the pages are made, and with a
+    state what they left is frozen with the state's objects until the build is done."""
     enabled: list[bool] = []
-    index = digest.site_index.index_site
+    frozen: list[int] = []
+    index, save = digest.site_index.index_site, digest.pipeline._save_state
 
-    def spy(*args: Any, **kwargs: Any) -> Any:
+    def index_spy(*args: Any, **kwargs: Any) -> Any:
         enabled.append(gc.isenabled())
+        frozen.append(gc.get_freeze_count())
         return index(*args, **kwargs)
 
-    monkeypatch.setattr(digest.render, "index_site", spy)
+    def save_spy(*args: Any) -> None:
+        frozen.append(gc.get_freeze_count())
+        save(*args)
+
+    monkeypatch.setattr(digest.render, "index_site", index_spy)
+    monkeypatch.setattr(digest.pipeline, "_save_state", save_spy)
     run(inputs, tmp_path)
     add_two_articles(inputs)
     run(inputs, tmp_path)
+    build(make_config([inputs], docs_dir=tmp_path / "stateless", build_site=False))
 
-    assert enabled == [False, False]
+    assert enabled == [False, False, False]
+    assert frozen[1] > frozen[0] > 0  # the state's objects, then the rendering's too
+    assert frozen[3] > frozen[2] > 0
+    assert frozen[4:] == [0, 0]  # without a state nothing is frozen, nor thawed after
     assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_generated_page_edited_by_hand_is_made_again(inputs: Path, tmp_path: Path) -> None:
