@@ -655,9 +655,9 @@ further, and no value holds a newline (`json` escapes it), so this finds its own
 def _entry_fields(entry: bytes) -> dict[str, Any]:
     """The `PUBLISHED_FIELDS` of an `events.json` entry (`_event_fragment`), each decoded
     alone, from its key's line to the next key's (or the entry's end): not the story's
-    sentences and differences, most of an entry's bytes. The events changed by a build
-    are the large ones that gain articles: decoding their whole entries was 0.2 s of
-    100 added articles at 100,000.
+    sentences and differences, most of an entry's bytes. The events a build changes are
+    the large ones that gain articles: decoding the whole entries of the +100 build's
+    changed events at 100,000 articles took 0.17 s, these fields of them 0.013 s.
 
     Raises:
         ValueError: one of the fields is not there, or not JSON.
