@@ -834,6 +834,23 @@ def test_every_entry_begins_and_ends_as_holds_entries_checks(tmp_path: Path) -> 
     assert not render.holds_entries(path, (stamp[0] + 1, stamp[1]), ranges)
 
 
+def test_the_fields_read_back_of_an_entry_are_those_of_decoding_it_whole() -> None:
+    """`_touched` reads an event's date, members and tags back from the last build's
+    `events.json` without decoding the rest of its entry: the same values, even where a
+    text holds what a key's line looks like, and an undated event without tags."""
+    lookalike = 'a text holding\n      "members": [] and "entities": [],'
+    stories = (
+        *sample_result().stories,
+        story("lookalike", None, ["Reuters", "AFP"], text=lookalike),
+    )
+    for entry in index_site(replace(sample_result(), stories=stories)).entries:
+        fragment = render._event_fragment(entry).encode("utf-8")
+        whole = json.loads(fragment)
+        assert render._entry_fields(fragment) == {
+            name: whole[name] for name in render.PUBLISHED_FIELDS
+        }
+
+
 def test_a_site_rendered_without_a_sink_reads_its_ranges(tmp_path: Path) -> None:
     """`render_site` copying the entries of an `events.json` it is given, without a
     sink: the text is the one made from scratch."""
