@@ -105,6 +105,10 @@ class SegmentCounts(NamedTuple):
     """… and the text's first word."""
 
 
+TermRow = dict[str, float] | tuple[list[str], "array[float]"]
+"""A segment's `segment_terms`, as a dict or as its terms and weights in their order
+(`segment_row`): either makes the same row of a term matrix."""
+
 Embedder = Callable[[Sequence[Segment]], NDArray[np.float32]]
 """Unit-length sentence embeddings of segments, one row each (`digest.embeddings`)."""
 
@@ -134,7 +138,7 @@ def group_events(
     ordered = sorted(segments, key=visit_key)
     with _thread_pool(threads) as pool:
         grams = _count_char_grams(ordered, pool)  # on the pool while the words are weighed
-        words = _tfidf_matrix(_segment_row(s, counts or {}) for s in ordered)
+        words = _tfidf_matrix(segment_row(s, counts or {}) for s in ordered)
         headlines = None if embed is None else _headline_embeddings(ordered, words, embed)
         links = _links(ordered, words, grams, headlines, pool)
     days = [s.published.toordinal() if s.published else None for s in ordered]
@@ -457,11 +461,9 @@ def pack_terms(terms: Mapping[str, float]) -> SegmentCounts:
     )
 
 
-def _segment_row(
-    segment: Segment, known: Mapping[str, SegmentCounts]
-) -> dict[str, float] | tuple[list[str], array[float]]:
+def segment_row(segment: Segment, known: Mapping[str, SegmentCounts]) -> TermRow:
     """A segment's `segment_terms`: from its `known` counts (terms and weights in their
-    order), or counted here."""
+    order, not made a dict: 4,000 of them took 0.2 s), or counted here."""
     counted = known.get(segment.id)
     if counted is None:
         return _weighted_counts(segment)
@@ -482,12 +484,10 @@ class _Columns(dict[str, int]):
         return number
 
 
-def _tfidf_matrix(
-    counts: Iterable[Mapping[str, float] | tuple[list[str], array[float]]],
-) -> _TermMatrix:
+def _tfidf_matrix(counts: Iterable[Mapping[str, float] | TermRow]) -> _TermMatrix:
     """Weigh each row's terms by sublinear TF times smoothed IDF, rows of unit length.
 
-    A row is a dict of term counts or its terms and counts (`_segment_row`). The rows
+    A row is a dict of term counts or its terms and counts (`segment_row`). The rows
     are read one at a time into flat arrays (100,000 dicts of term counts held at once
     took over a gigabyte).
     """
@@ -1027,7 +1027,7 @@ def segment_terms(
 ) -> dict[str, float]:
     """A segment's weighted term counts, as the grouping counts them (title twice, names
     up): from its `known` counts (`count_segment`, by segment id) when there, else counted."""
-    row = _segment_row(segment, known or {})
+    row = segment_row(segment, known or {})
     if isinstance(row, dict):
         return row
     terms_, weights = row
@@ -1036,15 +1036,15 @@ def segment_terms(
 
 def segment_links(
     segments: Sequence[Segment],
-    count: Callable[[Sequence[Segment]], Mapping[str, dict[str, float]]],
+    count: Callable[[Sequence[Segment]], Mapping[str, TermRow]],
     embed: Embedder | None = None,
     threads: int = 1,
 ) -> tuple[dict[tuple[str, str], float], NDArray[np.float32] | None]:
     """The links `group_events` computes among `segments` alone, keyed by segment ids.
 
-    `count(segments)` gives each segment's `segment_terms` by id; it is called while
-    their character grams are counted on a pool of `threads` threads (it may wait for
-    the build's engine to count them). Each pair is keyed once, `(earlier, later)` in
+    `count(segments)` gives each segment's `segment_terms` by id (a `TermRow`); it is
+    called while their character grams are counted on a pool of `threads` threads (it
+    may wait for the build's engine to count them). Each pair is keyed once, `(earlier, later)` in
     visit order (date, then id). With `embed`, also the segments' headline embeddings,
     one row each in the given order (zeros for articles), as `group_events` uses them.
     """
@@ -1062,13 +1062,11 @@ def segment_links(
     return links, headlines[[row[s.id] for s in segments]]
 
 
-def make_events(
-    groups: Sequence[Sequence[Segment]], counts: Mapping[str, dict[str, float]]
-) -> list[Event]:
+def make_events(groups: Sequence[Sequence[Segment]], counts: Mapping[str, TermRow]) -> list[Event]:
     """Events of the given groups, titled and dated as `group_events` does.
 
     Term weights come from the grouped segments; `counts` holds their `segment_terms`
-    by id. The ids are not made unique (the caller decides them).
+    by id (a `TermRow`). The ids are not made unique (the caller decides them).
     """
     ordered = sorted((s for group in groups for s in group), key=visit_key)
     index = {s.id: i for i, s in enumerate(ordered)}

@@ -48,6 +48,7 @@ from digest.cluster import (
     Embedder,
     EncodedTerms,
     SegmentCounts,
+    TermRow,
     count_segment,
     encode_terms,
     group_events,
@@ -56,6 +57,7 @@ from digest.cluster import (
     newest_first,
     pack_terms,
     segment_links,
+    segment_row,
     segment_terms,
     storyline_terms,
     visit_key,
@@ -190,8 +192,8 @@ def update_digest(
         encoded = EncodedTerms(vocabulary, [terms[e.id] for e in ordered])
         linked, found = link_storylines(ordered, encoded)
         final, storylines, storyline_redirects = keep_storyline_ids(linked, found, stored)
-        cached = {e.story_key: e.story for e in stored.events.values() if e.story} if reusable else {}
-        stories = _stories(final, keys, cached, tell_stories)
+        cached = {e.story_key: e.story for e in stored.events.values() if e.story}
+        stories = _stories(final, keys, cached if reusable else {}, tell_stories)
     return BuildResult(
         stories=stories,
         storylines=storylines,
@@ -227,7 +229,7 @@ def _storyline_terms(
     are made of), so the storylines are those of counting every event again.
     """
     kept = {terms.story_key: (terms.ids, terms.counts) for terms in stored.values()}
-    ids = {term: i for i, term in enumerate(vocabulary)}
+    ids = dict(zip(vocabulary, range(len(vocabulary)), strict=True))  # a comprehension's half
     return {
         e.id: kept.get(keys[e.id]) or encode_terms(storyline_terms(e, known), ids, vocabulary)
         for e in events
@@ -296,24 +298,25 @@ def _stored_articles(
     state (its cleaning, hash and segments are those stored: `_kept_articles`), so that
     neither a record nor a row is made again for the 100,000 unchanged; a new one, with its
     segments gathered from the events, for the others."""
+    ids = [a.id for a in result.articles]  # a property: asked once (100,000 times)
     kept: dict[str, StoredArticle] = {}
-    for article in result.articles:
-        previous = stored.articles.get(article.id)
+    for article_id, article in zip(ids, result.articles, strict=True):
+        previous = stored.articles.get(article_id)
         if previous is not None and previous.clean is article:
-            kept[article.id] = previous
+            kept[article_id] = previous
     segments: defaultdict[str, list[Segment]] = defaultdict(list)
     for story in result.stories:
         for segment in story.event.segments:
-            if segment.article.id not in kept:
-                segments[segment.article.id].append(segment)
+            if (article_id := segment.article.id) not in kept:
+                segments[article_id].append(segment)
     return {
-        a.id: kept.get(a.id)
+        article_id: kept.get(article_id)
         or StoredArticle(
-            hash=hashes[a.id],
-            clean=a,
-            segments=tuple(sorted(segments[a.id], key=lambda s: s.number or 0)),
+            hash=hashes[article_id],
+            clean=article,
+            segments=tuple(sorted(segments[article_id], key=lambda s: s.number or 0)),
         )
-        for a in result.articles
+        for article_id, article in zip(ids, result.articles, strict=True)
     }
 
 
@@ -458,7 +461,8 @@ def _link_groups(
 class _TermCounts:
     """Each segment's `segment_terms`, computed once however often it is asked for: unpacked
     from the `known` counts made where the segment was read, or from those `count` makes
-    of the others, all those asked for at once (`of`)."""
+    of the others, all those asked for at once (`of`, as rows of a term matrix: the
+    thousands of stored members linked again are not made dicts)."""
 
     def __init__(
         self,
@@ -470,18 +474,32 @@ class _TermCounts:
         self.counted: dict[str, SegmentCounts] = {}
         """The counts `count` made, by segment id."""
         self._counts: dict[str, dict[str, float]] = {}
+        self._rows: dict[str, TermRow] = {}
 
     def __call__(self, segment: Segment) -> dict[str, float]:
         if segment.id not in self._counts:
-            known = self._known if segment.id in self._known else self.counted
-            self._counts[segment.id] = segment_terms(segment, known)
+            self._counts[segment.id] = segment_terms(segment, self._counted(segment))
         return self._counts[segment.id]
 
-    def of(self, segments: Sequence[Segment]) -> dict[str, dict[str, float]]:
-        missing = [s for s in segments if not (s.id in self._counts or s.id in self._known)]
+    def of(self, segments: Sequence[Segment]) -> dict[str, TermRow]:
+        missing = [
+            s
+            for s in segments
+            if not (s.id in self._counts or s.id in self._known or s.id in self.counted)
+        ]
         if missing:
             self.counted.update(zip((s.id for s in missing), self._count(missing), strict=True))
-        return {s.id: self(s) for s in segments}
+        return {s.id: self._row(s) for s in segments}
+
+    def _row(self, segment: Segment) -> TermRow:
+        if segment.id in self._counts:
+            return self._counts[segment.id]
+        if segment.id not in self._rows:
+            self._rows[segment.id] = segment_row(segment, self._counted(segment))
+        return self._rows[segment.id]
+
+    def _counted(self, segment: Segment) -> Mapping[str, SegmentCounts]:
+        return self._known if segment.id in self._known else self.counted
 
 
 def _stored_story_event(event: StoredEvent, by_id: Mapping[str, Segment]) -> Event:
@@ -632,9 +650,13 @@ def _stored_event(
     the same members and story (the row `state.save_state` would keep as it is)."""
     event = story.event
     previous = stored.events.get(event.id)
-    if reusable and previous is not None and previous.story is not None:
-        if previous.story_key == key:  # the same members (`story_key` is made of them)
-            return previous
+    if (
+        reusable
+        and previous is not None
+        and previous.story is not None
+        and previous.story_key == key  # the same members too: the key is made of them
+    ):
+        return previous
     members = tuple(s.id for s in event.segments)
     if reusable and previous is not None and previous.members == members:
         kept = previous.terms  # the same members: their key terms (`_stored_key_terms`)
