@@ -547,9 +547,9 @@ def test_the_lines_listing_unchanged_events_are_kept_and_a_changed_events_made_a
 def test_the_next_state_keeps_the_records_of_what_did_not_change(
     inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An article taken from the state, and an event with the same members and story, keep
-    their stored records themselves (nothing made again for the unchanged); the new ones
-    get records of their own, with their segments."""
+    """An article taken from the state, and an event with the same members and story (and
+    its storyline terms), keep their stored records themselves (nothing made again for the
+    unchanged); the new ones get records of their own, with their segments."""
     run(inputs, tmp_path)
     made: list[tuple[Any, Any]] = []
     save = digest.state.save_state
@@ -576,6 +576,8 @@ def test_the_next_state_keeps_the_records_of_what_did_not_change(
     for event_id in changed:
         members = new.events[event_id].members
         assert any(m.split("#")[0] in added for m in members) or event_id not in stored.events
+    for event_id, terms in new.storyline_terms.items():
+        assert (terms is stored.storyline_terms.get(event_id)) == (event_id in kept)
 
 
 # --- Page keys worked out only for the pages of what changed -------------------------------
