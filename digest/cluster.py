@@ -80,6 +80,7 @@ EMBEDDING_FLOOR = 0.2  # with --embeddings: two headlines' cosine that adds noth
 EMBEDDING_SPAN = 0.3  # … and that above the floor which agrees fully (0.5: one story)
 STORYLINE_WINDOW_DAYS = 45  # a developing story: the December and January displacements
 STORYLINE_THRESHOLD = 0.25  # lower than the event threshold: same story, other happening
+SORTED_TERMS_BYTES = 64 * 2**20  # the most a numpy array of the storylines' terms to sort takes
 
 Vector = dict[str, float]
 Pairs = dict[tuple[int, int], float]
@@ -519,7 +520,7 @@ def _encoded_tfidf_matrix(terms: EncodedTerms) -> _TermMatrix:
     # the ids present, counted (np.unique sorts the 3 million of 100,000 articles: 1.2 s)
     present = np.flatnonzero(np.bincount(ids, minlength=len(terms.vocabulary)))
     present_terms = [terms.vocabulary[i] for i in present.tolist()]
-    order = sorted(range(len(present_terms)), key=present_terms.__getitem__)
+    order = _sorting_order(present_terms)
     column = np.zeros(len(terms.vocabulary), dtype=np.int64)
     column[present[order]] = np.arange(len(order))
     indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
@@ -527,6 +528,22 @@ def _encoded_tfidf_matrix(terms: EncodedTerms) -> _TermMatrix:
     return _TermMatrix(
         vocabulary, _weigh(indptr, column[ids], counts.astype(float), len(vocabulary))
     )
+
+
+def _sorting_order(terms: list[str]) -> list[int]:
+    """The positions of `terms` (distinct, none holding `TERM_SEPARATOR`) in sorted order.
+
+    Sorted by numpy as an array of fixed-width strings, which compare by code point as
+    Python's do (only trailing NULs, which no term has, are not told apart): at 100,000
+    articles, 354,000 terms of at most 27 characters, 38 MB, in 0.08 s instead of
+    Python's 0.16-0.23 s. Terms that would take more than `SORTED_TERMS_BYTES` at the
+    width of the longest (a pasted blob of a word) are sorted by Python.
+    """
+    width = max(map(len, terms), default=0)
+    if width * 4 * len(terms) > SORTED_TERMS_BYTES:
+        return sorted(range(len(terms)), key=terms.__getitem__)
+    order: list[int] = np.argsort(np.array(terms, dtype=f"<U{max(width, 1)}")).tolist()
+    return order
 
 
 def _weigh(
