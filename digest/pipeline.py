@@ -311,7 +311,7 @@ def check_accounting(ingested: IngestResult, events: Sequence[Event]) -> None:
     """
     segments = [s for e in events for s in e.segments]
     ids = [s.id for s in segments]
-    # counted only when some id is there twice (0.1 s for 100,000 segments otherwise)
+    # counted only when some id is there twice (0.03 s of 0.17 at 100,000 segments)
     counted = Counter(ids) if len(set(ids)) < len(ids) else {}
     twice = sorted(s for s, n in counted.items() if n > 1)
     grouped = {s.article.id for s in segments}
