@@ -48,6 +48,7 @@ from digest.cluster import (
     Embedder,
     EncodedTerms,
     SegmentCounts,
+    TermRow,
     count_segment,
     encode_terms,
     group_events,
@@ -56,6 +57,7 @@ from digest.cluster import (
     newest_first,
     pack_terms,
     segment_links,
+    segment_row,
     segment_terms,
     storyline_terms,
     visit_key,
@@ -159,9 +161,10 @@ def update_digest(
     cleaned, segments, known = _clean_and_segment(
         ingested.articles, kept, prepared or {}, counts or {}
     )
+    reused: dict[str, str] = {}  # the stored story keys of the stored events as they were
     if reusable and not options.rebuild and stored.events:
         with collector_paused():  # as the storylines below
-            events, counted = _regroup(segments, set(kept), stored, options, known)
+            events, counted, reused = _regroup(segments, set(kept), stored, options, known)
         known.update(counted)  # the changed events' storyline terms are summed from them
     else:
         events = list(
@@ -175,19 +178,22 @@ def update_digest(
         )
     # The collector paused: this makes hundreds of thousands of objects and no cycles, and
     # the collections they set off walked the build's other objects (at 100,000 articles
-    # 558 collections, 0.7 CPU s of the regrouping's and storylines' 7).
+    # 558 collections, 0.7 CPU s of the regrouping's and storylines' 7; the stories'
+    # 14,000 copies with their event set, 0.03 s themselves, 0.1-0.4 s more).
     with collector_paused():
         named, event_redirects = keep_event_ids(events, stored)
         ordered = newest_first(named)
-        keys = {event.id: story_key(event, hashes) for event in ordered}
+        # A stored event as it was keeps its id (it holds all its stored members) and its
+        # key: the same title, date, members and content (0.2 s for 14,000 at 100,000).
+        keys = {event.id: reused.get(event.id) or story_key(event, hashes) for event in ordered}
         vocabulary = list(stored.vocabulary if reusable else ())
         kept_terms = stored.storyline_terms if reusable else {}
         terms = _storyline_terms(ordered, keys, kept_terms, vocabulary, known)
         encoded = EncodedTerms(vocabulary, [terms[e.id] for e in ordered])
         linked, found = link_storylines(ordered, encoded)
         final, storylines, storyline_redirects = keep_storyline_ids(linked, found, stored)
-    cached = {e.story_key: e.story for e in stored.events.values() if e.story} if reusable else {}
-    stories = _stories(final, keys, cached, tell_stories)
+        cached = {e.story_key: e.story for e in stored.events.values() if e.story}
+        stories = _stories(final, keys, cached if reusable else {}, tell_stories)
     return BuildResult(
         stories=stories,
         storylines=storylines,
@@ -199,7 +205,12 @@ def update_digest(
             storyline_terms=terms,
             vocabulary=tuple(vocabulary),
             article_hashes=hashes,
-            key_terms=_new_key_terms(final, stored if reusable else None, known, leads or {}),
+            key_terms=_new_key_terms(
+                [e for e in final if e.id not in reused],
+                stored if reusable else None,
+                known,
+                leads or {},
+            ),
         ),
     )
 
@@ -218,7 +229,7 @@ def _storyline_terms(
     are made of), so the storylines are those of counting every event again.
     """
     kept = {terms.story_key: (terms.ids, terms.counts) for terms in stored.values()}
-    ids = {term: i for i, term in enumerate(vocabulary)}
+    ids = dict(zip(vocabulary, range(len(vocabulary)), strict=True))  # a comprehension's half
     return {
         e.id: kept.get(keys[e.id]) or encode_terms(storyline_terms(e, known), ids, vocabulary)
         for e in events
@@ -272,7 +283,7 @@ def next_snapshot(
         event_caches=_event_caches(result.stories, cache, rendered) if rendered else {},
         entries=entries,
         storyline_terms={
-            event_id: StoredTerms(story_key=cache.story_keys[event_id], ids=ids, counts=counts)
+            event_id: _stored_terms(stored, event_id, cache.story_keys[event_id], ids, counts)
             for event_id, (ids, counts) in cache.storyline_terms.items()
             if event_id in cache.story_keys
         },
@@ -287,25 +298,38 @@ def _stored_articles(
     state (its cleaning, hash and segments are those stored: `_kept_articles`), so that
     neither a record nor a row is made again for the 100,000 unchanged; a new one, with its
     segments gathered from the events, for the others."""
+    ids = [a.id for a in result.articles]  # a property: asked once (100,000 times)
     kept: dict[str, StoredArticle] = {}
-    for article in result.articles:
-        previous = stored.articles.get(article.id)
+    for article_id, article in zip(ids, result.articles, strict=True):
+        previous = stored.articles.get(article_id)
         if previous is not None and previous.clean is article:
-            kept[article.id] = previous
+            kept[article_id] = previous
     segments: defaultdict[str, list[Segment]] = defaultdict(list)
     for story in result.stories:
         for segment in story.event.segments:
-            if segment.article.id not in kept:
-                segments[segment.article.id].append(segment)
+            if (article_id := segment.article.id) not in kept:
+                segments[article_id].append(segment)
     return {
-        a.id: kept.get(a.id)
+        article_id: kept.get(article_id)
         or StoredArticle(
-            hash=hashes[a.id],
-            clean=a,
-            segments=tuple(sorted(segments[a.id], key=lambda s: s.number or 0)),
+            hash=hashes[article_id],
+            clean=article,
+            segments=tuple(sorted(segments[article_id], key=lambda s: s.number or 0)),
         )
-        for a in result.articles
+        for article_id, article in zip(ids, result.articles, strict=True)
     }
+
+
+def _stored_terms(
+    stored: Snapshot, event_id: str, key: str, ids: bytes, counts: bytes
+) -> StoredTerms:
+    """An event's storyline terms: the stored record itself when they are its arrays, kept
+    for the same story (`_storyline_terms`), so that `state.save_state` skips its row at
+    once (the same object) and no record is made again for the 14,000 unchanged."""
+    previous = stored.storyline_terms.get(event_id)
+    if previous is not None and previous.ids is ids and previous.story_key == key:
+        return previous
+    return StoredTerms(story_key=key, ids=ids, counts=counts)
 
 
 def _stored_files(files: Iterable[ReadFile], hashes: Mapping[str, str]) -> list[ReadFile]:
@@ -391,17 +415,22 @@ def _regroup(
     stored: Snapshot,
     options: Options,
     known: Mapping[str, SegmentCounts],
-) -> tuple[list[Event], dict[str, SegmentCounts]]:
+) -> tuple[list[Event], dict[str, SegmentCounts], dict[str, str]]:
     """Events: the stored ones with their unchanged members, joined by the new segments;
-    and the counts of the stored segments linked again (`cluster.count_segment`, by id)."""
-    by_id = {s.id: s for s in segments}
+    the counts of the stored segments linked again (`cluster.count_segment`, by id); and
+    the story keys of the stored events taken as they were (their members unchanged, and
+    with them their content: `kept` articles only), by id."""
+    ids = [s.id for s in segments]  # a property, asked once of each of 100,000 segments
+    by_id = dict(zip(ids, segments, strict=True))
     groups = {
         event_id: [m for m in event.members if m in by_id and by_id[m].article.id in kept]
         for event_id, event in sorted(stored.events.items())
     }
     groups = {event_id: members for event_id, members in groups.items() if members}
     placed = {m for members in groups.values() for m in members}
-    fresh = sorted((s for s in segments if s.id not in placed), key=visit_key)
+    fresh = sorted(
+        (s for i, s in zip(ids, segments, strict=True) if i not in placed), key=visit_key
+    )
     counts = _TermCounts(known, options.count)
     candidates = _candidate_events(fresh, groups, stored, by_id, counts)
     context = [*fresh, *(by_id[m] for event_id in candidates for m in groups[event_id])]
@@ -414,7 +443,7 @@ def _regroup(
     unchanged = [_stored_story_event(stored.events[e], by_id) for e in sorted(same)]
     regrouped = [*changed, *new]
     made = make_events(regrouped, counts.of([s for group in regrouped for s in group]))
-    return [*unchanged, *made], counts.counted
+    return [*unchanged, *made], counts.counted, {e: stored.events[e].story_key for e in same}
 
 
 def _link_groups(
@@ -447,7 +476,8 @@ def _link_groups(
 class _TermCounts:
     """Each segment's `segment_terms`, computed once however often it is asked for: unpacked
     from the `known` counts made where the segment was read, or from those `count` makes
-    of the others, all those asked for at once (`of`)."""
+    of the others, all those asked for at once (`of`, as rows of a term matrix: the
+    thousands of stored members linked again are not made dicts)."""
 
     def __init__(
         self,
@@ -459,18 +489,32 @@ class _TermCounts:
         self.counted: dict[str, SegmentCounts] = {}
         """The counts `count` made, by segment id."""
         self._counts: dict[str, dict[str, float]] = {}
+        self._rows: dict[str, TermRow] = {}
 
     def __call__(self, segment: Segment) -> dict[str, float]:
         if segment.id not in self._counts:
-            known = self._known if segment.id in self._known else self.counted
-            self._counts[segment.id] = segment_terms(segment, known)
+            self._counts[segment.id] = segment_terms(segment, self._counted(segment))
         return self._counts[segment.id]
 
-    def of(self, segments: Sequence[Segment]) -> dict[str, dict[str, float]]:
-        missing = [s for s in segments if not (s.id in self._counts or s.id in self._known)]
+    def of(self, segments: Sequence[Segment]) -> dict[str, TermRow]:
+        missing = [
+            s
+            for s in segments
+            if not (s.id in self._counts or s.id in self._known or s.id in self.counted)
+        ]
         if missing:
             self.counted.update(zip((s.id for s in missing), self._count(missing), strict=True))
-        return {s.id: self(s) for s in segments}
+        return {s.id: self._row(s) for s in segments}
+
+    def _row(self, segment: Segment) -> TermRow:
+        if segment.id in self._counts:
+            return self._counts[segment.id]
+        if segment.id not in self._rows:
+            self._rows[segment.id] = segment_row(segment, self._counted(segment))
+        return self._rows[segment.id]
+
+    def _counted(self, segment: Segment) -> Mapping[str, SegmentCounts]:
+        return self._known if segment.id in self._known else self.counted
 
 
 def _stored_story_event(event: StoredEvent, by_id: Mapping[str, Segment]) -> Event:
@@ -621,10 +665,15 @@ def _stored_event(
     the same members and story (the row `state.save_state` would keep as it is)."""
     event = story.event
     previous = stored.events.get(event.id)
+    if (
+        reusable
+        and previous is not None
+        and previous.story is not None
+        and previous.story_key == key  # the same members too: the key is made of them
+    ):
+        return previous
     members = tuple(s.id for s in event.segments)
     if reusable and previous is not None and previous.members == members:
-        if previous.story is not None and previous.story_key == key:
-            return previous
         kept = previous.terms  # the same members: their key terms (`_stored_key_terms`)
     else:
         kept = terms if terms is not None else key_terms(event.segments)

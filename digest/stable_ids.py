@@ -68,9 +68,12 @@ def _left_behind(
     final: Sequence[str],
     member_sets: Sequence[set[str]],
 ) -> dict[str, str | None]:
+    left = sorted(set(stored) - claimed)
+    if not left:  # the usual build: every stored item is claimed
+        return {}
     holder = {m: final[i] for i, items in enumerate(member_sets) for m in items}
     moved: dict[str, str | None] = {}
-    for stored_id in sorted(set(stored) - claimed):
+    for stored_id in left:
         counts = Counter(holder[m] for m in stored[stored_id] if m in holder)
         best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         moved[stored_id] = best[0][0] if best else None

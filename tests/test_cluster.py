@@ -16,6 +16,7 @@ from digest.cluster import (
     _heaviest_columns,
     _pair_similarity,
     _shared_weights,
+    _sorting_order,
     _storyline_pairs,
     _TermMatrix,
     _tfidf_matrix,
@@ -175,6 +176,26 @@ def test_storylines_from_encoded_terms_are_those_of_counting_them() -> None:
     assert kept.vocabulary == counted.vocabulary
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(kept.rows, part), getattr(counted.rows, part))
+
+
+@pytest.mark.parametrize("limit", [None, 0])
+def test_terms_are_put_in_pythons_order_by_numpy_or_python(
+    limit: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The storylines' columns are the sorted terms: numpy's fixed-width strings compare by
+    code point as Python's do, accents, other scripts, astral characters, prefixes and
+    digits alike; beyond `SORTED_TERMS_BYTES` Python sorts them."""
+    import digest.cluster as cluster
+
+    if limit is not None:
+        monkeypatch.setattr(cluster, "SORTED_TERMS_BYTES", limit)
+    terms = ["zebra", "é", "e", "ea", "2020", "10", "Ünal", "ünal", "киев", "北京", "𝔘", "ﬁ", "a"]
+    terms += [f"w{n}" for n in range(300, 0, -7)]
+
+    order = _sorting_order(terms)
+
+    assert [terms[i] for i in order] == sorted(terms)
+    assert _sorting_order([]) == []
 
 
 def test_storyline_pairs_are_the_same_with_compiled_cosines(

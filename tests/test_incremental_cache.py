@@ -574,9 +574,9 @@ def test_the_lines_listing_unchanged_events_are_kept_and_a_changed_events_made_a
 def test_the_next_state_keeps_the_records_of_what_did_not_change(
     inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An article taken from the state, and an event with the same members and story, keep
-    their stored records themselves (nothing made again for the unchanged); the new ones
-    get records of their own, with their segments."""
+    """An article taken from the state, and an event with the same members and story (and
+    its storyline terms), keep their stored records themselves (nothing made again for the
+    unchanged); the new ones get records of their own, with their segments."""
     run(inputs, tmp_path)
     made: list[tuple[Any, Any]] = []
     save = digest.state.save_state
@@ -603,6 +603,8 @@ def test_the_next_state_keeps_the_records_of_what_did_not_change(
     for event_id in changed:
         members = new.events[event_id].members
         assert any(m.split("#")[0] in added for m in members) or event_id not in stored.events
+    for event_id, terms in new.storyline_terms.items():
+        assert (terms is stored.storyline_terms.get(event_id)) == (event_id in kept)
 
 
 # --- Page keys worked out only for the pages of what changed -------------------------------
@@ -798,3 +800,35 @@ def test_counting_on_the_engines_workers_gives_each_segments_count_in_order() ->
         assert count_on(engine, segments) == [count_segment(s) for s in segments]
     finally:
         engine.close()
+
+
+def test_the_stored_events_taken_as_they_were_keep_their_story_keys_as_hashed_again(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An incremental build takes the stored story key of each stored event it keeps as it
+    was, instead of hashing its members again: every key is the one `story_key` makes, the
+    unchanged events' are the stored ones, and the event the new article joined has a new one."""
+    from digest.incremental import story_key
+
+    run(inputs, tmp_path)
+    stored = load_state(tmp_path / "state.sqlite", "")
+    (inputs / "new.txt").write_text(NEW_HEADLINE, encoding="utf-8")
+    results: list[BuildResult] = []
+    update = digest.incremental.update_digest
+
+    def spy(*args: Any, **kwargs: Any) -> BuildResult:
+        results.append(update(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(digest.incremental, "update_digest", spy)
+    run(inputs, tmp_path)
+
+    (result,) = results
+    assert result.cache is not None
+    hashes = result.cache.article_hashes
+    keys = result.cache.story_keys
+    assert keys == {s.event.id: story_key(s.event, hashes) for s in result.stories}
+    kept = {i for i, e in stored.events.items() if keys.get(i) == e.story_key}
+    assert len(kept) == len(result.stories) - 1  # all but the event "new.txt" joined
+    (joined,) = [s.event for s in result.stories if s.event.id not in kept]
+    assert "new.txt" in {s.article.id for s in joined.segments}
