@@ -631,7 +631,7 @@ def _builder(code: int) -> Callable[..., object]:
     return builder
 
 
-def _make_builder(kind: type, setters: _Setters) -> Callable[..., object]:
+def _make_builder(kind: type[T], setters: _Setters) -> Callable[..., T]:
     """A function of the field values of `kind` (a frozen dataclass with slots) that
     makes the object: no loop, no lookup (dataclasses makes its `__init__` the same way);
     `kind` itself for a class that is none (a date, an enum)."""
@@ -647,7 +647,7 @@ def _make_builder(kind: type, setters: _Setters) -> Callable[..., object]:
     scope: dict[str, Any] = {"new": object.__new__, "kind": kind}
     scope.update((f"set{n}", set_slot) for n, (_, set_slot) in enumerate(setters))
     exec("\n".join(lines), scope)  # noqa: S102 our own code, from the field count alone
-    build: Callable[..., object] = scope["build"]
+    build: Callable[..., T] = scope["build"]
     build.__qualname__ = f"build_{kind.__name__}"
     return build
 
