@@ -7,10 +7,6 @@ with a state to load starts a child process doing it first (`list_in_background`
 the core the loading leaves idle; `PendingListing.result` takes its listing, or lists
 here when the child failed (so a folder that cannot be read raises what it raises here).
 
-The child runs at a lower priority than the build (`CHILD_NICENESS`): the listing is
-wanted only once the state is loaded, and on two cores the load shared them with it and
-with the docs' staging child, losing a third of a core for the child's second.
-
 What the child lists is what was there when it listed: a file changed after it was
 stat-ed, and read by this build after the change, keeps the stamp stat-ed before (its
 next build sees another stamp and reads it again), and `Listing.started`, taken before
@@ -33,9 +29,6 @@ from typing import IO
 from digest.engine import digest_command
 from digest.ingest import list_input_files
 
-CHILD_NICENESS = 10
-"""How much lower the listing child's priority is (`os.nice`): where it and the build's
-process wait for a core, the build's runs (about nine tenths of the time, on Linux)."""
 Stamp = tuple[int, ...]
 """Size, modification and change times in nanoseconds, and inode (`os.stat`'s)."""
 ListedRow = tuple[str, str, str, Stamp | None]
@@ -139,10 +132,7 @@ def start_child(command: Sequence[str]) -> Child | None:
 
 
 def write_listing(paths: Sequence[str]) -> None:
-    """The child's work: `list_inputs`, pickled to its standard output, at a lower
-    priority than the build's process (where the system has priorities)."""
-    if hasattr(os, "nice"):
-        os.nice(CHILD_NICENESS)
+    """The child's work: `list_inputs`, pickled to its standard output."""
     listing = list_inputs([Path(path) for path in paths])
     pickle.dump((listing.started, listing.files), sys.stdout.buffer, pickle.HIGHEST_PROTOCOL)
 

@@ -8,9 +8,7 @@ again by the next build, and a child that fails replaced by listing here.
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -24,11 +22,9 @@ import digest.input_cache
 import digest.input_listing
 import digest.pipeline
 from digest.config import make_config
-from digest.engine import digest_command
 from digest.ingest import FoundFile, Outcome, read_input_file
 from digest.input_cache import CachedRead, read_inputs_cached
 from digest.input_listing import (
-    CHILD_NICENESS,
     Child,
     Listing,
     PendingListing,
@@ -169,22 +165,6 @@ def test_a_file_changed_after_it_was_listed_is_read_again_by_the_next_build(
     texts = {a.id: a.text for a in next_read.ingested.articles}
     assert "bus" in texts[EVENT_C]
     assert "boat" in texts["more/deeper/tram.txt"]
-
-
-@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
-def test_the_child_lists_at_a_lower_priority_than_the_build(inputs: Path) -> None:
-    """The build's process loads its state meanwhile: where both wait for a core, it runs."""
-    code = (
-        "import os, sys; from digest.input_listing import write_listing; before = os.nice(0); "
-        "write_listing(sys.argv[1:]); print(os.nice(0) - before, file=sys.stderr)"
-    )
-    command = digest_command(code, str(inputs))
-    assert command is not None
-
-    done = subprocess.run(command, capture_output=True, check=True)
-
-    assert int(done.stderr) == CHILD_NICENESS > 0
-    assert pickle.loads(done.stdout)[1] == list_inputs([inputs]).files  # noqa: S301 ours
 
 
 def failing_child(script: str) -> Child:
