@@ -456,11 +456,15 @@ def _read_entries(connection: sqlite3.Connection) -> StoredEntries | None:
 
 def _read_terms(connection: sqlite3.Connection) -> dict[str, Any]:
     """The storylines' term counts of each event, and their vocabulary."""
-    rows = connection.execute("SELECT id, term FROM vocabulary ORDER BY id").fetchall()
-    if any(term_id != n for n, (term_id, _) in enumerate(rows)):
+    count, first, last = connection.execute(
+        "SELECT count(*), min(id), max(id) FROM vocabulary"
+    ).fetchone()
+    if count and (first, last) != (0, count - 1):  # its ids are unique: 0 to count - 1
         raise ValueError("the storylines' vocabulary has gaps")
     return {
-        "vocabulary": tuple(term for _, term in rows),
+        "vocabulary": tuple(
+            term for (term,) in connection.execute("SELECT term FROM vocabulary ORDER BY id")
+        ),
         "storyline_terms": {
             event_id: StoredTerms(story_key=key, ids=ids, counts=counts)
             for event_id, key, ids, counts in connection.execute(
@@ -501,19 +505,23 @@ def _read_storylines(connection: sqlite3.Connection) -> dict[str, StoredStorylin
 
 
 def _read_files(connection: sqlite3.Connection) -> dict[str, ReadFile]:
+    """The files' records, each made by `_new_read_file`: a frozen dataclass's `__init__`
+    sets each field through `object.__setattr__` (0.07 s for 100,000 records, against
+    0.04 s)."""
     rows = connection.execute("SELECT * FROM files ORDER BY path").fetchall()
     stamps, yielded = _json_column(r[2] for r in rows), _json_column(r[3] for r in rows)
     return {
-        path: ReadFile(
-            path=path, name=name, stamp=tuple(stamp), yielded=tuple(map(_yielded_item, items))
+        path: _new_read_file(
+            path,
+            name,
+            tuple(stamp),
+            tuple([(i[1], i[2]) if i[0] == "article" else _rejected(i) for i in items]),
         )
         for (path, name, _, _), stamp, items in zip(rows, stamps, yielded, strict=True)
     }
 
 
-def _yielded_item(item: list[Any]) -> tuple[str, str] | Rejected:
-    if item[0] == "article":
-        return (str(item[1]), str(item[2]))
+def _rejected(item: list[Any]) -> Rejected:
     return Rejected(input=item[1], line=item[2], reason=item[3])
 
 
@@ -623,7 +631,7 @@ def _builder(code: int) -> Callable[..., object]:
     return builder
 
 
-def _make_builder(kind: type, setters: _Setters) -> Callable[..., object]:
+def _make_builder(kind: type[T], setters: _Setters) -> Callable[..., T]:
     """A function of the field values of `kind` (a frozen dataclass with slots) that
     makes the object: no loop, no lookup (dataclasses makes its `__init__` the same way);
     `kind` itself for a class that is none (a date, an enum)."""
@@ -639,7 +647,7 @@ def _make_builder(kind: type, setters: _Setters) -> Callable[..., object]:
     scope: dict[str, Any] = {"new": object.__new__, "kind": kind}
     scope.update((f"set{n}", set_slot) for n, (_, set_slot) in enumerate(setters))
     exec("\n".join(lines), scope)  # noqa: S102 our own code, from the field count alone
-    build: Callable[..., object] = scope["build"]
+    build: Callable[..., T] = scope["build"]
     build.__qualname__ = f"build_{kind.__name__}"
     return build
 
@@ -676,6 +684,10 @@ def _rebuilt(kind: type, values: tuple[object, ...]) -> object:
     for (_, set_slot), value in zip(_setters_of(kind), values, strict=True):
         set_slot(obj, value)
     return obj
+
+
+_new_read_file = _make_builder(ReadFile, _setters(ReadFile))
+"""Makes a `ReadFile` of its field values, in their order."""
 
 
 def _unpickle(data: bytes, kind: type[T]) -> T:

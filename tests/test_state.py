@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -314,6 +315,34 @@ def test_the_entries_moved_are_written_again_and_none_leaves_none(tmp_path: Path
         stored = load_state(path, "code")
         save_state(path, stored, new)
         assert load_state(path, "code").entries == new.entries
+
+
+def test_the_vocabulary_comes_back_in_id_order_and_one_with_a_gap_is_set_aside(
+    tmp_path: Path,
+) -> None:
+    """The vocabulary's ids are checked by their count and bounds, not one by one: a
+    term missing at the start or in the middle, or an id out of place, is found."""
+    from digest.state import Snapshot, StoredTerms, save_state
+
+    terms = {"e": StoredTerms(story_key="k", ids=b"\x00\x01", counts=b"\x02")}
+    new = Snapshot(fingerprint="code", vocabulary=("b", "a", "c"), storyline_terms=terms)
+    damages = (
+        "DELETE FROM vocabulary WHERE id = 0",
+        "DELETE FROM vocabulary WHERE id = 1",
+        "UPDATE vocabulary SET id = -1 WHERE id = 0",
+    )
+    for n, damage in enumerate((None, *damages)):
+        path = tmp_path / f"state-{n}.sqlite"
+        save_state(path, Snapshot(fingerprint=""), new)
+        if damage is not None:
+            with closing(sqlite3.connect(path)) as connection, connection:
+                connection.execute(damage)
+        loaded = load_state(path, "code")
+        if damage is None:
+            assert (loaded.vocabulary, loaded.storyline_terms) == (new.vocabulary, terms)
+        else:
+            assert (loaded.fingerprint, loaded.vocabulary) == ("code", ())  # from scratch
+            assert path.with_name(f"{path.name}.corrupt").exists()
 
 
 def test_only_the_rows_that_changed_are_written_in_key_order() -> None:
