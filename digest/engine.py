@@ -181,17 +181,19 @@ class LocalEngine:
             ) from error
 
     def _started_pool(self) -> ProcessPoolExecutor:
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
+        self._wait_for_start()
         if self._pool is None:
             self._pool = self._new_pool()
         return self._pool
 
-    def close(self) -> None:
+    def _wait_for_start(self) -> None:
+        """Wait for `start`'s thread, if any: the pool is then made (or failed to be)."""
         if self._starting is not None:
             self._starting.join()
             self._starting = None
+
+    def close(self) -> None:
+        self._wait_for_start()
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None

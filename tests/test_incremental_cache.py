@@ -112,6 +112,17 @@ def forget_caches(state: Path) -> None:
             connection.execute(f"DELETE FROM {table}")  # noqa: S608 our own table names
 
 
+def built_twice(inputs: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """`inputs` built with a state into `tmp_path/cached`, and a copy of that state without
+    its caches and without the docs in `tmp_path/fresh`."""
+    cached, fresh = tmp_path / "cached", tmp_path / "fresh"
+    run(inputs, cached)
+    shutil.copytree(cached, fresh)
+    forget_caches(fresh / "state.sqlite")
+    shutil.rmtree(fresh / "docs")
+    return cached, fresh
+
+
 # --- Garbage collection -----------------------------------------------------------------
 
 
@@ -231,11 +242,7 @@ def test_an_incremental_build_writes_the_bytes_of_a_build_without_caches(
         return render_event(env, entry, site)
 
     monkeypatch.setattr(digest.render, "_render_event", spy)
-    cached, fresh = tmp_path / "cached", tmp_path / "fresh"
-    run(inputs, cached)
-    shutil.copytree(cached, fresh)
-    forget_caches(fresh / "state.sqlite")
-    shutil.rmtree(fresh / "docs")
+    cached, fresh = built_twice(inputs, tmp_path)
     change(inputs)
 
     rendered.clear()
@@ -355,11 +362,7 @@ def test_events_json_copied_from_the_last_one_is_the_one_made_from_scratch(
         return fragment(entry)
 
     monkeypatch.setattr(digest.render, "_event_fragment", spy)
-    cached, fresh = tmp_path / "cached", tmp_path / "fresh"
-    run(inputs, cached)
-    shutil.copytree(cached, fresh)
-    forget_caches(fresh / "state.sqlite")
-    shutil.rmtree(fresh / "docs")
+    cached, fresh = built_twice(inputs, tmp_path)
     if touch is not None:
         touch(cached / "docs" / "events.json")
     add_two_articles(inputs)
