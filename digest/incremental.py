@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from itertools import chain, islice, repeat
 from typing import TYPE_CHECKING
 
@@ -74,6 +74,7 @@ from digest.model import (
     Rejected,
     Segment,
     SegmentedArticles,
+    Stories,
     Story,
 )
 from digest.segment import split_segments
@@ -88,6 +89,7 @@ from digest.state import (
     StoredStoryline,
     StoredTerms,
     collector_paused,
+    stored_story,
 )
 
 if TYPE_CHECKING:
@@ -259,15 +261,16 @@ def next_snapshot(
         build=build,
         articles=_stored_articles(result, stored, hashes),
         events={
-            story.event.id: _stored_event(
-                story,
+            event.id: _stored_event(
+                event,
+                result.stories,
                 stored,
                 build,
-                cache.story_keys.get(story.event.id) or story_key(story.event, hashes),
+                cache.story_keys.get(event.id) or story_key(event, hashes),
                 reusable=reusable,
-                terms=cache.key_terms.get(story.event.id),
+                terms=cache.key_terms.get(event.id),
             )
-            for story in result.stories
+            for event in result.stories.events
         },
         storylines={
             s.id: StoredStoryline(
@@ -280,7 +283,7 @@ def next_snapshot(
         files={f.path: f for f in _stored_files(cache.files, hashes)},
         ingest=ingest,
         pages=pages or {},
-        event_caches=_event_caches(result.stories, cache, rendered) if rendered else {},
+        event_caches=_event_caches(result.stories.events, cache, rendered) if rendered else {},
         entries=entries,
         storyline_terms={
             event_id: _stored_terms(stored, event_id, cache.story_keys[event_id], ids, counts)
@@ -305,8 +308,8 @@ def _stored_articles(
         if previous is not None and previous.clean is article:
             kept[article_id] = previous
     segments: defaultdict[str, list[Segment]] = defaultdict(list)
-    for story in result.stories:
-        for segment in story.event.segments:
+    for event in result.stories.events:
+        for segment in event.segments:
             if (article_id := segment.article.id) not in kept:
                 segments[article_id].append(segment)
     return {
@@ -342,11 +345,11 @@ def _stored_files(files: Iterable[ReadFile], hashes: Mapping[str, str]) -> list[
 
 
 def _event_caches(
-    stories: Iterable[Story], cache: BuildCache, rendered: RenderCache
+    events: Iterable[Event], cache: BuildCache, rendered: RenderCache
 ) -> dict[str, EventCache]:
     caches = {}
-    for story in stories:
-        event_id = story.event.id
+    for event in events:
+        event_id = event.id
         key = cache.story_keys.get(event_id)
         json_key = rendered.json_keys.get(event_id)
         if key is None or json_key is None:
@@ -356,6 +359,7 @@ def _event_caches(
             entities=rendered.entities[key],
             json_key=json_key,
             lines=rendered.lines.get(json_key, {}),
+            summary=rendered.summaries.get(key),
         )
     return caches
 
@@ -440,7 +444,7 @@ def _regroup(
     same = {e for e, members in final.items() if set(members) == set(stored.events[e].members)}
     changed = [[by_id[m] for m in final[e]] for e in sorted(final) if e not in same]
     new = [[by_id[m] for m in members] for members in joined[len(candidates) :]]
-    unchanged = [_stored_story_event(stored.events[e], by_id) for e in sorted(same)]
+    unchanged = [_stored_story_event(e, stored.events[e], by_id) for e in sorted(same)]
     regrouped = [*changed, *new]
     made = make_events(regrouped, counts.of([s for group in regrouped for s in group]))
     return [*unchanged, *made], counts.counted, {e: stored.events[e].story_key for e in same}
@@ -517,13 +521,13 @@ class _TermCounts:
         return self._known if segment.id in self._known else self.counted
 
 
-def _stored_story_event(event: StoredEvent, by_id: Mapping[str, Segment]) -> Event:
+def _stored_story_event(event_id: str, event: StoredEvent, by_id: Mapping[str, Segment]) -> Event:
     """A stored event as it was, its members' segments put back (they are stored with the
     articles, not twice)."""
     if event.story is None:  # _regroup runs only on a state written by this code
         raise ValueError("a stored event without its story")
     segments = tuple(by_id[m] for m in event.members)
-    return replace(event.story.event, storyline=None, segments=segments)
+    return Event(id=event_id, title=event.title, date=event.date, segments=segments)
 
 
 def _candidate_events(
@@ -639,21 +643,26 @@ def story_key(event: Event, hashes: Mapping[str, str]) -> str:
 def _stories(
     events: Sequence[Event],
     keys: Mapping[str, str],
-    cached: Mapping[str, Story | None],
+    cached: Mapping[str, Story | bytes],
     tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
-) -> tuple[Story, ...]:
-    """The cached story of each unchanged event; the others told together (in parallel)."""
-    found = [cached.get(keys[event.id]) for event in events]
-    untold = [event for event, story in zip(events, found, strict=True) if story is None]
-    told = iter(tell_stories(untold))
-    return tuple(
-        replace(story, event=event) if story else next(told)
-        for event, story in zip(events, found, strict=True)
-    )
+) -> Stories:
+    """The cached story of each unchanged event, left pickled as stored until asked for
+    (`Stories`); the others told together (in parallel)."""
+    untold = [event for event in events if keys[event.id] not in cached]
+    told = {story.event.id: story for story in tell_stories(untold)}
+    kept: dict[str, Callable[[], Story]] = {}
+    for event in events:
+        story = cached.get(keys[event.id])
+        if isinstance(story, Story):
+            told[event.id] = replace(story, event=event)
+        elif story is not None:
+            kept[event.id] = partial(stored_story, story, event)
+    return Stories(events, told, kept)
 
 
 def _stored_event(
-    story: Story,
+    event: Event,
+    stories: Stories,
     stored: Snapshot,
     build: int,
     key: str,
@@ -662,8 +671,8 @@ def _stored_event(
     terms: tuple[str, ...] | None = None,
 ) -> StoredEvent:
     """`terms`: its `key_terms`, if counted already. The stored event itself when it has
-    the same members and story (the row `state.save_state` would keep as it is)."""
-    event = story.event
+    the same members and story (the row `state.save_state` would keep as it is): its
+    story is then not asked of `stories` (nor unpickled)."""
     previous = stored.events.get(event.id)
     if (
         reusable
@@ -682,7 +691,9 @@ def _stored_event(
         members=members,
         terms=kept,
         story_key=key,
-        story=replace(story, event=replace(event, storyline=None, segments=())),
+        story=replace(stories.story(event.id), event=replace(event, storyline=None, segments=())),
+        title=event.title,
+        date=event.date,
     )
 
 

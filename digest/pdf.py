@@ -44,7 +44,7 @@ from digest.config import BuildConfig
 from digest.errors import DigestError
 from digest.i18n import install_i18n, text_direction
 from digest.markdown_text import is_web_url
-from digest.model import BuildResult, Rejected, Segment, Story, Storyline
+from digest.model import BuildResult, Event, Rejected, Segment, Story, Storyline
 from digest.text import writing_direction
 
 log = logging.getLogger(__name__)
@@ -153,9 +153,11 @@ def select_edition(result: BuildResult, day: date | None = None) -> Edition:
     Raises:
         NoEventsError: there is no event, or none dated `day`.
     """
-    stories = [s for s in result.stories if day is None or s.event.date == day]
+    stories = [
+        result.stories.story(e.id) for e in result.stories.events if day is None or e.date == day
+    ]
     if not stories:
-        raise NoEventsError(_no_events_message(result.stories, day))
+        raise NoEventsError(_no_events_message(result.stories.events, day))
     storylines = {storyline.id: storyline for storyline in result.storylines}
     ranked = sorted((_pdf_event(story, storylines) for story in stories), key=_rank)
     events = [replace(event, number=n) for n, event in enumerate(ranked, start=1)]
@@ -175,10 +177,10 @@ def select_edition(result: BuildResult, day: date | None = None) -> Edition:
     )
 
 
-def _no_events_message(stories: Sequence[Story], day: date | None) -> str:
-    if not stories:
+def _no_events_message(events: Sequence[Event], day: date | None) -> str:
+    if not events:
         return "no events to print: none of the inputs held an article that could be read"
-    dates = sorted({s.event.date for s in stories if s.event.date})
+    dates = sorted({e.date for e in events if e.date})
     if not dates:
         return f"no events dated {day}: every event is undated"
     return f"no events dated {day}: the events run from {dates[0]} to {dates[-1]}"

@@ -42,6 +42,7 @@ from digest.model import (
     IngestResult,
     Segment,
     SegmentedArticles,
+    Stories,
     Story,
     Storyline,
 )
@@ -98,7 +99,10 @@ def run_pipeline(
     check_accounting(ingested, events)
     stories = tell_stories(events, engine)
     return BuildResult(
-        stories=stories, storylines=storylines, rejected=ingested.rejected, articles=cleaned
+        stories=Stories.of(stories),
+        storylines=storylines,
+        rejected=ingested.rejected,
+        articles=cleaned,
     )
 
 
@@ -279,7 +283,7 @@ def _run_incremental(
         counts,
         leads,
     )
-    check_accounting(ingested, [s.event for s in result.stories])
+    check_accounting(ingested, result.stories.events)
     log.info("%d events, %d redirects", len(result.stories), len(result.redirects))
     return replace(result, cache=replace(result.cache or BuildCache(), files=read.files))
 
@@ -540,6 +544,7 @@ def _render_site(
         cache = RenderCache(
             pages=intact_pages(config.docs_dir, recorded),
             entities={c.story_key: c.entities for c in stored.event_caches.values()},
+            summaries={c.story_key: c.summary for c in stored.event_caches.values() if c.summary},
             entries=stored.entries.ranges if stored.entries and entries_file else {},
             entries_file=entries_file,
             lines={c.json_key: c.lines for c in stored.event_caches.values()},
@@ -616,4 +621,4 @@ def _build_staged_site(result: BuildResult, config: BuildConfig, docs: Path, sit
 
 def newest_date(result: BuildResult) -> date | None:
     """The newest event's date: what the site's own time stamps are pinned to."""
-    return max((s.event.date for s in result.stories if s.event.date), default=None)
+    return max((e.date for e in result.stories.events if e.date), default=None)

@@ -35,7 +35,7 @@ from digest.engine import Engine
 from digest.entities import Entity
 from digest.i18n import install_i18n, load_translations
 from digest.markdown_text import is_web_url, md_block, md_inline, md_url, yaml_str
-from digest.model import BuildResult, Difference, Redirect, Rejected, Segment
+from digest.model import BuildResult, Difference, Redirect, Rejected, Segment, StorySummary
 from digest.site_index import (
     UNKNOWN_SOURCE,
     Day,
@@ -121,7 +121,7 @@ def storyline_slug(storyline_id: str) -> str:
 
 def _check_ids(result: BuildResult) -> None:
     """Refuse ids that would lose a page or a link: unsafe as file names, repeated, dangling."""
-    event_ids = [story.event.id for story in result.stories]
+    event_ids = [event.id for event in result.stories.events]
     storyline_ids = [storyline.id for storyline in result.storylines]
     for kind, ids in (("event", event_ids), ("storyline", storyline_ids)):
         unsafe = sorted(i for i in ids if not _SAFE_ID.fullmatch(i))
@@ -134,7 +134,7 @@ def _check_ids(result: BuildResult) -> None:
         live = sorted(set(moved) & set(ids))
         if unsafe or live:
             raise ValueError(f"{kind} redirects unsafe {unsafe} or from a live page {live}")
-    named = {s.event.storyline for s in result.stories if s.event.storyline} - set(storyline_ids)
+    named = {e.storyline for e in result.stories.events if e.storyline} - set(storyline_ids)
     listed = {i for storyline in result.storylines for i in storyline.event_ids} - set(event_ids)
     if named or listed:
         raise ValueError(f"unknown storylines {sorted(named)} or events {sorted(listed)}")
@@ -446,6 +446,9 @@ class RenderCache:
     only the pages whose file in the docs still holds what that key made."""
     entities: Mapping[str, tuple[Entity, ...]] = field(default_factory=dict)
     """The names each story holds (`find_entities`), by story key."""
+    summaries: Mapping[str, StorySummary] = field(default_factory=dict)
+    """What the index pages list of each story (`site_index.summarize`), by story key:
+    an unchanged story is not unpickled for them."""
     entries: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Where each entry of `events.json` lies in the file (byte offset, length), by its
     key: given to `render_site`, those of `entries_file`; made by it, those of the file
@@ -505,9 +508,11 @@ def render_site(
     env = _environment(options.templates_dir.resolve(), options.locale)
     story_keys = result.cache.story_keys if result.cache else {}
     known = cache.entities if cache else {}
+    listed = cache.summaries if cache else {}
     site = index_site(
         result,
         entities={i: known[k] for i, k in story_keys.items() if k in known},
+        summaries={i: listed[k] for i, k in story_keys.items() if k in listed},
         engine=engine,
     )
     keys = _PageKeys(site, story_keys, _render_fingerprint(options)) if result.cache else None
@@ -536,6 +541,7 @@ def render_site(
         cache=RenderCache(
             pages=out.page_keys,
             entities={story_keys[e.id]: site.found[e.id] for e in site.entries if keys},
+            summaries={story_keys[e.id]: e.summary for e in site.entries if keys},
             entries=entries,
             json_keys=json_keys,
             lines=lines.kept(),
@@ -1155,7 +1161,7 @@ def _target_page(redirect: Redirect) -> str:
 
 def _redirect_pages(env: Environment, result: BuildResult) -> dict[str, str]:
     """A small page at each old address, linking (and refreshing) to where it went."""
-    titles = {("event", s.event.id): s.event.title for s in result.stories}
+    titles = {("event", e.id): e.title for e in result.stories.events}
     titles |= {("storyline", s.id): s.title for s in result.storylines}
     pages = {}
     for redirect in result.redirects:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from digest.engine import Engine
 from digest.entities import Entity, EntityKind, expand_acronyms, find_entities, merge_spellings
-from digest.model import BuildResult, Event, Story, Storyline
+from digest.model import BuildResult, Event, Story, Storyline, StorySummary
 from digest.slugs import page_slug, source_slug, unique_slugs
 
 UNKNOWN_SOURCE = "Unknown source"
@@ -45,7 +45,11 @@ class Tag:
 class Entry:
     """An event as the index pages list it."""
 
-    story: Story
+    event: Event
+    summary: StorySummary
+    told: Story | Callable[[], Story] = field(repr=False, compare=False)
+    """Its story, or what makes it (an unchanged story kept pickled: `Stories.loader`),
+    asked for by its own page only (`story`)."""
     source_count: int
     """Distinct articles among the members: two sections of one roundup count once."""
     report_count: int
@@ -61,14 +65,21 @@ class Entry:
     def __post_init__(self) -> None:
         # Its event's, worked out once: the pages and their keys ask them of every entry
         # again and again (half a million times at 100,000 articles).
-        object.__setattr__(self, "id", self.story.event.id)
-        object.__setattr__(self, "date", self.story.event.date)
-        outlets = dict.fromkeys(source_key(s.source) for s in self.story.event.segments)
+        object.__setattr__(self, "id", self.event.id)
+        object.__setattr__(self, "date", self.event.date)
+        outlets = dict.fromkeys(source_key(s.source) for s in self.event.segments)
         object.__setattr__(self, "outlets", tuple(outlets))
 
     @property
-    def event(self) -> Event:
-        return self.story.event
+    def story(self) -> Story:
+        """Its story, made once when it was kept pickled."""
+        if callable(self.told):
+            object.__setattr__(self, "told", self.told())  # a cache: the same story
+        return self.told  # type: ignore[return-value]  # made above when it was not
+
+    @property
+    def lead(self) -> str:
+        return self.summary.lead
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,32 +202,39 @@ STORIES_PER_TASK = 64
 def index_site(
     result: BuildResult,
     entities: Mapping[str, tuple[Entity, ...]] | None = None,
+    summaries: Mapping[str, StorySummary] | None = None,
     engine: Engine | None = None,
 ) -> SiteIndex:
     """Index the build once, so that no page has to search it.
 
-    `entities` are the names found in some stories already, by event id (an incremental
-    build keeps those of unchanged stories); the others' are found on `engine`
-    (`digest.engine`), or here when None.
+    `entities` are the names found in some stories already, and `summaries` what is
+    listed of them (`summarize`), by event id (an incremental build keeps those of
+    unchanged stories, whose stories are then not unpickled); the others' names are
+    found on `engine` (`digest.engine`), or here when None.
     """
     storylines = {storyline.id: storyline for storyline in result.storylines}
-    stories = _newest_first(result.stories)
+    events = _newest_first(result.stories.events)
     known = entities or {}
-    unnamed = [story for story in stories if story.event.id not in known]
-    texts = [tuple(s.text for s in story.sentences) for story in unnamed]
+    listed = summaries or {}
+    unnamed = [event.id for event in events if event.id not in known]
+    texts = [tuple(s.text for s in result.stories.story(i).sentences) for i in unnamed]
     named = (
         engine.map(find_entities, texts, chunksize=STORIES_PER_TASK)
         if engine is not None
         else [find_entities(sentences) for sentences in texts]
     )
-    fresh = {story.event.id: names for story, names in zip(unnamed, named, strict=True)}
-    found = {
-        s.event.id: known[s.event.id] if s.event.id in known else fresh[s.event.id] for s in stories
-    }
+    fresh = dict(zip(unnamed, named, strict=True))
+    found = {e.id: known[e.id] if e.id in known else fresh[e.id] for e in events}
     tags = _tags(found.values())
     entries = tuple(
-        _entry(story, storylines, [tags[e.name] for e in found[story.event.id]])
-        for story in stories
+        _entry(
+            event,
+            listed.get(event.id) or summarize(result.stories.story(event.id)),
+            result.stories.loader(event.id),
+            storylines,
+            [tags[e.name] for e in found[event.id]],
+        )
+        for event in events
     )
     carried = _carried(entries)
     articles = Counter(source_key(article.source) for article in result.articles)
@@ -257,22 +275,37 @@ def source_key(name: str | None) -> str | None:
     return collapsed or None
 
 
-def _newest_first(stories: Iterable[Story]) -> list[Story]:
+def _newest_first(events: Iterable[Event]) -> list[Event]:
     """Newest event first, undated events last, ties by id: the same order on every build."""
-    return sorted(
-        stories,
-        key=lambda s: (s.event.date is None, -(s.event.date or date.min).toordinal(), s.event.id),
+    return sorted(events, key=lambda e: (e.date is None, -(e.date or date.min).toordinal(), e.id))
+
+
+def _entry(
+    event: Event,
+    summary: StorySummary,
+    told: Story | Callable[[], Story],
+    storylines: Mapping[str, Storyline],
+    tags: Sequence[Tag],
+) -> Entry:
+    source_count = len({segment.article.id for segment in event.segments})
+    return Entry(
+        event=event,
+        summary=summary,
+        told=told,
+        source_count=source_count,
+        report_count=summary.origins or source_count,
+        storyline=storylines[event.storyline] if event.storyline else None,
+        tags=tuple(sorted(set(tags), key=lambda t: (_KIND_ORDER[t.kind], t.name))),
     )
 
 
-def _entry(story: Story, storylines: Mapping[str, Storyline], tags: Sequence[Tag]) -> Entry:
-    source_count = len({segment.article.id for segment in story.event.segments})
-    return Entry(
-        story=story,
-        source_count=source_count,
-        report_count=len(story.origins) or source_count,
-        storyline=storylines[story.event.storyline] if story.event.storyline else None,
-        tags=tuple(sorted(set(tags), key=lambda t: (_KIND_ORDER[t.kind], t.name))),
+def summarize(story: Story) -> StorySummary:
+    """What the index pages list of a story besides its event."""
+    counted = _disagreements(story) if story.differences else Counter()
+    return StorySummary(
+        lead=story.lead,
+        origins=len(story.origins),
+        disagreements=tuple(sorted(counted.items(), key=lambda kv: kv[0] or "")),
     )
 
 
@@ -350,10 +383,9 @@ def _stats(
     for entry in {id(e): e for entries in carried.values() for e in entries}.values():
         if len(entry.outlets) == 1:
             only_source[entry.outlets[0]] += 1
-        if entry.story.differences:
-            counted = _disagreements(entry.story)
-            disagreed_events.update(counted.keys())  # every count is one or more
-            disagreements.update(counted)
+        for key, count in entry.summary.disagreements:  # every count is one or more
+            disagreed_events[key] += 1
+            disagreements[key] += count
     return {
         key: SourceStats(
             articles=articles.get(key, 0),

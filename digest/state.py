@@ -55,6 +55,7 @@ from digest.model import (
     Segment,
     Story,
     StorySentence,
+    StorySummary,
     UniqueFact,
     Value,
 )
@@ -62,18 +63,21 @@ from digest.model import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2  # the `schema_version` table; bump on any incompatible change
+SCHEMA_VERSION = 3  # the `schema_version` table; bump on any incompatible change
 # 2: the files, pages and event_caches tables (a state of schema 1 gains them), then the
 # vocabulary and storyline_terms tables (a state without them has none kept), then the
 # json_entries table (a state without it has no entries to copy: events.json is rendered)
+# 3: the events' title and date columns (a state of schema 2 gains them, empty: it was
+# written by other code, whose stories are not reused)
 BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
 _PACKAGE = Path(__file__).resolve().parent
 OUTPUT_MODULES = frozenset(
     "__init__.py __main__.py atomic.py cli.py config.py errors.py evaluate.py feeds.py "
     "i18n.py markdown_text.py mkdocs_plugin.py pdf.py pipeline.py publish.py render.py "
-    "site_index.py slugs.py".split()
+    "slugs.py".split()
 )
-"""Modules of digest/ whose code the cached data does not depend on (nor `ingest/`)."""
+"""Modules of digest/ whose code the cached data does not depend on (nor `ingest/`);
+not `site_index.py`, which summarises the stories the state keeps (`EventCache.summary`)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -81,7 +85,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (id TEXT PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY, created INTEGER NOT NULL, members TEXT NOT NULL,
-    terms TEXT NOT NULL, story_key TEXT NOT NULL, story BLOB NOT NULL);
+    terms TEXT NOT NULL, story_key TEXT NOT NULL, story BLOB NOT NULL,
+    title TEXT NOT NULL DEFAULT '', date TEXT);
 CREATE TABLE IF NOT EXISTS storylines (
     id TEXT PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS redirects (
@@ -124,9 +129,14 @@ class StoredEvent:
     terms: tuple[str, ...]
     """Its heaviest terms, to find it as a candidate for new articles."""
     story_key: str
-    story: Story | None
-    """The merged story, reused while `story_key` matches (None: other code wrote it). Its
-    event has no segments: they are the `members`' (kept with the articles)."""
+    story: Story | bytes | None
+    """The merged story, reused while `story_key` matches (None: other code wrote it):
+    pickled as the state holds it once loaded (`stored_story` unpickles it), so that a
+    build unpickles only the stories it asks for. Its event has no segments: they are
+    the `members'` (kept with the articles)."""
+    title: str = ""
+    date: date | None = None
+    """The event's title and date, as its story has them."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,6 +153,8 @@ class EventCache:
     lines: Mapping[str, str] = field(default_factory=dict)
     """Its lines in the pages' lists of events, by the way each is written (from the
     same entry: `render.RenderCache.lines`)."""
+    summary: StorySummary | None = None
+    """What the index pages list of its story (`render.RenderCache.summaries`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -369,9 +381,17 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def _create_schema(connection: sqlite3.Connection) -> None:
-    """Create the tables (a state of an older schema gains the new ones; `_write` says
-    which schema it is then)."""
+    """Create the tables (a state of an older schema gains the new ones, and the columns
+    added since; `_write` says which schema it is then)."""
     connection.executescript(_SCHEMA)
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(events)")}
+    for column, declared in ADDED_EVENT_COLUMNS:
+        if column not in columns:
+            connection.execute(f"ALTER TABLE events ADD COLUMN {column} {declared}")
+
+
+ADDED_EVENT_COLUMNS = (("title", "TEXT NOT NULL DEFAULT ''"), ("date", "TEXT"))
+"""The columns of the events table since schema 3, as `_SCHEMA` declares them."""
 
 
 def _read(connection: sqlite3.Connection, path: Path, current: str, ingest: str) -> Snapshot:
@@ -480,7 +500,12 @@ def _meta(connection: sqlite3.Connection, key: str) -> str:
 
 
 def _read_events(connection: sqlite3.Connection, *, same_code: bool) -> dict[str, StoredEvent]:
-    rows = connection.execute("SELECT * FROM events ORDER BY id").fetchall()
+    """The events, their stories left pickled (`stored_story`); with the title and date
+    only from this code (a state of schema 2 has no such columns)."""
+    story = "story, title, date" if same_code else "NULL, '', NULL"
+    rows = connection.execute(
+        f"SELECT id, created, members, terms, story_key, {story} FROM events ORDER BY id"  # noqa: S608 one of two constant texts
+    ).fetchall()
     members, terms = _json_column(r[2] for r in rows), _json_column(r[3] for r in rows)
     return {
         row[0]: StoredEvent(
@@ -488,10 +513,22 @@ def _read_events(connection: sqlite3.Connection, *, same_code: bool) -> dict[str
             members=tuple(row_members),
             terms=tuple(row_terms),
             story_key=row[4],
-            story=_unpickle(row[5], Story) if same_code else None,
+            story=row[5],
+            title=row[6],
+            date=date.fromisoformat(row[7]) if row[7] else None,
         )
         for row, row_members, row_terms in zip(rows, members, terms, strict=True)
     }
+
+
+def stored_story(data: bytes, event: Event) -> Story:
+    """A story as `StoredEvent.story` holds it, unpickled, with its event put back (a
+    pickled story's event has no segments).
+
+    Raises:
+        ValueError: the data is not a pickled story.
+    """
+    return dataclasses.replace(_unpickle(data, Story), event=event)
 
 
 def _read_storylines(connection: sqlite3.Connection) -> dict[str, StoredStoryline]:
@@ -611,6 +648,7 @@ _BUILT: tuple[type, ...] = (
     Story,
     Entity,
     EventCache,
+    StorySummary,
 )
 """The classes of the objects the state pickles, by number (part of the state's format:
 the fingerprint holds this module's code)."""
@@ -719,7 +757,8 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
     )
     _delete_missing(connection, "events", stored.events, new.events)
     connection.executemany(
-        "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO events (id, created, members, terms, story_key, story, title, "
+        "date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 event_id,
@@ -727,7 +766,9 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
                 json.dumps(event.members),
                 json.dumps(event.terms),
                 event.story_key,
-                _pickled(event.story),
+                event.story if isinstance(event.story, bytes) else _pickled(event.story),
+                event.title,
+                event.date.isoformat() if event.date else None,
             )
             for event_id, event in _changed(
                 new.events,

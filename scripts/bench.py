@@ -89,7 +89,7 @@ from datasketch import MinHash, MinHashLSH
 
 from digest.config import make_config
 from digest.engine import ENGINES, Engine, local_threads, open_engine
-from digest.model import BuildResult, Event, IngestResult, Story, Storyline
+from digest.model import BuildResult, Event, IngestResult, Stories, Story, Storyline
 from digest.pdf import render_edition, select_edition, write_atomically
 from digest.pipeline import (
     ReadArticles,
@@ -542,7 +542,7 @@ def bench_digest(corpus: Path, work: Path, options: Options) -> DigestRun:
         stories = meter.run("align+compare+merge", lambda: tell_stories(events, engine))
         meter.count(articles, "articles")
         result = BuildResult(
-            stories=stories,
+            stories=Stories.of(stories),
             storylines=storylines,
             rejected=ingested.rejected,
             articles=cleaned,
@@ -776,7 +776,7 @@ def synthetic_events(result: BuildResult, count: int) -> BuildResult:
     named = {story.event.storyline for story in stories}
     return replace(
         result,
-        stories=tuple(stories),
+        stories=Stories.of(stories),
         storylines=tuple(s for s in storylines if s.id in named),
         rejected=(),
     )

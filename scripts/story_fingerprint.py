@@ -29,7 +29,7 @@ from digest.clean import clean
 from digest.cluster import group_events, link_storylines
 from digest.config import make_config
 from digest.ingest import read_inputs
-from digest.model import BuildResult, CleanArticle, Event, Rejected, Storyline
+from digest.model import BuildResult, CleanArticle, Event, Rejected, Stories, Storyline
 from digest.pipeline import check_accounting, tell_story
 from digest.render import events_json, render_pages
 from digest.segment import split_segments
@@ -73,7 +73,7 @@ def main() -> None:
         stories = tuple(tell_story(e) for e in events)
         seconds.append(time.perf_counter() - started)
     result = BuildResult(
-        stories=stories, storylines=storylines, rejected=rejected, articles=cleaned
+        stories=Stories.of(stories), storylines=storylines, rejected=rejected, articles=cleaned
     )
     with tempfile.TemporaryDirectory() as scratch:
         config = make_config(list(args.inputs), docs_dir=Path(scratch) / "docs")

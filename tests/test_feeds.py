@@ -10,7 +10,7 @@ import feedparser
 import pytest
 
 from digest.feeds import FEED_SIZE
-from digest.model import BuildResult
+from digest.model import BuildResult, Stories
 from digest.render import render_pages
 from tests.factories import story
 from tests.test_render import EVENT_A, EVENT_C, TEMPLATES, sample_result
@@ -93,7 +93,7 @@ def test_feeds_hold_the_newest_dated_events_each_day_ranked() -> None:
     stories.append(story("undated", None, ["A"]))
     articles = tuple(s.article for st in stories for s in st.event.segments)
     rss, _ = feeds(
-        BuildResult(stories=tuple(stories), storylines=(), rejected=(), articles=articles)
+        BuildResult(stories=Stories.of(stories), storylines=(), rejected=(), articles=articles)
     )
     titles = [e.title for e in feedparser.parse(rss).entries]
     assert len(titles) == FEED_SIZE
@@ -102,7 +102,7 @@ def test_feeds_hold_the_newest_dated_events_each_day_ranked() -> None:
 
 
 def test_an_empty_build_gives_valid_empty_feeds() -> None:
-    rss, atom = feeds(BuildResult(stories=(), storylines=(), rejected=(), articles=()))
+    rss, atom = feeds(BuildResult(stories=Stories.of(()), storylines=(), rejected=(), articles=()))
     for text in (rss, atom):
         parsed = feedparser.parse(text)
         assert not parsed.bozo

@@ -59,7 +59,7 @@ from digest.i18n import (
     translation_problems,
 )
 from digest.markdown_text import md_block, md_inline, yaml_str
-from digest.model import BuildResult, DifferenceKind
+from digest.model import BuildResult, DifferenceKind, Stories
 from digest.pipeline import run_pipeline
 from digest.site_index import index_site
 from tests.conftest import DATA, SEEDS
@@ -618,7 +618,7 @@ def test_every_interface_string_goes_through_gettext(
     result = {
         "seeds and bad inputs": seeds_and_bad_inputs,
         "render sample": sample_result(),  # an address that is not a web link
-        "empty": BuildResult(stories=(), storylines=(), rejected=(), articles=()),
+        "empty": BuildResult(stories=Stories.of(()), storylines=(), rejected=(), articles=()),
     }[build]
     pages = render.render_pages(result, templates_dir=PROJECT_ROOT / "templates", locale="ar")
     strings = article_strings(result)

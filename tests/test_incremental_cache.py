@@ -31,7 +31,7 @@ import digest.render
 import digest.state
 from digest.config import BuildConfig, make_config
 from digest.ingest import FoundFile, Outcome
-from digest.model import BuildCache, BuildResult, Storyline
+from digest.model import BuildCache, BuildResult, Stories, Storyline
 from digest.pipeline import build, write_digest
 from digest.render import (
     RenderCache,
@@ -138,7 +138,7 @@ def test_a_build_with_a_state_renders_with_the_result_frozen(
 
     def render_and_look(result: BuildResult, *args: Any, **kwargs: Any) -> Any:
         tracked = {id(o) for o in gc.get_objects()}
-        walked.extend(id(story) in tracked for story in result.stories)
+        walked.extend(id(event) in tracked for event in result.stories.events)
         return render_site(result, *args, **kwargs)
 
     monkeypatch.setattr(digest.render, "render_site", render_and_look)
@@ -300,6 +300,53 @@ def test_the_next_state_stats_only_the_pages_written_and_records_every_page_as_i
     assert len(stat_ed) < len(recorded)
 
 
+def test_an_incremental_build_unpickles_no_story_it_does_not_tell_again(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An article of a new event added: the unchanged events' stories stay pickled (their
+    pages are kept, and the index pages list them from their stored summaries), and the
+    pages are those of a build without caches (`test_an_incremental_build_writes_...`)."""
+    unpickled: list[str] = []
+    stored_story = digest.state.stored_story
+
+    def spy(data: bytes, event: Any) -> Any:
+        unpickled.append(event.id)
+        return stored_story(data, event)
+
+    monkeypatch.setattr(digest.incremental, "stored_story", spy)
+    run(inputs, tmp_path)
+    (inputs / "tram.txt").write_text(UNRELATED, encoding="utf-8")
+    run(inputs, tmp_path)
+    assert unpickled == []
+
+    (tmp_path / "docs" / "events" / f"{documents(tmp_path)['events'][-1]['id']}.md").unlink()
+    run(inputs, tmp_path)
+    assert unpickled == [documents(tmp_path)["events"][-1]["id"]]  # its page made again
+
+
+def test_a_state_of_schema_2_gains_the_events_titles_and_dates(
+    inputs: Path, tmp_path: Path
+) -> None:
+    """Its stories were written by other code (the fingerprint holds the schema): its
+    events keep their ids, and the next build fills in the new columns."""
+    run(inputs, tmp_path)
+    state = tmp_path / "state.sqlite"
+    with sqlite3.connect(state) as connection:
+        connection.execute("ALTER TABLE events DROP COLUMN title")
+        connection.execute("ALTER TABLE events DROP COLUMN date")
+        connection.execute("UPDATE schema_version SET version = 2")
+        connection.execute("UPDATE meta SET value = 'schema 2' WHERE key = 'fingerprint'")
+    before = documents(tmp_path)
+
+    run(inputs, tmp_path)
+
+    assert documents(tmp_path) == before
+    with sqlite3.connect(state) as connection:
+        rows = connection.execute("SELECT id, title, date FROM events ORDER BY id").fetchall()
+    published = sorted((e["id"], e["title"], e["date"]) for e in before["events"])
+    assert rows == published
+
+
 def test_a_state_of_schema_1_gains_the_new_tables(inputs: Path, tmp_path: Path) -> None:
     run(inputs, tmp_path)
     state = tmp_path / "state.sqlite"
@@ -447,7 +494,7 @@ def test_a_changed_story_renders_its_page_and_the_pages_listing_it_again() -> No
     assert result.cache is not None
     changed = replace(
         result,
-        stories=(changed_story, *result.stories[1:]),
+        stories=Stories.of((changed_story, *result.stories[1:])),
         cache=replace(
             result.cache,
             story_keys={**result.cache.story_keys, story.event.id: "another story"},
@@ -468,7 +515,7 @@ def test_events_json_put_together_from_entries_is_the_document_dumped_at_once() 
     document = json.loads(events_json(result))
 
     assert events_json(result) == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    empty = replace(result, stories=(), storylines=())
+    empty = replace(result, stories=Stories.of(()), storylines=())
     assert events_json(empty) == (
         json.dumps(json.loads(events_json(empty)), ensure_ascii=False, indent=2) + "\n"
     )
@@ -550,9 +597,11 @@ def test_the_lines_listing_unchanged_events_are_kept_and_a_changed_events_made_a
     assert result.cache is not None
     changed = replace(
         result,
-        stories=(
-            replace(story, event=replace(story.event, title="A new title")),
-            *result.stories[1:],
+        stories=Stories.of(
+            (
+                replace(story, event=replace(story.event, title="A new title")),
+                *result.stories[1:],
+            )
         ),
         cache=replace(
             result.cache, story_keys={**result.cache.story_keys, story.event.id: "another story"}
@@ -645,7 +694,7 @@ def world(events: Sequence[tuple[Any, ...]]) -> BuildResult:
     keys = {s.event.id: hashlib.sha256(repr(s).encode()).hexdigest() for s in stories}
     articles = tuple(s.article for st in stories for s in st.event.segments)
     return BuildResult(
-        stories=stories,
+        stories=Stories.of(stories),
         storylines=storylines,
         rejected=(),
         articles=articles,

@@ -19,7 +19,7 @@ from digest import pdf
 from digest.cli import main
 from digest.config import PROJECT_ROOT, make_config
 from digest.errors import DigestError
-from digest.model import BuildResult, DifferenceKind
+from digest.model import BuildResult, DifferenceKind, Stories
 from digest.pdf import NoEventsError, render_pdf, select_edition, write_atomically, write_pdf
 from digest.pipeline import run_pipeline
 from tests.factories import story
@@ -223,13 +223,15 @@ def test_a_day_edition_holds_only_that_days_events_in_the_locale(tmp_path: Path)
 def test_select_edition_ranks_by_day_then_independent_reports_then_sources() -> None:
     day, earlier = date(2020, 1, 17), date(2020, 1, 16)
     result = BuildResult(
-        stories=(
-            story("wire-copies", day, ["A", "B", "C"], origins=1),
-            story("two-reports", day, ["A", "B"]),
-            story("one-report", day, ["A"]),
-            story("also-one", day, ["B"]),
-            story("earlier", earlier, ["A", "B", "C", "D"]),
-            story("undated", None, ["A"]),
+        stories=Stories.of(
+            (
+                story("wire-copies", day, ["A", "B", "C"], origins=1),
+                story("two-reports", day, ["A", "B"]),
+                story("one-report", day, ["A"]),
+                story("also-one", day, ["B"]),
+                story("earlier", earlier, ["A", "B", "C", "D"]),
+                story("undated", None, ["A"]),
+            )
         ),
         storylines=(),
         rejected=(),
@@ -251,7 +253,7 @@ def test_select_edition_ranks_by_day_then_independent_reports_then_sources() -> 
 
 
 def test_nothing_to_print_is_an_error_not_an_empty_pdf() -> None:
-    empty = BuildResult(stories=(), storylines=(), rejected=(), articles=())
+    empty = BuildResult(stories=Stories.of(()), storylines=(), rejected=(), articles=())
     with pytest.raises(NoEventsError, match="no events to print"):
         select_edition(empty)
 

@@ -30,6 +30,7 @@ from digest.model import (
     Location,
     Rejected,
     Segment,
+    Stories,
     Story,
     Storyline,
     StorySentence,
@@ -172,7 +173,7 @@ def sample_result(**event_a_overrides: Any) -> BuildResult:
     )
     story_a = _replace_event(story_a, **event_a_overrides)
     return BuildResult(
-        stories=(story_a, story_c),
+        stories=Stories.of((story_a, story_c)),
         storylines=(
             Storyline(id="idlib-offensive", title="Idlib offensive", event_ids=(EVENT_C, EVENT_A)),
         ),
@@ -377,7 +378,7 @@ def test_a_storyline_id_that_names_the_index_gets_another_page() -> None:
         articles=result.articles,
     )
     result = BuildResult(
-        stories=(result.stories[0], _replace_event(result.stories[1], storyline=None)),
+        stories=Stories.of((result.stories[0], _replace_event(result.stories[1], storyline=None))),
         storylines=result.storylines,
         rejected=(),
         articles=result.articles,
@@ -398,7 +399,7 @@ def test_the_briefing_stays_small_however_many_events_there_are() -> None:
         for n in range(100)
     ]
     articles = tuple(s.article for st in stories for s in st.event.segments)
-    result = BuildResult(stories=tuple(stories), storylines=(), rejected=(), articles=articles)
+    result = BuildResult(stories=Stories.of(stories), storylines=(), rejected=(), articles=articles)
     pages = render_pages(result, templates_dir=TEMPLATES, locale="en")
     home = pages["index.md"]
     linked = re.findall(r"\]\(events/([^)]+)\.md\)", home)
@@ -420,7 +421,7 @@ def archive_of(
         for n, day in enumerate(days)
     ]
     articles = tuple(s.article for st in stories for s in st.event.segments)
-    return BuildResult(stories=tuple(stories), storylines=(), rejected=(), articles=articles)
+    return BuildResult(stories=Stories.of(stories), storylines=(), rejected=(), articles=articles)
 
 
 DAYS_OF_2020 = [date(2020, 1, 1) + timedelta(days=n) for n in range(90)]
@@ -643,7 +644,9 @@ def test_events_json_is_what_json_dumps_writes_of_the_whole_document(stories: sl
     still the document's plain `json.dumps`, even with a hostile string in it."""
     hostile = '"events": "\\u0000events\\u0000" \x00events\x00 \n ]'
     result = sample_result(title=hostile)
-    result = replace(result, stories=result.stories[stories], storylines=result.storylines[stories])
+    result = replace(
+        result, stories=Stories.of(result.stories[stories]), storylines=result.storylines[stories]
+    )
     text = events_json(result)
     expected = json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
     assert text == expected
@@ -843,7 +846,7 @@ def test_the_fields_read_back_of_an_entry_are_those_of_decoding_it_whole() -> No
         *sample_result().stories,
         story("lookalike", None, ["Reuters", "AFP"], text=lookalike),
     )
-    for entry in index_site(replace(sample_result(), stories=stories)).entries:
+    for entry in index_site(replace(sample_result(), stories=Stories.of(stories))).entries:
         fragment = render._event_fragment(entry).encode("utf-8")
         whole = json.loads(fragment)
         assert render._entry_fields(fragment) == {

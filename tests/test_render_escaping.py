@@ -38,6 +38,7 @@ from digest.model import (
     DifferenceKind,
     Event,
     Rejected,
+    Stories,
     Story,
     StorySentence,
     UniqueFact,
@@ -128,7 +129,7 @@ def hostile_result(
         alternative_titles=(headline,),
     )
     return BuildResult(
-        stories=(story,),
+        stories=Stories.of((story,)),
         storylines=(),
         rejected=(Rejected(input=body, line=1, reason=sentence),),
         articles=(first, second),

@@ -3,15 +3,23 @@ statistics, the storylines' timelines and the tags."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.entities import EntityKind
-from digest.model import BuildResult, Difference, DifferenceKind, Story, Storyline, Value
-from digest.site_index import SiteIndex, _disagreeing, _disagrees, by_kind, index_site, rank
+from digest.model import BuildResult, Difference, DifferenceKind, Stories, Story, Storyline, Value
+from digest.site_index import (
+    SiteIndex,
+    _disagreeing,
+    _disagrees,
+    by_kind,
+    index_site,
+    rank,
+    summarize,
+)
 from tests.factories import story
 
 DAY = date(2020, 1, 17)
@@ -20,7 +28,12 @@ DAY = date(2020, 1, 17)
 def index(*stories: Story, storylines: Sequence[Storyline] = ()) -> SiteIndex:
     articles = tuple(s.article for st in stories for s in st.event.segments)
     return index_site(
-        BuildResult(stories=stories, storylines=tuple(storylines), rejected=(), articles=articles)
+        BuildResult(
+            stories=Stories.of(stories),
+            storylines=tuple(storylines),
+            rejected=(),
+            articles=articles,
+        )
     )
 
 
@@ -113,6 +126,48 @@ def test_source_statistics_count_reads_events_sole_reports_and_disagreements() -
         "AP": (1, 1, 0, 0, 0),
     }
     assert [e.id for e in site.carried["AFP"]] == ["alone", "shared"]
+
+
+def test_an_index_of_kept_stories_from_their_summaries_and_names_asks_for_no_story() -> None:
+    """An incremental build's unchanged stories stay pickled: given what the last build
+    worked out of them (`summarize`, and the names found), the index is the same as
+    one made of the stories, and no story is made; an entry's page still gets its story."""
+    stories = (
+        story(
+            "shared",
+            DAY,
+            ["Reuters", "AFP", "Reuters"],
+            origins=2,
+            text="Forty died in Idlib, Reuters said.",
+            differences=[number("dead", ("40", ["shared/1.txt"]), ("39", ["shared/2.txt"]))],
+        ),
+        story("alone", DAY, ["AFP"], storyline="line"),
+        story("earlier", date(2020, 1, 10), ["AP"], storyline="line"),
+    )
+    storylines = (Storyline(id="line", title="Line", event_ids=("earlier", "alone")),)
+    told = index(*stories, storylines=storylines)
+    asked: list[str] = []
+
+    def kept(s: Story) -> Callable[[], Story]:
+        return lambda: asked.append(s.event.id) or s  # type: ignore[func-returns-value]
+
+    result = BuildResult(
+        stories=Stories((s.event for s in stories), {}, {s.event.id: kept(s) for s in stories}),
+        storylines=storylines,
+        rejected=(),
+        articles=tuple(s.article for st in stories for s in st.event.segments),
+    )
+    site = index_site(
+        result,
+        entities=dict(told.found),
+        summaries={s.event.id: summarize(s) for s in stories},
+    )
+
+    assert asked == []
+    assert site == told
+    assert site.by_id["shared"].summary.disagreements == (("AFP", 1), ("Reuters", 1))
+    assert site.by_id["shared"].story == stories[0]
+    assert asked == ["shared"]
 
 
 def test_source_statistics_are_in_the_order_of_the_outlets_names() -> None:
