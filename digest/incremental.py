@@ -759,4 +759,11 @@ def lead_counts(segment: Segment) -> SegmentCounts | None:
 
 
 def _lead(segment: Segment) -> Segment:
-    return replace(segment, text=segment.text[:KEY_LEAD_CHARS])
+    """The segment cut to its lead: made anew, not `replace`d (a stored segment is a
+    `state.LazySegment`, whose text has no slot to set)."""
+    return Segment(
+        article=segment.article,
+        number=segment.number,
+        title=segment.title,
+        text=segment.text[:KEY_LEAD_CHARS],
+    )

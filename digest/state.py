@@ -63,12 +63,14 @@ from digest.model import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3  # the `schema_version` table; bump on any incompatible change
+SCHEMA_VERSION = 4  # the `schema_version` table; bump on any incompatible change
 # 2: the files, pages and event_caches tables (a state of schema 1 gains them), then the
 # vocabulary and storyline_terms tables (a state without them has none kept), then the
 # json_entries table (a state without it has no entries to copy: events.json is rendered)
 # 3: the events' title and date columns (a state of schema 2 gains them, empty: it was
 # written by other code, whose stories are not reused)
+# 4: the articles' source, published and segments columns (a state of schema 3 gains
+# them, empty: its articles were written by other code, and are not reused)
 BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
 _PACKAGE = Path(__file__).resolve().parent
 OUTPUT_MODULES = frozenset(
@@ -82,7 +84,9 @@ not `site_index.py`, which summarises the stories the state keeps (`EventCache.s
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (id TEXT PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL,
+    source TEXT, published TEXT, segments TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY, created INTEGER NOT NULL, members TEXT NOT NULL,
     terms TEXT NOT NULL, story_key TEXT NOT NULL, story BLOB NOT NULL,
@@ -384,14 +388,23 @@ def _create_schema(connection: sqlite3.Connection) -> None:
     """Create the tables (a state of an older schema gains the new ones, and the columns
     added since; `_write` says which schema it is then)."""
     connection.executescript(_SCHEMA)
-    columns = {row[1] for row in connection.execute("PRAGMA table_info(events)")}
-    for column, declared in ADDED_EVENT_COLUMNS:
-        if column not in columns:
-            connection.execute(f"ALTER TABLE events ADD COLUMN {column} {declared}")
+    for table, added in ADDED_COLUMNS.items():
+        columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        for column, declared in added:
+            if column not in columns:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declared}")
 
 
-ADDED_EVENT_COLUMNS = (("title", "TEXT NOT NULL DEFAULT ''"), ("date", "TEXT"))
-"""The columns of the events table since schema 3, as `_SCHEMA` declares them."""
+ADDED_COLUMNS = {
+    "events": (("title", "TEXT NOT NULL DEFAULT ''"), ("date", "TEXT")),
+    "articles": (
+        ("source", "TEXT"),
+        ("published", "TEXT"),
+        ("segments", "TEXT NOT NULL DEFAULT '[]'"),
+    ),
+}
+"""The columns added to a table since schema 3 (events) and 4 (articles), as `_SCHEMA`
+declares them."""
 
 
 def _read(connection: sqlite3.Connection, path: Path, current: str, ingest: str) -> Snapshot:
@@ -416,12 +429,7 @@ def _read(connection: sqlite3.Connection, path: Path, current: str, ingest: str)
     return Snapshot(
         fingerprint=meta.get("fingerprint", ""),
         build=int(meta.get("build", "0")),
-        articles={
-            article_id: _stored_article(digest, data if same_code else None)
-            for article_id, digest, data in connection.execute(
-                "SELECT id, hash, data FROM articles ORDER BY id"
-            )
-        },
+        articles=_read_articles(connection, same_code=same_code),
         events=_read_events(connection, same_code=same_code),
         storylines=_read_storylines(connection),
         redirects=tuple(
@@ -584,13 +592,220 @@ def _file_row(file: ReadFile) -> tuple[str, str, str, str]:
     return (file.path, file.name, json.dumps(file.stamp), json.dumps(items, ensure_ascii=False))
 
 
-def _stored_article(digest: str, data: bytes | None) -> StoredArticle:
-    if data is None:
-        return StoredArticle(hash=digest, clean=None)
+def _read_articles(connection: sqlite3.Connection, *, same_code: bool) -> dict[str, StoredArticle]:
+    """The articles: only their hashes from other code; from this code, each as a
+    `LazyCleanArticle` and its `LazySegment`s, left pickled (`PickledArticle`)."""
+    if not same_code:
+        return {
+            article_id: StoredArticle(hash=digest, clean=None)
+            for article_id, digest in connection.execute(
+                "SELECT id, hash FROM articles ORDER BY id"
+            )
+        }
+    rows = connection.execute(
+        "SELECT id, hash, source, published, data, segments FROM articles ORDER BY id"
+    ).fetchall()
+    return {
+        row[0]: _lazy_article(row, numbers)
+        for row, numbers in zip(rows, _json_column(r[5] for r in rows), strict=True)
+    }
+
+
+def _lazy_article(row: tuple[Any, ...], numbers: list[int | None]) -> StoredArticle:
+    """An article's row (id, hash, source, published, data) and its segments' numbers as
+    a `StoredArticle` of lazy records: those of the 100,000 unchanged articles are made
+    in 0.x s, where unpickling them took 0.65 s (and 292 MB of pickles fetched)."""
+    article_id, digest, source, published, data = row[:5]
+    pickled = PickledArticle(data)
+    article = _new_lazy_article(article_id, pickled)
+    clean = _new_lazy_clean(
+        article, source, date.fromisoformat(published) if published else None, pickled
+    )
+    segments = tuple(
+        _new_lazy_segment(clean, number, pickled, index) for index, number in enumerate(numbers)
+    )
+    return StoredArticle(hash=digest, clean=clean, segments=segments)
+
+
+def _unpickled_article(data: bytes) -> tuple[CleanArticle, tuple[Segment, ...]]:
+    """An article's row data: its cleaning and segments.
+
+    Raises:
+        ValueError: the data is not a pickled article.
+    """
     clean, segments = _unpickle(data, tuple)
     if not isinstance(clean, CleanArticle):
         raise ValueError(f"expected a CleanArticle, found a {type(clean).__name__}")
-    return StoredArticle(hash=digest, clean=clean, segments=tuple(segments))
+    return clean, tuple(segments)
+
+
+class PickledArticle:
+    """An article's cleaning and segments as the state stores them (pickled), unpickled
+    the first time one of the lazy records made of them (`LazyArticle`,
+    `LazyCleanArticle`, `LazySegment`) is asked for a field the row does not hold."""
+
+    __slots__ = ("_data", "_value")
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._value: tuple[CleanArticle, tuple[Segment, ...]] | None = None
+
+    def value(self) -> tuple[CleanArticle, tuple[Segment, ...]]:
+        """The cleaning and segments, unpickled once (the pickle is dropped then).
+
+        Raises:
+            ValueError: the data is not a pickled article.
+        """
+        if self._value is None:
+            self._value = _unpickled_article(self._data)
+            self._data = b""
+        return self._value
+
+    @property
+    def unpickled(self) -> bool:
+        return self._value is not None
+
+
+def _itself(value: T) -> T:
+    """What a lazy record is pickled as: the record it stands for (its `__reduce__`)."""
+    return value
+
+
+class _Lazy:
+    """What the lazy records share: each is equal to, hashes as and is pickled as the
+    stored record it stands for (unpickled then)."""
+
+    __slots__ = ()
+
+    def _stored(self) -> object:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return self._stored() == (other._stored() if isinstance(other, _Lazy) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._stored())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _itself, (self._stored(),)
+
+
+class LazyArticle(_Lazy, Article):
+    """An unchanged article as the state stores it: its id at hand, every other field
+    the stored one's, unpickled when first asked for (`PickledArticle`).
+
+    A +100 build asks only the ids of the 100,000 articles it takes unchanged (to collect
+    them, and to check that each is in an event); the changed events' members are asked
+    for their texts. Pickled (sent to a worker, say) as the stored article itself; not
+    to be `dataclasses.replace`d (its lazy fields have no slot to set). Equal to the
+    stored article (`_Lazy`).
+    """
+
+    __slots__ = ("_pickled",)
+    _pickled: PickledArticle
+
+    def _stored(self) -> Article:
+        return self._pickled.value()[0].article
+
+    @property
+    def source(self) -> str | None:
+        return self._stored().source
+
+    @property
+    def url(self) -> str | None:
+        return self._stored().url
+
+    @property
+    def published(self) -> date | None:
+        return self._stored().published
+
+    @property
+    def title(self) -> str | None:
+        return self._stored().title
+
+    @property
+    def author(self) -> str | None:
+        return self._stored().author
+
+    @property
+    def language(self) -> str | None:
+        return self._stored().language
+
+    @property
+    def text(self) -> str:
+        return self._stored().text
+
+    @property
+    def origin(self) -> Location:
+        return self._stored().origin
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self._stored().notes
+
+
+class LazyCleanArticle(_Lazy, CleanArticle):
+    """An unchanged article's cleaning as the state stores it: its article (a
+    `LazyArticle`), outlet and date at hand (the site's counts and lists of events ask
+    for them of every article), every other field unpickled when first asked for
+    (`PickledArticle`). Pickled as the stored cleaning; not to be `dataclasses.replace`d."""
+
+    __slots__ = ("_pickled",)
+    _pickled: PickledArticle
+
+    def _stored(self) -> CleanArticle:
+        return self._pickled.value()[0]
+
+    @property
+    def title(self) -> str | None:
+        return self._stored().title
+
+    @property
+    def subtitle(self) -> str | None:
+        return self._stored().subtitle
+
+    @property
+    def url(self) -> str | None:
+        return self._stored().url
+
+    @property
+    def author(self) -> str | None:
+        return self._stored().author
+
+    @property
+    def text(self) -> str:
+        return self._stored().text
+
+    @property
+    def removed(self) -> tuple[Removal, ...]:
+        return self._stored().removed
+
+    @property
+    def page_dates(self) -> tuple[date, ...]:
+        return self._stored().page_dates
+
+
+class LazySegment(_Lazy, Segment):
+    """A segment of an unchanged article as the state stores it: its article (a
+    `LazyCleanArticle`, which gives its id, outlet and date) and number at hand, its
+    title and text unpickled when first asked for (`PickledArticle`): an unchanged event
+    needs only its members' ids, outlets and dates. Pickled as the stored segment; not
+    to be `dataclasses.replace`d."""
+
+    __slots__ = ("_index", "_pickled")
+    _pickled: PickledArticle
+    _index: int
+
+    def _stored(self) -> Segment:
+        return self._pickled.value()[1][self._index]
+
+    @property
+    def title(self) -> str | None:
+        return self._stored().title
+
+    @property
+    def text(self) -> str:
+        return self._stored().text
 
 
 def _pickled(value: object) -> bytes:
@@ -620,6 +835,8 @@ class _Pickler(pickle.Pickler):
             if not setters:  # a date, an enum member: built by their class (its builder)
                 return _builder(code), obj.__reduce_ex__(pickle.DEFAULT_PROTOCOL)[1]
             return _builder(code), tuple(getter(obj) for getter, _ in setters)
+        if isinstance(obj, _Lazy):  # a record kept unchanged, written whole again: as stored
+            return self.reducer_override(obj._stored())
         if kind is FunctionType or isinstance(obj, type):
             code = _BUILDER_CODES.get(obj)
             if code is not None:  # a builder (or a class that is its own)
@@ -728,6 +945,18 @@ _new_read_file = _make_builder(ReadFile, _setters(ReadFile))
 """Makes a `ReadFile` of its field values, in their order."""
 
 
+def _lazy_builder(kind: type[T], names: Iterable[str]) -> Callable[..., T]:
+    """Makes a lazy record (`LazySegment`, say) of the values of these slots, in their
+    order: of its class's own, and of the record it stands for."""
+    setters = tuple((_slot(kind, name).__get__, _slot(kind, name).__set__) for name in names)
+    return _make_builder(kind, setters)
+
+
+_new_lazy_article = _lazy_builder(LazyArticle, ("id", "_pickled"))
+_new_lazy_clean = _lazy_builder(LazyCleanArticle, ("article", "source", "published", "_pickled"))
+_new_lazy_segment = _lazy_builder(LazySegment, ("article", "number", "_pickled", "_index"))
+
+
 def _unpickle(data: bytes, kind: type[T]) -> T:
     value = pickle.loads(data)  # noqa: S301 written by digest itself (see the module doc)
     if not isinstance(value, kind):
@@ -745,9 +974,10 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
     )
     _delete_missing(connection, "articles", stored.articles, new.articles)
     connection.executemany(
-        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
+        "INSERT OR REPLACE INTO articles (id, hash, data, source, published, segments) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (article_id, article.hash, _pickled((article.clean, article.segments)))
+            _article_row(article_id, article)
             for article_id, article in _changed(
                 new.articles,
                 stored.articles if same_code else {},
@@ -879,6 +1109,20 @@ def _changed(
         (key, row)
         for key, row in new.items()
         if (old := stored.get(key)) is not row and (old is None or not same(old, row))
+    )
+
+
+def _article_row(article_id: str, article: StoredArticle) -> tuple[object, ...]:
+    """An article's row: its cleaning and segments pickled, and what a `LazyCleanArticle`
+    and its `LazySegment`s hold at hand (outlet, date, the segments' numbers)."""
+    clean = article.clean
+    return (
+        article_id,
+        article.hash,
+        _pickled((clean, article.segments)),
+        clean.source if clean else None,
+        clean.published.isoformat() if clean and clean.published else None,
+        json.dumps([s.number for s in article.segments]),
     )
 
 
