@@ -324,6 +324,46 @@ def test_an_incremental_build_unpickles_no_story_it_does_not_tell_again(
     assert unpickled == [documents(tmp_path)["events"][-1]["id"]]  # its page made again
 
 
+def test_an_incremental_build_unpickles_only_the_articles_it_links_again(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unrelated article added: every stored article stays pickled (a `LazySegment`
+    and its article give their ids, outlets and dates from the state's row). A report of
+    event A added: those of the events it is linked with are unpickled, their texts
+    counted again, and no other. The pages are those of a build without caches."""
+    unpickled: list[str] = []
+    unpickled_article = digest.state._unpickled_article
+
+    def spy(data: bytes) -> Any:
+        value = unpickled_article(data)
+        unpickled.append(value[0].id)
+        return value
+
+    linked: list[str] = []
+    count_on = digest.pipeline.count_on
+
+    def counted(engine: Any, segments: Sequence[Any]) -> Any:
+        linked.extend(s.article.id for s in segments)
+        return count_on(engine, segments)
+
+    monkeypatch.setattr(digest.state, "_unpickled_article", spy)
+    monkeypatch.setattr(digest.pipeline, "count_on", counted)
+    cached, fresh = built_twice(inputs, tmp_path)
+    (inputs / "tram.txt").write_text(UNRELATED, encoding="utf-8")
+    run(inputs, cached)
+    assert (unpickled, linked) == ([], [])
+
+    (inputs / "zz-wire.txt").write_text(NEW_HEADLINE, encoding="utf-8")
+    run(inputs, cached)
+    assert EVENT_A in linked
+    assert sorted(set(unpickled)) == sorted(set(linked))
+
+    run(inputs, fresh)
+    assert files(cached / "docs").keys() == files(fresh / "docs").keys()
+    for name, (data, _) in files(fresh / "docs").items():
+        assert files(cached / "docs")[name][0] == data, name
+
+
 def test_a_state_of_schema_2_gains_the_events_titles_and_dates(
     inputs: Path, tmp_path: Path
 ) -> None:

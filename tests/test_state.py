@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -22,10 +23,15 @@ from click.testing import CliRunner
 
 from digest.cli import main
 from digest.config import BuildConfig, make_config
+from digest.model import CleanArticle, Segment
 from digest.pipeline import build
 from digest.state import (
     SCHEMA_VERSION,
+    LazyCleanArticle,
+    LazySegment,
     StateError,
+    _pickled,
+    _unpickle,
     default_state_path,
     fingerprint,
     load_state,
@@ -239,6 +245,33 @@ def test_serve_keeps_the_build_state_unless_told_otherwise(
     result = CliRunner().invoke(main, ["serve", str(SEEDS), *options])
     assert result.exit_code == 0, result.output
     assert served["state_path"] == expected
+
+
+def test_a_stored_article_stays_pickled_until_asked_for_more_than_its_row(built: Path) -> None:
+    """Its id, outlet, date and segments' numbers come from its row; any other field
+    unpickles its record, which the lazy ones are then equal to, hash as and pickle as."""
+    stored = load_state(built / ".digest" / "docs.sqlite", fingerprint(THRESHOLD))
+    article = next(a for a in stored.articles.values() if len(a.segments) > 1)
+    clean, segments = article.clean, article.segments
+    assert isinstance(clean, LazyCleanArticle)
+    assert all(isinstance(s, LazySegment) for s in segments)
+    pickled = clean._pickled
+    assert [s.id for s in segments] == [f"{clean.id}#{n}" for n in range(1, len(segments) + 1)]
+    assert {(s.source, s.published) for s in segments} == {(clean.source, clean.published)}
+    assert not pickled.unpickled
+
+    real_clean, real_segments = _unpickle(_pickled((clean, segments)), tuple)
+    assert pickled.unpickled  # pickled as the stored records, asked for every field
+    assert type(real_clean) is CleanArticle
+    assert [type(s) for s in real_segments] == [Segment] * len(segments)
+    assert (real_clean, tuple(real_segments)) == (clean, segments)
+    assert clean == real_clean
+    assert real_clean == clean
+    assert hash(clean) == hash(real_clean)
+    assert clean.article == real_clean.article
+    assert [s.text for s in segments] == [s.text for s in real_segments]
+    sent = pickle.loads(pickle.dumps(segments[0]))  # noqa: S301 as to a worker, our own
+    assert sent == real_segments[0]
 
 
 def test_stories_and_articles_are_unpickled_equal_to_those_pickled(built: Path) -> None:
