@@ -258,10 +258,11 @@ def test_a_stored_article_stays_pickled_until_asked_for_more_than_its_row(built:
     pickled = clean._pickled
     assert [s.id for s in segments] == [f"{clean.id}#{n}" for n in range(1, len(segments) + 1)]
     assert {(s.source, s.published) for s in segments} == {(clean.source, clean.published)}
-    assert not pickled.unpickled
+    unpickled = [pickled.unpickled]
 
     real_clean, real_segments = _unpickle(_pickled((clean, segments)), tuple)
-    assert pickled.unpickled  # pickled as the stored records, asked for every field
+    unpickled.append(pickled.unpickled)  # pickled as the stored records: every field asked
+    assert unpickled == [False, True]
     assert type(real_clean) is CleanArticle
     assert [type(s) for s in real_segments] == [Segment] * len(segments)
     assert (real_clean, tuple(real_segments)) == (clean, segments)
