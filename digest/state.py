@@ -70,8 +70,8 @@ SCHEMA_VERSION = 4  # the `schema_version` table; bump on any incompatible chang
 # json_entries table (a state without it has no entries to copy: events.json is rendered)
 # 3: the events' title and date columns (a state of schema 2 gains them, empty: it was
 # written by other code, whose stories are not reused)
-# 4: the articles' source, published and segments columns (a state of schema 3 gains
-# them, empty: its articles were written by other code, and are not reused)
+# 4: the articles' source, published and segments columns (the articles table of a
+# state of schema 3 is made again: its articles were written by other code)
 BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
 _PACKAGE = Path(__file__).resolve().parent
 OUTPUT_MODULES = frozenset(
@@ -82,12 +82,13 @@ OUTPUT_MODULES = frozenset(
 """Modules of digest/ whose code the cached data does not depend on (nor `ingest/`);
 not `site_index.py`, which summarises the stories the state keeps (`EventCache.summary`)."""
 
-_SCHEMA = """
+_ARTICLES_TABLE = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, hash TEXT NOT NULL, source TEXT, published TEXT,
+    segments TEXT NOT NULL, data BLOB NOT NULL)"""
+_SCHEMA = f"""{_ARTICLES_TABLE};
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL,
-    source TEXT, published TEXT, segments TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY, created INTEGER NOT NULL, members TEXT NOT NULL,
     terms TEXT NOT NULL, story_key TEXT NOT NULL, story BLOB NOT NULL,
@@ -389,23 +390,29 @@ def _create_schema(connection: sqlite3.Connection) -> None:
     """Create the tables (a state of an older schema gains the new ones, and the columns
     added since; `_write` says which schema it is then)."""
     connection.executescript(_SCHEMA)
-    for table, added in ADDED_COLUMNS.items():
-        columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-        for column, declared in added:
-            if column not in columns:
-                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declared}")
+    columns = _columns(connection, "events")
+    for column, declared in ADDED_EVENT_COLUMNS:
+        if column not in columns:
+            connection.execute(f"ALTER TABLE events ADD COLUMN {column} {declared}")
 
 
-ADDED_COLUMNS = {
-    "events": (("title", "TEXT NOT NULL DEFAULT ''"), ("date", "TEXT")),
-    "articles": (
-        ("source", "TEXT"),
-        ("published", "TEXT"),
-        ("segments", "TEXT NOT NULL DEFAULT '[]'"),
-    ),
-}
-"""The columns added to a table since schema 3 (events) and 4 (articles), as `_SCHEMA`
-declares them."""
+def _columns(connection: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+
+
+ADDED_EVENT_COLUMNS = (("title", "TEXT NOT NULL DEFAULT ''"), ("date", "TEXT"))
+"""The columns of the events table since schema 3, as `_SCHEMA` declares them."""
+
+
+def _renew_articles_table(connection: sqlite3.Connection) -> None:
+    """Make the articles table of a state of schema 3 or older again, in the write's
+    transaction (its rows are all written again: other code wrote them), rather than add
+    its new columns: those a build reads of every article (`_read_articles`) come before
+    their pickles, which reading a row walks past (added columns come last: reading them
+    read the 292 MB of pickles of 100,000 articles)."""
+    if "segments" not in _columns(connection, "articles"):
+        connection.execute("DROP TABLE articles")
+        connection.execute(_ARTICLES_TABLE)
 
 
 def _read(connection: sqlite3.Connection, path: Path, current: str, ingest: str) -> Snapshot:
@@ -610,29 +617,28 @@ def _read_articles(
         "SELECT id, hash, source, published, segments FROM articles ORDER BY id"
     ).fetchall()
     stored = ArticleRows(path)
+    dates: dict[str | None, date | None] = {None: None}  # a few thousand days: each parsed once
+    dates.update((day, date.fromisoformat(day)) for day in {r[3] for r in rows if r[3]})
     return {
-        row[0]: _lazy_article(row, numbers, stored)
+        row[0]: _lazy_article(row, dates[row[3]], numbers, stored)
         for row, numbers in zip(rows, _json_column(r[4] for r in rows), strict=True)
     }
 
 
 def _lazy_article(
-    row: tuple[Any, ...], numbers: list[int | None], stored: ArticleRows
+    row: tuple[Any, ...], published: date | None, numbers: list[int | None], stored: ArticleRows
 ) -> StoredArticle:
-    """An article's row (id, hash, source, published) and its segments' numbers as a
+    """An article's row (id, hash, source) and date, and its segments' numbers, as a
     `StoredArticle` of lazy records: made for the 100,000 unchanged articles of a +100
     build in 0.x s, where fetching their 292 MB of pickles took 0.27 s and unpickling
     them 0.65 s, and the pages of their memory 0.1-1 s more."""
-    article_id, digest, source, published = row[:4]
+    article_id, digest, source = row[:3]
     pickled = PickledArticle(stored, article_id, digest)
-    article = _new_lazy_article(article_id, pickled)
-    clean = _new_lazy_clean(
-        article, source, date.fromisoformat(published) if published else None, pickled
-    )
+    clean = _new_lazy_clean(_new_lazy_article(article_id, pickled), source, published, pickled)
     segments = tuple(
-        _new_lazy_segment(clean, number, pickled, index) for index, number in enumerate(numbers)
+        [_new_lazy_segment(clean, number, pickled, index) for index, number in enumerate(numbers)]
     )
-    return StoredArticle(hash=digest, clean=clean, segments=segments)
+    return _new_stored_article(digest, clean, segments)
 
 
 class ArticleRows:
@@ -1000,6 +1006,8 @@ def _lazy_builder(kind: type[T], names: Iterable[str]) -> Callable[..., T]:
     return _make_builder(kind, setters)
 
 
+_new_stored_article = _make_builder(StoredArticle, _setters(StoredArticle))
+"""Makes a `StoredArticle` of its field values, in their order (hash, clean, segments)."""
 _new_lazy_article = _lazy_builder(LazyArticle, ("id", "_pickled"))
 _new_lazy_clean = _lazy_builder(LazyCleanArticle, ("article", "source", "published", "_pickled"))
 _new_lazy_segment = _lazy_builder(LazySegment, ("article", "number", "_pickled", "_index"))
@@ -1020,9 +1028,10 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
         [("fingerprint", new.fingerprint), ("build", str(new.build))],
     )
+    _renew_articles_table(connection)
     _delete_missing(connection, "articles", stored.articles, new.articles)
     connection.executemany(
-        "INSERT OR REPLACE INTO articles (id, hash, data, source, published, segments) "
+        "INSERT OR REPLACE INTO articles (id, hash, source, published, segments, data) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [
             _article_row(article_id, article)
@@ -1167,10 +1176,10 @@ def _article_row(article_id: str, article: StoredArticle) -> tuple[object, ...]:
     return (
         article_id,
         article.hash,
-        _pickled((clean, article.segments)),
         clean.source if clean else None,
         clean.published.isoformat() if clean and clean.published else None,
         json.dumps([s.number for s in article.segments]),
+        _pickled((clean, article.segments)),
     )
 
 
