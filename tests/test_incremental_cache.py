@@ -391,13 +391,16 @@ def test_a_state_of_schema_3_has_its_articles_table_made_again(
     inputs: Path, tmp_path: Path
 ) -> None:
     """Its articles were written by other code: the next build writes them all again, in
-    a table whose columns read of every article come before the pickles; the build
-    after takes them from there."""
+    a table without their pickles (those go in `article_data`); the build after takes
+    them from there."""
     run(inputs, tmp_path)
     state = tmp_path / "state.sqlite"
     with sqlite3.connect(state) as connection:
-        connection.execute("CREATE TABLE old AS SELECT id, hash, data FROM articles")
+        connection.execute(
+            "CREATE TABLE old AS SELECT id, hash, data FROM articles JOIN article_data USING (id)"
+        )
         connection.execute("DROP TABLE articles")
+        connection.execute("DROP TABLE article_data")
         connection.execute("ALTER TABLE old RENAME TO articles")
         connection.execute("UPDATE schema_version SET version = 3")
         connection.execute("UPDATE meta SET value = 'schema 3' WHERE key = 'fingerprint'")
@@ -408,7 +411,9 @@ def test_a_state_of_schema_3_has_its_articles_table_made_again(
     assert documents(tmp_path) == before
     with closing(sqlite3.connect(state)) as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(articles)")]
-    assert columns == ["id", "hash", "source", "published", "segments", "data"]
+        (pickles,) = connection.execute("SELECT count(*) FROM article_data").fetchone()
+    assert columns == ["id", "hash", "source", "published", "segments"]
+    assert pickles == len(load_state(state, "").articles)
     stored = load_state(state, digest.state.fingerprint(BuildConfig().cluster_threshold))
     assert {type(a.clean) for a in stored.articles.values()} == {digest.state.LazyCleanArticle}
     (inputs / "tram.txt").write_text(UNRELATED, encoding="utf-8")

@@ -400,7 +400,7 @@ def test_each_pickle_names_one_function_and_no_class(built: Path) -> None:
 
     connection = sqlite3.connect(built / ".digest" / "docs.sqlite")
     rows = connection.execute(
-        "SELECT data FROM articles UNION ALL SELECT story FROM events "
+        "SELECT data FROM article_data UNION ALL SELECT story FROM events "
         "UNION ALL SELECT data FROM event_caches"
     ).fetchall()
     connection.close()
