@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from digest import feeds
@@ -821,6 +821,7 @@ class _Pages:
         self.page_keys: dict[str, str] = {}
         self._reusable = kept
         self._lines = lines or _EventLines(env, {}, {})
+        self._templates: dict[str, Template] = {}
 
     def add(self, path: str, template: str, parts: object, **context: Any) -> None:
         """Render `template` into `path`, unless the page made of `parts` is in the docs.
@@ -831,7 +832,16 @@ class _Pages:
                 self.kept.add(path)
                 return
         lines = self._lines
-        self.emit(path, _render(self.env, template, item=lines.item, block=lines.block, **context))
+        page = self._template(template).render(item=lines.item, block=lines.block, **context)
+        self.emit(path, page)
+
+    def _template(self, name: str) -> Template:
+        """The template `name`, asked of the environment once a build: `get_template`
+        looks at the template's file each time (`stat`, Jinja's auto-reload), 1,100 times
+        in a build adding 100 articles to 100,000 (0.1 s of 0.9 s rendering its pages)."""
+        if name not in self._templates:
+            self._templates[name] = self.env.get_template(name)
+        return self._templates[name]
 
     def keep_unseen(self, paths: Sequence[str]) -> bool:
         """Keep these pages, their keys the last build's, without working the keys out,

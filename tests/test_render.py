@@ -764,6 +764,26 @@ def test_a_site_rendered_into_a_writer_is_the_site_rendered_then_written(
     assert files_of(tmp_path / "streamed") == files_of(tmp_path / "whole")
 
 
+def test_each_template_of_the_index_pages_is_asked_of_jinja_once_a_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`get_template` stats the template's file at each call: once a template, not a page."""
+    env = render._environment(TEMPLATES.resolve(), "en")
+    asked: list[str] = []
+    get_template = env.get_template
+
+    def spy(name: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(name)
+        return get_template(name, *args, **kwargs)
+
+    monkeypatch.setattr(env, "get_template", spy)
+    pages = render_site(sample_result(), RenderOptions(templates_dir=TEMPLATES, locale="en")).pages
+
+    index_templates = [name for name in asked if name not in {"_macros.j2", "event.md.j2"}]
+    assert sum(path.startswith("archive/20") for path in pages) > 2
+    assert sorted(index_templates) == sorted(set(index_templates))
+
+
 def files_of(folder: Path) -> dict[str, bytes]:
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
