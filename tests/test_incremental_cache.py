@@ -364,6 +364,18 @@ def test_an_incremental_build_unpickles_only_the_articles_it_links_again(
         assert files(cached / "docs")[name][0] == data, name
 
 
+def as_older_schema(state: Path, version: int, *statements: str) -> None:
+    """Make a built state one an older digest wrote: `statements` undo what came after
+    schema `version`, and its fingerprint is another code's (the schema is part of it)."""
+    with sqlite3.connect(state) as connection:
+        for statement in statements:
+            connection.execute(statement)
+        connection.execute("UPDATE schema_version SET version = ?", (version,))
+        connection.execute(
+            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (f"schema {version}",)
+        )
+
+
 def test_a_state_of_schema_2_gains_the_events_titles_and_dates(
     inputs: Path, tmp_path: Path
 ) -> None:
@@ -371,11 +383,9 @@ def test_a_state_of_schema_2_gains_the_events_titles_and_dates(
     events keep their ids, and the next build fills in the new columns."""
     run(inputs, tmp_path)
     state = tmp_path / "state.sqlite"
-    with sqlite3.connect(state) as connection:
-        connection.execute("ALTER TABLE events DROP COLUMN title")
-        connection.execute("ALTER TABLE events DROP COLUMN date")
-        connection.execute("UPDATE schema_version SET version = 2")
-        connection.execute("UPDATE meta SET value = 'schema 2' WHERE key = 'fingerprint'")
+    as_older_schema(
+        state, 2, "ALTER TABLE events DROP COLUMN title", "ALTER TABLE events DROP COLUMN date"
+    )
     before = documents(tmp_path)
 
     run(inputs, tmp_path)
@@ -395,15 +405,14 @@ def test_a_state_of_schema_3_has_its_articles_table_made_again(
     them from there."""
     run(inputs, tmp_path)
     state = tmp_path / "state.sqlite"
-    with sqlite3.connect(state) as connection:
-        connection.execute(
-            "CREATE TABLE old AS SELECT id, hash, data FROM articles JOIN article_data USING (id)"
-        )
-        connection.execute("DROP TABLE articles")
-        connection.execute("DROP TABLE article_data")
-        connection.execute("ALTER TABLE old RENAME TO articles")
-        connection.execute("UPDATE schema_version SET version = 3")
-        connection.execute("UPDATE meta SET value = 'schema 3' WHERE key = 'fingerprint'")
+    as_older_schema(
+        state,
+        3,
+        "CREATE TABLE old AS SELECT id, hash, data FROM articles JOIN article_data USING (id)",
+        "DROP TABLE articles",
+        "DROP TABLE article_data",
+        "ALTER TABLE old RENAME TO articles",
+    )
     before = documents(tmp_path)
 
     run(inputs, tmp_path)
