@@ -116,6 +116,15 @@ class StateError(DigestError):
     """The state file cannot be used: locked, or written by a newer digest."""
 
 
+class DamagedStateError(StateError):
+    """A record left pickled in the state (a story, an article's cleaning) cannot be read
+    back when the build asks for it: the state is damaged (the pipeline names its file)."""
+
+
+_UNREADABLE = (sqlite3.DatabaseError, pickle.UnpicklingError, ValueError, KeyError, EOFError)
+"""What reading back a damaged record raises (as `load_state` sets a damaged file aside)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoredArticle:
     """An article as the last build read it: its content hash, cleaned text and segments."""
@@ -545,9 +554,13 @@ def stored_story(data: bytes, event: Event) -> Story:
     pickled story's event has no segments).
 
     Raises:
-        ValueError: the data is not a pickled story.
+        DamagedStateError: the data is not a pickled story.
     """
-    return dataclasses.replace(_unpickle(data, Story), event=event)
+    try:
+        story = _unpickle(data, Story)
+    except _UNREADABLE as error:
+        raise DamagedStateError(f"the story of {event.id} cannot be read back: {error}") from error
+    return dataclasses.replace(story, event=event)
 
 
 def _read_storylines(connection: sqlite3.Connection) -> dict[str, StoredStoryline]:
@@ -740,10 +753,14 @@ class PickledArticle:
         """The cleaning and segments, fetched and unpickled once.
 
         Raises:
-            ValueError: the data is not a pickled article, or no longer in the file.
+            DamagedStateError: the data is not a pickled article, or no longer in the file.
         """
         if self._value is None:
-            self._value = _unpickled_article(self._rows.data(self._id, self._hash))
+            try:
+                self._value = _unpickled_article(self._rows.data(self._id, self._hash))
+            except _UNREADABLE as error:
+                message = f"the article {self._id} cannot be read back: {error}"
+                raise DamagedStateError(message) from error
         return self._value
 
     @property

@@ -364,6 +364,25 @@ def test_an_incremental_build_unpickles_only_the_articles_it_links_again(
         assert files(cached / "docs")[name][0] == data, name
 
 
+def test_a_damaged_pickle_a_build_asks_for_stops_it_naming_the_state(
+    inputs: Path, tmp_path: Path
+) -> None:
+    """The articles are read back when a build needs their text (here event A's, linked
+    with a new report of it): a damaged one stops the build with the state file named,
+    as a clear error (a `StateError`, which the command line prints), and the published
+    docs are left as they were."""
+    run(inputs, tmp_path)
+    state = tmp_path / "state.sqlite"
+    with sqlite3.connect(state) as connection:
+        connection.execute("UPDATE article_data SET data = x'00' WHERE id = ?", (EVENT_A,))
+    before = files(tmp_path / "docs")
+    (inputs / "zz-wire.txt").write_text(NEW_HEADLINE, encoding="utf-8")
+
+    with pytest.raises(digest.state.StateError, match=f"build state {state} is damaged"):
+        run(inputs, tmp_path)
+    assert files(tmp_path / "docs") == before
+
+
 def as_older_schema(state: Path, version: int, *statements: str) -> None:
     """Make a built state one an older digest wrote: `statements` undo what came after
     schema `version`, and its fingerprint is another code's (the schema is part of it)."""
