@@ -648,16 +648,17 @@ def _read_articles(
                 "SELECT id, hash FROM articles ORDER BY id"
             )
         }
-    rows = connection.execute(
+    cursor = connection.execute(
         "SELECT id, hash, source, published, segments FROM articles ORDER BY id"
-    ).fetchall()
+    )
     stored = ArticleRows(path)
     dates: dict[str | None, date | None] = {None: None}  # a few thousand days: each parsed once
-    dates.update((day, date.fromisoformat(day)) for day in {r[3] for r in rows if r[3]})
-    return {
-        row[0]: _lazy_article(row, dates[row[3]], numbers, stored)
-        for row, numbers in zip(rows, _json_column(r[4] for r in rows), strict=True)
-    }
+    articles = {}
+    for rows, segments in _decoded_chunks(cursor, 4):
+        dates.update((day, date.fromisoformat(day)) for day in {r[3] for r in rows} - dates.keys())
+        for row, numbers in zip(rows, segments, strict=True):
+            articles[row[0]] = _lazy_article(row, dates[row[3]], numbers, stored)
+    return articles
 
 
 def _lazy_article(
