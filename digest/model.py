@@ -317,9 +317,9 @@ class Stories(Sequence[Story]):
         kept: Mapping[str, Callable[[], Story]] | None = None,
     ) -> None:
         """`told` and `kept` by event id, each event in one of them: a kept story is
-        made (unpickled, its event put back) by calling its function."""
+        made (unpickled, its event put back) by calling its function, once."""
         self.events = tuple(events)
-        self._told = told
+        self._told = dict(told)
         self._kept = kept or {}
 
     @classmethod
@@ -329,9 +329,12 @@ class Stories(Sequence[Story]):
         return cls((s.event for s in told), {s.event.id: s for s in told})
 
     def story(self, event_id: str) -> Story:
-        """The story of this event, unpickled if it was kept."""
+        """The story of this event, unpickled the first time it is asked for if it was
+        kept (the site index may ask twice: for its names, and for its summary)."""
         told = self._told.get(event_id)
-        return told if told is not None else self._kept[event_id]()
+        if told is None:
+            told = self._told[event_id] = self._kept[event_id]()
+        return told
 
     def loader(self, event_id: str) -> Story | Callable[[], Story]:
         """The event's story when told, else what makes it when called (`Entry`)."""

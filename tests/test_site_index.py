@@ -170,6 +170,30 @@ def test_an_index_of_kept_stories_from_their_summaries_and_names_asks_for_no_sto
     assert asked == ["shared"]
 
 
+def test_a_kept_story_the_index_needs_whole_is_unpickled_once() -> None:
+    """Without its names and summary kept, the index asks a kept story for both: it is
+    made once (`Stories.story` keeps it), and its entry's page gets the same story."""
+    kept = story("kept", DAY, ["AFP", "AP"], text="Forty died in Idlib.")
+    asked: list[str] = []
+
+    def unpickle() -> Story:
+        asked.append(kept.event.id)
+        return kept
+
+    stories = Stories((kept.event,), {}, {kept.event.id: unpickle})
+    result = BuildResult(
+        stories=stories,
+        storylines=(),
+        rejected=(),
+        articles=tuple(s.article for s in kept.event.segments),
+    )
+    site = index_site(result)
+
+    assert site == index(kept)
+    assert site.by_id["kept"].story is stories.story("kept")
+    assert asked == ["kept"]
+
+
 def test_source_statistics_are_in_the_order_of_the_outlets_names() -> None:
     # not a set's: the key of the sources index (which hashes them) is the same each build
     outlets = ["Reuters", "AFP", "AP", "BBC", "CNN", "DPA", "NHK", "Xinhua", "ANSA"]
