@@ -521,10 +521,10 @@ def _run_and_render(
         # at 100,000 articles each full collection walked them again (0.1-0.16 s, four
         # of them in a build adding 100).
         gc.freeze()
-    writer = DocsWriter(docs)
     try:
-        rendered = _render_site(result, config, stored, engine, docs, writer)
-        written = writer.finish(rendered.kept)
+        with DocsWriter(docs) as writer:  # closed: no write goes on if rendering fails
+            rendered = _render_site(result, config, stored, engine, docs, writer)
+            written = writer.finish(rendered.kept)
     except OSError as error:
         raise output_error(config.docs_dir, error) from error
     engine.close()  # what follows (the site, the state) needs no workers: free their memory

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -1439,12 +1440,29 @@ class DocsWriter:
     each write is atomic (a temporary dot-file, which MkDocs ignores, then a rename).
     A page's text may come in pieces (`events.json`'s entries): it is compared and
     written a piece at a time, never joined.
+
+    A page with `FileRange`s (`events.json` in a build with a state: hundreds of MB
+    copied by the kernel, half a second at 100,000 articles) is written on a thread of
+    the writer's while the caller goes on rendering; the copy runs without the GIL. Only
+    such a page: any other is written in small pieces, each system call needing the GIL
+    back from the rendering thread (a thread writing every page gained nothing). It is
+    waited for by the next such page, by `finish`, and by `close` (leaving the writer as
+    a context manager), which raise its error: used as a context manager, a build that
+    fails leaves no write going on in the docs dir.
     """
 
     def __init__(self, docs_dir: Path) -> None:
         self.docs_dir = docs_dir
         self._paths: set[str] = set()
         self._written: list[Path] = []
+        self._copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docs-copy")
+        self._copying: tuple[Path, Future[bool]] | None = None
+
+    def __enter__(self) -> DocsWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def paths(self) -> frozenset[str]:
@@ -1452,20 +1470,39 @@ class DocsWriter:
         return frozenset(self._paths)
 
     def __call__(self, path: str, parts: Sequence[Part]) -> None:
-        """Write the page at `path` (relative to the docs dir) unless it holds `parts`.
+        """Write the page at `path` (relative to the docs dir) unless it holds `parts`;
+        one with `FileRange`s on the writer's thread (see the class).
 
         Raises:
             ValueError: `path` is outside the generated files (a bug in the caller).
+            OSError: the last page written on the thread could not be written.
         """
         _check_generated_path(path)
         self._paths.add(path)
-        if _write_if_changed(self.docs_dir / path, parts):
+        if any(isinstance(part, FileRange) for part in parts):
+            self._wait_for_copy()
+            copying = self._copier.submit(_write_if_changed, self.docs_dir / path, parts)
+            self._copying = (self.docs_dir / path, copying)
+        elif _write_if_changed(self.docs_dir / path, parts):
             self._written.append(self.docs_dir / path)
 
+    def close(self) -> None:
+        """Wait for the page being written on the writer's thread, if any, and stop the
+        thread.
+
+        Raises:
+            OSError: that page could not be written.
+        """
+        try:
+            self._wait_for_copy()
+        finally:
+            self._copier.shutdown()
+
     def finish(self, kept: Iterable[str] = ()) -> list[Path]:
-        """Remove the generated files of earlier builds that this one did not write or
-        keep, and copy the project's hand-written pages in when the docs dir is not the
-        project's own (so the navigation finds them).
+        """Wait for the page being written on the writer's thread (`close`), remove the
+        generated files of earlier builds that this one did not write or keep, and copy
+        the project's hand-written pages in when the docs dir is not the project's own
+        (so the navigation finds them).
 
         The `kept` pages (`RenderedSite.kept`) are left as they are, neither read nor
         removed; only `GENERATED_FILES` and files under `GENERATED_DIRS` are ever deleted.
@@ -1473,6 +1510,7 @@ class DocsWriter:
         Returns:
             The files written, sorted.
         """
+        self.close()
         hand_written = {}
         if self.docs_dir.resolve() != PROJECT_DOCS.resolve():
             hand_written = _hand_written_pages(PROJECT_DOCS)
@@ -1481,6 +1519,19 @@ class DocsWriter:
                 self._written.append(self.docs_dir / path)
         _remove_stale(self.docs_dir, keep={*self._paths, *hand_written, *kept})
         return sorted(self._written)
+
+    def _wait_for_copy(self) -> None:
+        """Wait for the page being written on the writer's thread, if any.
+
+        Raises:
+            OSError: it could not be written.
+        """
+        if self._copying is None:
+            return
+        path, copying = self._copying
+        self._copying = None
+        if copying.result():
+            self._written.append(path)
 
 
 def page_stamps(docs_dir: Path, paths: Iterable[str]) -> dict[str, tuple[int, ...]]:

@@ -7,12 +7,14 @@ that of a build from the same state without any of these caches.
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import replace
@@ -29,6 +31,7 @@ import digest.input_cache
 import digest.pipeline
 import digest.render
 import digest.state
+from digest.atomic import OutputError
 from digest.config import BuildConfig, make_config
 from digest.ingest import FoundFile, Outcome
 from digest.model import BuildCache, BuildResult, Stories, Storyline
@@ -528,6 +531,34 @@ def test_events_json_copied_from_the_last_one_is_the_one_made_from_scratch(
         assert made_with_caches < events
     else:
         assert made_with_caches >= events - 2  # the two new ones' pages are made with them
+
+
+def test_events_json_failing_to_copy_on_the_writers_thread_fails_the_build_as_before(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`events.json`'s entries are copied on the docs writer's thread while the other
+    pages are rendered: a disk filling up there is the build's `OutputError`, its message
+    that of any page failing to be written, and the published docs stay as they were."""
+    run(inputs, tmp_path)
+    published = {p: p.read_bytes() for p in (tmp_path / "docs").rglob("*") if p.is_file()}
+    add_two_articles(inputs)
+    threads: list[str] = []
+
+    def disk_full(*args: int) -> None:
+        threads.append(threading.current_thread().name)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(digest.render, "_copy_range", disk_full)
+    with pytest.raises(OutputError) as raised:
+        run(inputs, tmp_path)
+
+    docs = tmp_path / "docs"
+    assert str(raised.value) == (
+        f"cannot write {docs}: {os.strerror(errno.ENOSPC)}; the published {docs} is untouched"
+    )
+    assert threads
+    assert threading.main_thread().name not in threads
+    assert {p: p.read_bytes() for p in docs.rglob("*") if p.is_file()} == published
 
 
 def test_events_json_is_copied_from_itself_in_place_by_write_digest(

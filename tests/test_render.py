@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import re
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
@@ -798,7 +800,8 @@ def test_ranges_of_the_file_itself_where_they_are_leave_it_as_it_is(tmp_path: Pa
     os.utime(page, (1_000_000_000, 1_000_000_000))
     parts: list[Part] = ["é", FileRange(page, 2, 6), b",\n", FileRange(page, 10, 7)]
 
-    DocsWriter(tmp_path)("events.json", parts)
+    with DocsWriter(tmp_path) as writer:
+        writer("events.json", parts)
 
     assert page.stat().st_mtime == 1_000_000_000
 
@@ -824,19 +827,77 @@ def test_a_page_of_ranges_moved_is_written_with_their_bytes(
         b"]",
     ]
 
-    DocsWriter(tmp_path)("events.json", parts)
+    with DocsWriter(tmp_path) as writer:
+        writer("events.json", parts)
 
     assert page.read_bytes() == b"[{new},\n{0123},\n{4567}]"
     assert page.stat().st_mtime != 1_000_000_000
     assert not list(tmp_path.glob(".*"))
 
 
-def test_a_range_past_the_end_of_its_file_fails_and_leaves_the_page(tmp_path: Path) -> None:
+@pytest.mark.parametrize("leaving", ["finish", "close"])
+def test_a_range_past_the_end_of_its_file_fails_and_leaves_the_page(
+    tmp_path: Path, leaving: str
+) -> None:
+    """The page is written on the writer's thread: its error is raised when the writer
+    is finished or closed."""
     page = tmp_path / "events.json"
     page.write_bytes(b"[{0123}]")
+    writer = DocsWriter(tmp_path)
+    writer("events.json", ["[", FileRange(page, 1, 20), "]"])
     with pytest.raises(OSError, match="past the end"):
-        DocsWriter(tmp_path)("events.json", ["[", FileRange(page, 1, 20), "]"])
+        getattr(writer, leaving)()
     assert page.read_bytes() == b"[{0123}]"
+
+
+def test_a_page_of_ranges_is_written_while_the_caller_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its copy waits here until the caller has written another page: the caller is not
+    kept waiting, and `finish` returns the page whole, in the files written."""
+    page, source = tmp_path / "events.json", tmp_path / "source"
+    source.write_bytes(b"xx{0123}")
+    other_written = threading.Event()
+    copy_range = render._copy_range
+
+    def copy_after_the_other_page(*args: int) -> None:
+        assert other_written.wait(timeout=10), "the caller waited for the copy"
+        time.sleep(0.05)
+        copy_range(*args)
+
+    monkeypatch.setattr(render, "_copy_range", copy_after_the_other_page)
+    with DocsWriter(tmp_path) as writer:
+        writer("events.json", ["[", FileRange(source, 2, 6), "]"])
+        writer("index.md", ["home"])
+        other_written.set()
+        written = writer.finish()
+
+    assert page.read_bytes() == b"[{0123}]"
+    assert {page, tmp_path / "index.md"} <= set(written)
+    assert written == sorted(written)
+
+
+def test_a_writer_left_by_an_error_waits_for_its_copy_and_raises_its_error(
+    tmp_path: Path,
+) -> None:
+    """A build failing while `events.json` is written leaves no write going on in the
+    staged docs (then discarded), and the write's own error first, as when it was
+    written before anything else failed."""
+    page = tmp_path / "events.json"
+    page.write_bytes(b"[{0123}]")
+
+    def render_into(writer: DocsWriter) -> None:
+        writer("events.json", ["[", FileRange(page, 1, 20), "]"])
+        raise ValueError("rendering failed")
+
+    with pytest.raises(OSError, match="past the end") as raised:
+        with_writer(tmp_path, render_into)
+    assert isinstance(raised.value.__context__, ValueError)
+
+
+def with_writer(docs: Path, render_into: Callable[[DocsWriter], None]) -> None:
+    with DocsWriter(docs) as writer:
+        render_into(writer)
 
 
 def test_every_entry_begins_and_ends_as_holds_entries_checks(tmp_path: Path) -> None:
