@@ -64,7 +64,7 @@ from digest.model import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4  # the `schema_version` table; bump on any incompatible change
+SCHEMA_VERSION = 5  # the `schema_version` table; bump on any incompatible change
 # 2: the files, pages and event_caches tables (a state of schema 1 gains them), then the
 # vocabulary and storyline_terms tables (a state without them has none kept), then the
 # json_entries table (a state without it has no entries to copy: events.json is rendered)
@@ -73,6 +73,8 @@ SCHEMA_VERSION = 4  # the `schema_version` table; bump on any incompatible chang
 # 4: the articles' source, published and segments columns, their pickles in the
 # article_data table (the articles table of a state of schema 3 is made again: its
 # articles were written by other code)
+# 5: the article_data table's counts column (a state of schema 4 gains it, empty: its
+# articles' segments are counted again when a build links them)
 BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
 _PACKAGE = Path(__file__).resolve().parent
 OUTPUT_MODULES = frozenset(
@@ -88,7 +90,7 @@ CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, hash TEXT NOT NULL, source TEXT, published TEXT,
     segments TEXT NOT NULL)"""
 _SCHEMA = f"""{_ARTICLES_TABLE};
-CREATE TABLE IF NOT EXISTS article_data (id TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS article_data (id TEXT PRIMARY KEY, data BLOB NOT NULL, counts BLOB);
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -133,6 +135,10 @@ class StoredArticle:
     clean: CleanArticle | None
     """None when the state was written by other code (nothing pickled is trusted then)."""
     segments: tuple[Segment, ...] = ()
+    counts: bytes | None = None
+    """What the grouping counted of its segments, packed (`incremental.pack_counts`), to be
+    written with it; None when there is none to write (a stored article's stay in the
+    file, and are fetched when a build asks for them: `kept_counts`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -405,6 +411,8 @@ def _create_schema(connection: sqlite3.Connection) -> None:
     for column, declared in ADDED_EVENT_COLUMNS:
         if column not in columns:
             connection.execute(f"ALTER TABLE events ADD COLUMN {column} {declared}")
+    if "counts" not in _columns(connection, "article_data"):
+        connection.execute("ALTER TABLE article_data ADD COLUMN counts BLOB")
 
 
 def _columns(connection: sqlite3.Connection, table: str) -> set[str]:
@@ -651,7 +659,7 @@ def _read_articles(
     cursor = connection.execute(
         "SELECT id, hash, source, published, segments FROM articles ORDER BY id"
     )
-    stored = ArticleRows(path)
+    stored = ArticleRows(path, with_counts="counts" in _columns(connection, "article_data"))
     dates: dict[str | None, date | None] = {None: None}  # a few thousand days: each parsed once
     articles = {}
     for rows, segments in _decoded_chunks(cursor, 4):
@@ -676,7 +684,7 @@ def _lazy_article(
     segments = tuple(
         [_new_lazy_segment(clean, number, pickled, index) for index, number in enumerate(numbers)]
     )
-    return _new_stored_article(digest, clean, segments)
+    return _new_stored_article(digest, clean, segments, None)
 
 
 class ArticleRows:
@@ -689,10 +697,12 @@ class ArticleRows:
     measured (0.74-0.79 user s, SQLite's reads served from the page cache).
     """
 
-    __slots__ = ("_connection", "_lock", "_path")
+    __slots__ = ("_connection", "_lock", "_path", "_with_counts")
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, with_counts: bool = True) -> None:
+        """`with_counts`: whether the file has the counts column (schema 5)."""
         self._path = path
+        self._with_counts = with_counts
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -702,6 +712,22 @@ class ArticleRows:
         Raises:
             ValueError: the file no longer holds it (written since, by other code).
         """
+        data: bytes = self._column("data", article_id, digest)
+        return data
+
+    def counts(self, article_id: str, digest: str) -> bytes | None:
+        """The packed counts of the article of this id and content hash (`StoredArticle.
+        counts`); None when the file has none of it.
+
+        Raises:
+            ValueError: the file no longer holds the article.
+        """
+        if not self._with_counts:
+            return None
+        counts: bytes | None = self._column("counts", article_id, digest)
+        return counts
+
+    def _column(self, column: str, article_id: str, digest: str) -> Any:
         with self._lock:
             if self._connection is None:
                 self._connection = sqlite3.connect(
@@ -711,13 +737,13 @@ class ArticleRows:
                     check_same_thread=False,
                 )
             row = self._connection.execute(
-                "SELECT data FROM articles JOIN article_data USING (id) WHERE id = ? AND hash = ?",
+                f"SELECT {column} FROM articles JOIN article_data USING (id) "  # noqa: S608 ours
+                "WHERE id = ? AND hash = ?",
                 (article_id, digest),
             ).fetchone()
         if row is None:
             raise ValueError(f"the build state {self._path} no longer holds {article_id}")
-        data: bytes = row[0]
-        return data
+        return row[0]
 
 
 def _unpickled_article(data: bytes) -> tuple[CleanArticle, tuple[Segment, ...]]:
@@ -767,6 +793,30 @@ class PickledArticle:
     @property
     def unpickled(self) -> bool:
         return self._value is not None
+
+    def counts(self) -> bytes | None:
+        """The article's packed counts (`StoredArticle.counts`), fetched each time asked
+        (once a build); None when the file has none.
+
+        Raises:
+            DamagedStateError: the file no longer holds the article.
+        """
+        try:
+            return self._rows.counts(self._id, self._hash)
+        except _UNREADABLE as error:
+            message = f"the counts of article {self._id} cannot be read back: {error}"
+            raise DamagedStateError(message) from error
+
+
+def kept_counts(segment: Segment) -> bytes | None:
+    """The packed counts the state keeps of a stored segment's article (`StoredArticle.
+    counts`, of all its segments); None for a segment not loaded from the state, or
+    whose article the state has no counts of.
+
+    Raises:
+        DamagedStateError: the state file no longer holds the article.
+    """
+    return segment._pickled.counts() if isinstance(segment, LazySegment) else None
 
 
 def _itself(value: T) -> T:
@@ -1095,7 +1145,8 @@ def _write(connection: sqlite3.Connection, stored: Snapshot, new: Snapshot) -> N
         "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?)", [row[:5] for row in rows]
     )
     connection.executemany(
-        "INSERT OR REPLACE INTO article_data VALUES (?, ?)", [(row[0], row[5]) for row in rows]
+        "INSERT OR REPLACE INTO article_data VALUES (?, ?, ?)",
+        [(row[0], row[5], row[6]) for row in rows],
     )
     _delete_missing(connection, "events", stored.events, new.events)
     connection.executemany(
@@ -1229,8 +1280,8 @@ def _changed(
 
 def _article_row(article_id: str, article: StoredArticle) -> tuple[object, ...]:
     """An article's row (id, hash, and what a `LazyCleanArticle` and its `LazySegment`s
-    hold at hand: outlet, date, the segments' numbers), and its cleaning and segments
-    pickled (its row of `article_data`)."""
+    hold at hand: outlet, date, the segments' numbers), then its cleaning and segments
+    pickled and its packed counts (its row of `article_data`)."""
     clean = article.clean
     return (
         article_id,
@@ -1239,6 +1290,7 @@ def _article_row(article_id: str, article: StoredArticle) -> tuple[object, ...]:
         clean.published.isoformat() if clean and clean.published else None,
         json.dumps([s.number for s in article.segments]),
         _pickled((clean, article.segments)),
+        article.counts,
     )
 
 
