@@ -31,10 +31,11 @@ import pickle
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from types import FunctionType
 from typing import Any, TypeVar
@@ -697,12 +698,12 @@ class ArticleRows:
     measured (0.74-0.79 user s, SQLite's reads served from the page cache).
     """
 
-    __slots__ = ("_connection", "_lock", "_path", "_with_counts")
+    __slots__ = ("_connection", "_lock", "_path", "with_counts")
 
     def __init__(self, path: Path, *, with_counts: bool = True) -> None:
-        """`with_counts`: whether the file has the counts column (schema 5)."""
         self._path = path
-        self._with_counts = with_counts
+        self.with_counts = with_counts
+        """Whether the file has the articles' counts (schema 5)."""
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -712,38 +713,42 @@ class ArticleRows:
         Raises:
             ValueError: the file no longer holds it (written since, by other code).
         """
-        data: bytes = self._column("data", article_id, digest)
+        found = self.fetch("data", [(article_id, digest)])
+        if article_id not in found:
+            raise ValueError(f"the build state {self._path} no longer holds {article_id}")
+        data: bytes = found[article_id]
         return data
 
-    def counts(self, article_id: str, digest: str) -> bytes | None:
-        """The packed counts of the article of this id and content hash (`StoredArticle.
-        counts`); None when the file has none of it.
-
-        Raises:
-            ValueError: the file no longer holds the article.
-        """
-        if not self._with_counts:
-            return None
-        counts: bytes | None = self._column("counts", article_id, digest)
-        return counts
-
-    def _column(self, column: str, article_id: str, digest: str) -> Any:
+    def fetch(self, column: str, keys: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """The `data` or `counts` of the articles of these ids and content hashes that the
+        file holds, by id: a query for each `FETCHED_AT_ONCE` of them."""
+        found: dict[str, Any] = {}
         with self._lock:
-            if self._connection is None:
-                self._connection = sqlite3.connect(
-                    self._path,
-                    timeout=BUSY_TIMEOUT_SECONDS,
-                    isolation_level=None,
-                    check_same_thread=False,
+            connection = self._connected()
+            for start in range(0, len(keys), FETCHED_AT_ONCE):
+                chunk = dict(keys[start : start + FETCHED_AT_ONCE])
+                rows = connection.execute(
+                    f"SELECT id, hash, {column} FROM articles JOIN article_data USING (id) "  # noqa: S608 ours
+                    f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                    list(chunk),
                 )
-            row = self._connection.execute(
-                f"SELECT {column} FROM articles JOIN article_data USING (id) "  # noqa: S608 ours
-                "WHERE id = ? AND hash = ?",
-                (article_id, digest),
-            ).fetchone()
-        if row is None:
-            raise ValueError(f"the build state {self._path} no longer holds {article_id}")
-        return row[0]
+                found.update((i, value) for i, digest, value in rows if chunk[i] == digest)
+        return found
+
+    def _connected(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self._connection = sqlite3.connect(
+                self._path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        return self._connection
+
+
+FETCHED_AT_ONCE = 500
+"""Articles fetched by one query (`ArticleRows.fetch`), well under SQLite's limit on a
+statement's parameters."""
 
 
 def _unpickled_article(data: bytes) -> tuple[CleanArticle, tuple[Segment, ...]]:
@@ -783,40 +788,79 @@ class PickledArticle:
             DamagedStateError: the data is not a pickled article, or no longer in the file.
         """
         if self._value is None:
-            try:
-                self._value = _unpickled_article(self._rows.data(self._id, self._hash))
-            except _UNREADABLE as error:
-                message = f"the article {self._id} cannot be read back: {error}"
-                raise DamagedStateError(message) from error
+            name = f"the article {self._id}"
+            self.take(_damage_named(name, partial(self._rows.data, self._id, self._hash)))
+        assert self._value is not None  # noqa: S101 (for mypy: `take` set it)
         return self._value
+
+    def take(self, data: bytes) -> None:
+        """Unpickle the article's `data`, fetched for it (`fetch_articles`).
+
+        Raises:
+            DamagedStateError: the data is not a pickled article.
+        """
+        self._value = _damage_named(f"the article {self._id}", partial(_unpickled_article, data))
 
     @property
     def unpickled(self) -> bool:
         return self._value is not None
 
-    def counts(self) -> bytes | None:
-        """The article's packed counts (`StoredArticle.counts`), fetched each time asked
-        (once a build); None when the file has none.
 
-        Raises:
-            DamagedStateError: the file no longer holds the article.
-        """
-        try:
-            return self._rows.counts(self._id, self._hash)
-        except _UNREADABLE as error:
-            message = f"the counts of article {self._id} cannot be read back: {error}"
-            raise DamagedStateError(message) from error
+def _damage_named(what: str, read: Callable[[], T]) -> T:
+    """`read()`, its failure to read back `what` it reads a `DamagedStateError`."""
+    try:
+        return read()
+    except _UNREADABLE as error:
+        raise DamagedStateError(f"{what} cannot be read back: {error}") from error
 
 
-def kept_counts(segment: Segment) -> bytes | None:
-    """The packed counts the state keeps of a stored segment's article (`StoredArticle.
-    counts`, of all its segments); None for a segment not loaded from the state, or
-    whose article the state has no counts of.
+def fetch_articles(segments: Iterable[Segment]) -> None:
+    """Fetch and unpickle at once the stored articles of the `segments` that are lazy
+    records not unpickled yet, instead of one query each as their fields are asked for.
+
+    A +100 build at 100,000 articles asks for the texts of 4,000 stored members from
+    the grouping's threads: one at a time under `ArticleRows`' lock, a query took about
+    80 us there, against 10-20 us alone.
 
     Raises:
-        DamagedStateError: the state file no longer holds the article.
+        DamagedStateError: the file cannot be read, or holds something else than an article.
     """
-    return segment._pickled.counts() if isinstance(segment, LazySegment) else None
+    for rows, pending in _stored_articles_of(segments, unpickled=False).items():
+        keys = [(article_id, p._hash) for article_id, p in pending.items()]
+        fetched = _damage_named("the stored articles", partial(rows.fetch, "data", keys))
+        for article_id, pickled in pending.items():
+            if article_id in fetched:  # else it says so when asked (`PickledArticle.value`)
+                pickled.take(fetched[article_id])
+
+
+def kept_counts(segments: Iterable[Segment]) -> dict[str, bytes]:
+    """The packed counts the state keeps of the articles of the stored `segments`
+    (`StoredArticle.counts`, of all their segments), by article id, fetched at once: none
+    of a segment not loaded from the state, nor of an article the state has none of.
+
+    Raises:
+        DamagedStateError: the file cannot be read.
+    """
+    found: dict[str, bytes] = {}
+    for rows, articles in _stored_articles_of(segments).items():
+        if rows.with_counts:
+            keys = [(article_id, p._hash) for article_id, p in articles.items()]
+            fetched = _damage_named("the articles' counts", partial(rows.fetch, "counts", keys))
+            found.update((i, counts) for i, counts in fetched.items() if counts is not None)
+    return found
+
+
+def _stored_articles_of(
+    segments: Iterable[Segment], *, unpickled: bool = True
+) -> dict[ArticleRows, dict[str, PickledArticle]]:
+    """The stored articles of the lazy records among `segments` (without those unpickled
+    already, unless `unpickled`), by article id, by the file rows they come from."""
+    found: dict[ArticleRows, dict[str, PickledArticle]] = {}
+    for segment in segments:
+        if isinstance(segment, LazySegment) and (unpickled or not segment._pickled.unpickled):
+            pickled = segment._pickled
+            found.setdefault(pickled._rows, {})[pickled._id] = pickled
+    return found
 
 
 def _itself(value: T) -> T:

@@ -31,7 +31,7 @@ import digest.render
 import digest.state
 from digest.config import BuildConfig, make_config
 from digest.ingest import FoundFile, Outcome
-from digest.model import BuildCache, BuildResult, Stories, Storyline
+from digest.model import BuildCache, BuildResult, Segment, Stories, Storyline
 from digest.pipeline import build, write_digest
 from digest.render import (
     RenderCache,
@@ -343,9 +343,9 @@ def test_an_incremental_build_unpickles_only_the_articles_it_links_again(
     linked: list[str] = []
     kept_counts = digest.state.kept_counts
 
-    def taken(segment: Any) -> Any:
-        linked.append(segment.article.id)
-        return kept_counts(segment)
+    def taken(segments: Sequence[Any]) -> Any:
+        linked.extend(s.article.id for s in segments)
+        return kept_counts(segments)
 
     counted: list[str] = []
     count_on = digest.pipeline.count_on
@@ -906,6 +906,45 @@ def test_a_new_render_fingerprint_renders_every_page() -> None:
 
     assert second.kept == frozenset()
     assert second.pages == render_site(result, other).pages
+
+
+def test_stored_articles_fetched_at_once_are_those_fetched_one_at_a_time(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fetch_articles` and `kept_counts` query the file a few articles at a time (here
+    two): each lazy segment then holds what it would have fetched alone, and an article
+    the file no longer holds (another content hash) is left to say so when asked."""
+    run(inputs, tmp_path)
+    state = tmp_path / "state.sqlite"
+    current = digest.state.fingerprint(BuildConfig().cluster_threshold)
+    alone = {s.id: s for a in load_state(state, current).articles.values() for s in a.segments}
+    segments = [s for a in load_state(state, current).articles.values() for s in a.segments]
+    late = load_state(state, current).articles[EVENT_A].segments
+    assert len({s.article.id for s in segments}) > 2
+    monkeypatch.setattr(digest.state, "FETCHED_AT_ONCE", 2)
+
+    counts = digest.state.kept_counts(segments)
+    digest.state.fetch_articles(segments)
+
+    assert all(unpickled(s) for s in segments)
+    assert [(s.title, s.text) for s in segments] == [
+        (alone[s.id].title, alone[s.id].text) for s in segments
+    ]
+    assert counts.keys() == {s.article.id for s in segments}
+    assert all(
+        counts[s.article.id] == digest.state.kept_counts([alone[s.id]])[s.article.id]
+        for s in segments
+    )
+    with sqlite3.connect(state) as connection:
+        connection.execute("UPDATE articles SET hash = 'other' WHERE id = ?", (EVENT_A,))
+    digest.state.fetch_articles(late)
+    assert not any(unpickled(s) for s in late)
+    with pytest.raises(digest.state.DamagedStateError, match=EVENT_A):
+        _ = late[0].text
+
+
+def unpickled(segment: Segment) -> bool:
+    return isinstance(segment, digest.state.LazySegment) and segment._pickled.unpickled
 
 
 def test_the_counts_kept_with_each_article_are_those_of_counting_it_again(
