@@ -296,6 +296,10 @@ class BuildCache:
     key_terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """The `incremental.key_terms` of the events whose members are not the stored event's,
     by event id (counted while the segments' counts were at hand)."""
+    article_counts: Mapping[str, bytes] = field(default_factory=dict)
+    """What the grouping counted of each article read by this build, packed
+    (`incremental.pack_counts`), by article id: kept in the state with the article, so
+    that a later build linking its segments again does not count them again."""
 
 
 class Stories(Sequence[Story]):

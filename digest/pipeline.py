@@ -193,18 +193,24 @@ def _read_count_and_lead_file(
     SegmentedArticles,
     dict[str, tuple[SegmentCounts, ...]],
     dict[str, dict[str, SegmentCounts]],
+    dict[str, bytes],
 ]:
     """`_read_and_count_file`, and the `incremental.lead_counts` of each article's
     segments longer than their lead (by article id, then segment id): what a build with
-    a state counts of them for each event's key terms, on the workers."""
-    from digest.incremental import lead_counts
+    a state counts of them for each event's key terms, on the workers; and both packed
+    for the state (`incremental.pack_counts`, by article id), packed here too."""
+    from digest.incremental import lead_counts, pack_counts
 
     outcomes, segmented, counted = _read_and_count_file(found)
     leads = {
         article_id: {s.id: lead for s in segments if (lead := lead_counts(s)) is not None}
         for article_id, (_, segments) in segmented.items()
     }
-    return outcomes, segmented, counted, leads
+    packed = {
+        article_id: pack_counts(segments, counted[article_id], leads[article_id])
+        for article_id, (_, segments) in segmented.items()
+    }
+    return outcomes, segmented, counted, leads, packed
 
 
 def _read_file(found: FoundFile) -> tuple[list[Outcome], SegmentedArticles]:
@@ -248,19 +254,21 @@ def _run_incremental(
     prepared: SegmentedArticles = {}
     counts: dict[str, SegmentCounts] = {}
     leads: dict[str, SegmentCounts] = {}
+    packed: dict[str, bytes] = {}
 
     def read_files(found: Sequence[FoundFile]) -> list[list[Outcome]]:
         """Read, clean, segment and count the files on the engine, keeping what they made."""
         files = [FoundFile(path=f.path.absolute(), name=f.name) for f in found]
         read = engine.map(_read_count_and_lead_file, files, chunksize=FILES_PER_TASK)
-        for _, articles, counted, led in read:
+        for _, articles, counted, led, packs in read:
             for article_id, made in articles.items():
                 if article_id not in prepared:
                     prepared[article_id] = made
                     segment_ids = (s.id for s in made[1])
                     counts.update(zip(segment_ids, counted[article_id], strict=True))
                     leads.update(led[article_id])
-        return [outcomes for outcomes, _, _, _ in read]
+                    packed[article_id] = packs[article_id]
+        return [outcomes for outcomes, *_ in read]
 
     with collector_paused():  # a row, a record and outcomes of each of 100,000 files
         listed = listing.result() if listing is not None else None
@@ -284,6 +292,7 @@ def _run_incremental(
         prepared,
         counts,
         leads,
+        packed,
     )
     check_accounting(ingested, result.stories.events)
     log.info("%d events, %d redirects", len(result.stories), len(result.redirects))

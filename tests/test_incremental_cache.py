@@ -34,7 +34,7 @@ import digest.state
 from digest.atomic import OutputError
 from digest.config import BuildConfig, make_config
 from digest.ingest import FoundFile, Outcome
-from digest.model import BuildCache, BuildResult, Stories, Storyline
+from digest.model import BuildCache, BuildResult, Segment, Stories, Storyline
 from digest.pipeline import build, write_digest
 from digest.render import (
     RenderCache,
@@ -332,8 +332,9 @@ def test_an_incremental_build_unpickles_only_the_articles_it_links_again(
 ) -> None:
     """An unrelated article added: every stored article stays pickled (a `LazySegment`
     and its article give their ids, outlets and dates from the state's row). A report of
-    event A added: those of the events it is linked with are unpickled, their texts
-    counted again, and no other. The pages are those of a build without caches."""
+    event A added: those of the events it is linked with are unpickled, and their counts
+    taken from the state (none counted again), and no other. The pages are those of a
+    build without caches."""
     unpickled: list[str] = []
     unpickled_article = digest.state._unpickled_article
 
@@ -343,23 +344,32 @@ def test_an_incremental_build_unpickles_only_the_articles_it_links_again(
         return value
 
     linked: list[str] = []
+    kept_counts = digest.state.kept_counts
+
+    def taken(segments: Sequence[Any]) -> Any:
+        linked.extend(s.article.id for s in segments)
+        return kept_counts(segments)
+
+    counted: list[str] = []
     count_on = digest.pipeline.count_on
 
-    def counted(engine: Any, segments: Sequence[Any]) -> Any:
-        linked.extend(s.article.id for s in segments)
+    def counted_on(engine: Any, segments: Sequence[Any]) -> Any:
+        counted.extend(s.article.id for s in segments)
         return count_on(engine, segments)
 
     monkeypatch.setattr(digest.state, "_unpickled_article", spy)
-    monkeypatch.setattr(digest.pipeline, "count_on", counted)
+    monkeypatch.setattr(digest.incremental, "kept_counts", taken)
+    monkeypatch.setattr(digest.pipeline, "count_on", counted_on)
     cached, fresh = built_twice(inputs, tmp_path)
     (inputs / "tram.txt").write_text(UNRELATED, encoding="utf-8")
     run(inputs, cached)
-    assert (unpickled, linked) == ([], [])
+    assert (unpickled, linked, counted) == ([], [], [])
 
     (inputs / "zz-wire.txt").write_text(NEW_HEADLINE, encoding="utf-8")
     run(inputs, cached)
     assert EVENT_A in linked
     assert sorted(set(unpickled)) == sorted(set(linked))
+    assert counted == []
 
     run(inputs, fresh)
     assert files(cached / "docs").keys() == files(fresh / "docs").keys()
@@ -367,17 +377,19 @@ def test_an_incremental_build_unpickles_only_the_articles_it_links_again(
         assert files(cached / "docs")[name][0] == data, name
 
 
+@pytest.mark.parametrize("column", ["data", "counts"])
 def test_a_damaged_pickle_a_build_asks_for_stops_it_naming_the_state(
-    inputs: Path, tmp_path: Path
+    inputs: Path, tmp_path: Path, column: str
 ) -> None:
-    """The articles are read back when a build needs their text (here event A's, linked
-    with a new report of it): a damaged one stops the build with the state file named,
-    as a clear error (a `StateError`, which the command line prints), and the published
-    docs are left as they were."""
+    """The articles are read back when a build needs their text or counts (here event A's,
+    linked with a new report of it): a damaged one stops the build with the state file
+    named, as a clear error (a `StateError`, which the command line prints), and the
+    published docs are left as they were."""
     run(inputs, tmp_path)
     state = tmp_path / "state.sqlite"
     with sqlite3.connect(state) as connection:
-        connection.execute("UPDATE article_data SET data = x'00' WHERE id = ?", (EVENT_A,))
+        damage = f"UPDATE article_data SET {column} = x'00' WHERE id = ?"  # noqa: S608 ours
+        connection.execute(damage, (EVENT_A,))
     before = files(tmp_path / "docs")
     (inputs / "zz-wire.txt").write_text(NEW_HEADLINE, encoding="utf-8")
 
@@ -927,17 +939,76 @@ def test_a_new_render_fingerprint_renders_every_page() -> None:
     assert second.pages == render_site(result, other).pages
 
 
-def test_the_stored_segments_linked_again_are_counted_once_on_the_engine_and_summed_after(
+def test_stored_articles_fetched_at_once_are_those_fetched_one_at_a_time(
     inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The stored members of the events a new article is compared with are counted once,
-    by the engine's `count_title_and_text` (`pipeline.count_on`), the new ones never (the
-    reading counted them); the changed event's storyline terms are summed from those
-    counts, not counted again from its text; the docs are those of counting them here."""
-    from digest.cluster import count_segment
+    """`fetch_articles` and `kept_counts` query the file a few articles at a time (here
+    two): each lazy segment then holds what it would have fetched alone, and an article
+    the file no longer holds (another content hash) is left to say so when asked."""
+    run(inputs, tmp_path)
+    state = tmp_path / "state.sqlite"
+    current = digest.state.fingerprint(BuildConfig().cluster_threshold)
+    alone = {s.id: s for a in load_state(state, current).articles.values() for s in a.segments}
+    segments = [s for a in load_state(state, current).articles.values() for s in a.segments]
+    late = load_state(state, current).articles[EVENT_A].segments
+    assert len({s.article.id for s in segments}) > 2
+    monkeypatch.setattr(digest.state, "FETCHED_AT_ONCE", 2)
 
+    counts = digest.state.kept_counts(segments)
+    digest.state.fetch_articles(segments)
+
+    assert all(unpickled(s) for s in segments)
+    assert [(s.title, s.text) for s in segments] == [
+        (alone[s.id].title, alone[s.id].text) for s in segments
+    ]
+    assert counts.keys() == {s.article.id for s in segments}
+    assert all(
+        counts[s.article.id] == digest.state.kept_counts([alone[s.id]])[s.article.id]
+        for s in segments
+    )
+    with sqlite3.connect(state) as connection:
+        connection.execute("UPDATE articles SET hash = 'other' WHERE id = ?", (EVENT_A,))
+    digest.state.fetch_articles(late)
+    assert not any(unpickled(s) for s in late)
+    with pytest.raises(digest.state.DamagedStateError, match=EVENT_A):
+        _ = late[0].text
+
+
+def unpickled(segment: Segment) -> bool:
+    return isinstance(segment, digest.state.LazySegment) and segment._pickled.unpickled
+
+
+def test_the_counts_kept_with_each_article_are_those_of_counting_it_again(
+    inputs: Path, tmp_path: Path
+) -> None:
+    """Each article's row holds its segments' `count_segment` and `lead_counts`, as the
+    workers made them when they read it: the same as counting its stored segments again."""
+    from digest.cluster import count_segment
+    from digest.incremental import lead_counts, unpack_counts
+
+    run(inputs, tmp_path)
+    with sqlite3.connect(tmp_path / "state.sqlite") as connection:
+        rows = connection.execute("SELECT id, data, counts FROM article_data").fetchall()
+    assert rows
+    for article_id, data, packed in rows:
+        _, segments = digest.state._unpickled_article(data)
+        counts, leads = unpack_counts(packed, article_id)
+        assert counts == {s.id: count_segment(s) for s in segments}
+        assert leads == {s.id: lead for s in segments if (lead := lead_counts(s)) is not None}
+
+
+def test_the_stored_segments_linked_again_without_kept_counts_are_counted_once_on_the_engine(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the state keeps no counts of them (a state of schema 4), the stored members of
+    the events a new article is compared with are counted once, by the engine's
+    `count_title_and_text` (`pipeline.count_on`), the new ones never (the reading counted
+    them); the changed event's storyline terms are summed from those counts, not counted
+    again from its text; the docs are those of taking the kept counts."""
     run(inputs, tmp_path / "engine")
     shutil.copytree(tmp_path / "engine", tmp_path / "here")
+    with sqlite3.connect(tmp_path / "engine" / "state.sqlite") as connection:
+        connection.execute("UPDATE article_data SET counts = NULL")
     (inputs / "new.txt").write_text(NEW_HEADLINE, encoding="utf-8")
     counted: list[tuple[str | None, str]] = []
     count = digest.cluster.count_title_and_text
@@ -953,8 +1024,12 @@ def test_the_stored_segments_linked_again_are_counted_once_on_the_engine_and_sum
         patched.setattr(digest.pipeline, "count_title_and_text", spy)
         patched.setattr(digest.cluster, "_as_segment", refuse)
         run(inputs, tmp_path / "engine")
+
+    def never(*_: object) -> None:
+        raise AssertionError("a stored segment counted again, its counts kept")
+
     with monkeypatch.context() as patched:
-        patched.setattr(digest.pipeline, "count_on", lambda _, s: [count_segment(x) for x in s])
+        patched.setattr(digest.pipeline, "count_on", never)
         run(inputs, tmp_path / "here")
 
     events = documents(tmp_path / "engine")["events"]
