@@ -33,6 +33,7 @@ import pickle
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, partial
@@ -197,14 +198,18 @@ def update_digest(
         # A stored event as it was keeps its id (it holds all its stored members) and its
         # key: the same title, date, members and content (0.2 s for 14,000 at 100,000).
         keys = {event.id: reused.get(event.id) or story_key(event, hashes) for event in ordered}
-        vocabulary = list(stored.vocabulary if reusable else ())
-        kept_terms = stored.storyline_terms if reusable else {}
-        terms = _storyline_terms(ordered, keys, kept_terms, vocabulary, known)
-        encoded = EncodedTerms(vocabulary, [terms[e.id] for e in ordered])
-        linked, found = link_storylines(ordered, encoded)
-        final, storylines, storyline_redirects = keep_storyline_ids(linked, found, stored)
-        cached = {e.story_key: e.story for e in stored.events.values() if e.story}
-        stories = _stories(final, keys, cached if reusable else {}, tell_stories)
+        cached = {e.story_key: e.story for e in stored.events.values() if e.story and reusable}
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stories") as teller:
+            # The stories are told on the engine while this thread links the storylines:
+            # a story is not made of its storyline (its event is given it after).
+            telling = teller.submit(tell_stories, [e for e in ordered if keys[e.id] not in cached])
+            vocabulary = list(stored.vocabulary if reusable else ())
+            kept_terms = stored.storyline_terms if reusable else {}
+            terms = _storyline_terms(ordered, keys, kept_terms, vocabulary, known)
+            encoded = EncodedTerms(vocabulary, [terms[e.id] for e in ordered])
+            linked, found = link_storylines(ordered, encoded)
+            final, storylines, storyline_redirects = keep_storyline_ids(linked, found, stored)
+            stories = _stories(final, keys, cached, telling.result())
     return BuildResult(
         stories=stories,
         storylines=storylines,
@@ -739,20 +744,21 @@ def _stories(
     events: Sequence[Event],
     keys: Mapping[str, str],
     cached: Mapping[str, Story | bytes],
-    tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
+    told: Iterable[Story],
 ) -> Stories:
     """The cached story of each unchanged event, left pickled as stored until asked for
-    (`Stories`); the others told together (in parallel)."""
-    untold = [event for event in events if keys[event.id] not in cached]
-    told = {story.event.id: story for story in tell_stories(untold)}
+    (`Stories`), and the `told` stories of the others, each given its event of `events`
+    (with its storyline: they were told before the storylines were linked)."""
+    by_id = {event.id: event for event in events}
+    stories = {story.event.id: replace(story, event=by_id[story.event.id]) for story in told}
     kept: dict[str, Callable[[], Story]] = {}
     for event in events:
         story = cached.get(keys[event.id])
         if isinstance(story, Story):
-            told[event.id] = replace(story, event=event)
+            stories[event.id] = replace(story, event=event)
         elif story is not None:
             kept[event.id] = partial(stored_story, story, event)
-    return Stories(events, told, kept)
+    return Stories(events, stories, kept)
 
 
 def _stored_event(
