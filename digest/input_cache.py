@@ -23,9 +23,9 @@ from pathlib import Path
 
 from digest.errors import InputError
 from digest.incremental import hash_article
-from digest.ingest import FoundFile, Outcome, collect_outcomes, read_input_file
+from digest.ingest import Outcome, collect_outcomes, read_input_file
 from digest.ingest.files import Shown
-from digest.input_listing import Listing, Stamp, list_inputs
+from digest.input_listing import FoundFile, Listing, Stamp, list_inputs
 from digest.input_listing import stamp as file_stamp
 from digest.model import Article, IngestResult, ReadFile, Rejected
 from digest.state import Snapshot, StoredArticle

@@ -1,4 +1,10 @@
-"""List the input files and stat each one, here or in a child process while the state loads.
+"""Find the input files under the paths given and name them; list and stat them, here or
+in a child process while the state loads.
+
+A file's name is its article id (or the prefix of its records' ids): the path relative
+to the folder it was found in, with `/` separators, or the bare file name for a file
+given directly. Hidden files and folders (a name starting with `.`) are skipped in a
+folder walk; a hidden file named directly is read.
 
 A build with a state stats every input file to tell the unchanged ones from the others
 (digest/input_cache.py): at 100,000 files, walking the folder and stat-ing its files
@@ -6,6 +12,8 @@ takes about a second of the build's process, and none of it needs the state. A b
 with a state to load starts a child process doing it first (`list_in_background`), on
 the core the loading leaves idle; `PendingListing.result` takes its listing, or lists
 here when the child failed (so a folder that cannot be read raises what it raises here).
+This module is all the child imports besides `digest.engine`: no reader (`digest.ingest`
+imports them all, 0.2 s of a core the loading and the engine's server keep busy).
 
 What the child lists is what was there when it listed: a file changed after it was
 stat-ed, and read by this build after the change, keeps the stamp stat-ed before (its
@@ -21,24 +29,118 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from digest.engine import digest_command
-from digest.ingest import list_input_files
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FoundFile:
+    """A file found on disk, before it is read."""
+
+    path: Path
+    name: str
+    """The name used in ids and in `Rejected.input`."""
+
+    @property
+    def shown(self) -> str:
+        """The path as the user can open it, for log messages."""
+        return self.path.as_posix()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListedFile:
+    """A file found on disk, in plain strings: what a build with a state lists for each
+    of its input files (100,000 at a time) to stat it, with no `Path` made of each."""
+
+    path: str
+    """As `FoundFile.path` (relative when its input folder was given relative)."""
+    absolute: str
+    """`path` made absolute, as `Path.absolute` makes it."""
+    name: str
+
+    @property
+    def shown(self) -> str:
+        return Path(self.path).as_posix()
+
+    def found(self) -> FoundFile:
+        """The file as `find_input_files` yields it, to be read."""
+        return FoundFile(path=Path(self.path), name=self.name)
+
+
+def find_input_files(paths: Sequence[Path]) -> Iterator[FoundFile]:
+    """Yield every file under `paths`: folders recursively in sorted order, files as given.
+
+    A path that does not exist is yielded too, so that reading it is rejected with a
+    reason instead of being lost.
+    """
+    for listed in list_input_files(paths):
+        yield listed.found()
+
+
+def list_input_files(paths: Sequence[Path]) -> Iterator[ListedFile]:
+    """The files of `find_input_files`, in the same order, as `ListedFile`s."""
+    for root in paths:
+        given, absolute = str(root), str(root.absolute())
+        if root.is_dir():
+            for name in _walk(given, "", visited=set()):
+                path, absolute_path = _joined(given, name), _joined(absolute, name)
+                yield ListedFile(path=path, absolute=absolute_path, name=name)
+        else:
+            yield ListedFile(path=given, absolute=absolute, name=root.name)
+
+
+def _walk(folder: str, prefix: str, *, visited: set[str]) -> Iterator[str]:
+    """Yield the names of the files under `folder` in sorted order (`prefix` and their
+    path relative to `folder`, `/` separated), skipping hidden names.
+
+    Symbolic links to folders are followed once; `visited` stops a link cycle. One
+    `os.scandir` a folder: sorting names, not `Path` objects, and no `stat` of a file
+    (its entry's type says whether it is a folder) keep the walk cheap for an archive of
+    100,000 files, which every build with a state walks.
+    """
+    real = os.path.realpath(folder)  # as `Path.resolve`
+    if real in visited:
+        return
+    visited.add(real)
+    with os.scandir(folder) as scan:
+        entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
+    for entry in entries:
+        name = prefix + entry.name
+        if _is_dir(entry):
+            yield from _walk(_joined(folder, entry.name), f"{name}/", visited=visited)
+        else:
+            yield name
+
+
+def _joined(folder: str, name: str) -> str:
+    """`str(Path(folder) / name)` for a normalised `folder` (`str` of a `Path`) and a
+    `/`-separated relative `name`, without making the `Path`."""
+    return name if folder == "." else os.path.join(folder, name)  # noqa: PTH118 no Path (above)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry is a folder or a link to one (as `Path.is_dir`: False when it
+    cannot be told)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
 
 Stamp = tuple[int, ...]
 """Size, modification and change times in nanoseconds, and inode (`os.stat`'s)."""
 ListedRow = tuple[str, str, str, Stamp | None]
-"""A file as `ingest.ListedFile` names it (path as found, absolute path, name), and its
+"""A file as `ListedFile` names it (path as found, absolute path, name), and its
 stamp (None: it could not be stat-ed)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """The input files found, in `ingest.find_input_files`'s order, each with its stamp."""
+    """The input files found, in `find_input_files`'s order, each with its stamp."""
 
     started: int
     """`time.time_ns()` before the first file was stat-ed."""
@@ -49,7 +151,7 @@ def list_inputs(paths: Sequence[Path]) -> Listing:
     """List the files under `paths` and stat each one, here.
 
     Raises:
-        OSError: a folder cannot be read (as `ingest.list_input_files`).
+        OSError: a folder cannot be read (as `list_input_files`).
     """
     started = time.time_ns()
     files = [

@@ -18,7 +18,8 @@ from digest.clean import clean
 from digest.config import make_config
 from digest.errors import InputError
 from digest.ingest import MAX_ARTICLE_FILE_BYTES, READERS, read_inputs
-from digest.ingest.files import FoundFile, InputFile, load_input_file
+from digest.ingest.files import InputFile, load_input_file
+from digest.input_listing import FoundFile
 from digest.model import Article, BuildResult
 from digest.pipeline import build
 from digest.segment import split_segments

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from digest.errors import InputError
 from digest.ingest import READERS, read_inputs
-from digest.ingest.files import InputFile, find_input_files, list_input_files
+from digest.ingest.files import InputFile
 from digest.ingest.jsonl import read_jsonl
+from digest.input_listing import find_input_files, list_input_files
 from digest.model import IngestResult
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"

@@ -15,31 +15,21 @@ from pathlib import Path
 
 from digest.errors import InputError
 from digest.ingest.feed import read_feed
-from digest.ingest.files import (
-    FoundFile,
-    InputFile,
-    ListedFile,
-    Outcome,
-    Shown,
-    find_input_files,
-    list_input_files,
-    load_input_file,
-)
+from digest.ingest.files import InputFile, Outcome, Shown, load_input_file
 from digest.ingest.html import read_html
 from digest.ingest.jsonl import read_json, read_jsonl
 from digest.ingest.markdown import read_markdown
 from digest.ingest.txt import read_txt
+from digest.input_listing import FoundFile, find_input_files
 from digest.model import Article, IngestResult, Rejected
 
 __all__ = [
     "READERS",
     "FoundFile",
-    "ListedFile",
     "Outcome",
     "Reader",
     "collect_outcomes",
     "find_input_files",
-    "list_input_files",
     "read_input_file",
     "read_inputs",
 ]
