@@ -13,7 +13,8 @@ What it does:
    pipeline, the Markdown, `events.json`, the state), timed: the full build.
 3. Adds the last `added` files and builds again from the state, timed, with the time of
    each part of the incremental build (each function wrapped from outside, as
-   tests/kill_at.py does; the parts run one after the other, so they add up).
+   tests/kill_at.py does; the parts run one after the other, so they add up, but for
+   the stories, told on the engine beside the storylines).
 4. Builds the same `size + added` files from scratch without a state, for the time a
    full build of them takes, and says how many event pages the incremental build
    rewrote.
@@ -54,8 +55,10 @@ import bench  # type: ignore[import-not-found]  # scripts/bench.py: the corpus g
 
 KEY_TERMS = "of which: key terms of new and changed events"
 INTACT = "of which: stat the pages kept from the last build"
-NESTED = frozenset({KEY_TERMS, INTACT})
-"""Parts timed inside another: not added to the total twice."""
+STORIES = "beside the storylines: stories: align, compare, merge (changed events)"
+NESTED = frozenset({KEY_TERMS, INTACT, STORIES})
+"""Parts timed inside another, or beside it on a thread (the stories are told on the
+engine while the storylines link): not added to the total twice."""
 PARTS = (
     ("digest.pipeline", "load_state", "load the state"),
     ("digest.pipeline", "read_inputs", "read and parse every input"),
@@ -64,7 +67,7 @@ PARTS = (
     ("digest.incremental", "group_events", "group every segment (first build)"),
     ("digest.incremental", "_regroup", "group the new segments"),
     ("digest.incremental", "link_storylines", "link storylines (all events)"),
-    ("digest.pipeline", "tell_stories", "stories: align, compare, merge (changed events)"),
+    ("digest.pipeline", "tell_stories", STORIES),
     ("digest.pipeline", "_pages", "render every page"),
     ("digest.pipeline", "_render_site", "render and write the pages (of changed inputs)"),
     ("digest.render", "intact_pages", INTACT),
