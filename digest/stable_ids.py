@@ -29,19 +29,30 @@ def keep_ids(
     with no unclaimed stored item keeps its natural id, suffixed `-2`, `-3`… when that
     is taken (by a live or a redirected id). Returns the ids, and for each stored id
     left without an item, the id of the item holding most of its members now (None
-    when none does).
+    when none does). A member is in one item at most, and in one stored item at most
+    (events share no segment, storylines no event).
+
+    An item whose natural id is a stored item's and whose members are that item's (a
+    stored event an incremental build kept as it was: 14,000 of 14,100 at 100,000
+    articles) takes that id at once: no other item shares a member with it, nor has it
+    another to share. Only the others are weighed.
 
     >>> keep_ids(["b", "new"], [["1", "2", "9"], ["3"]], {"a": ("1", "2")}, {"a": 1})
     (['a', 'new'], {})
     """
-    owner = {m: stored_id for stored_id, items in stored.items() for m in items}
     member_sets = [set(m) for m in members]
+    ids = {
+        i: natural[i]
+        for i, items in enumerate(member_sets)
+        if natural[i] in stored and items == set(stored[natural[i]])
+    }
+    claimed = set(ids.values())
+    owner = {m: s for s, items in stored.items() if s not in claimed for m in items}
     overlaps = []
     for i, items in enumerate(member_sets):
-        counts = Counter(owner[m] for m in items if m in owner)
-        overlaps += [(-n, created[s], s, natural[i], i) for s, n in counts.items()]
-    ids: dict[int, str] = {}
-    claimed: set[str] = set()
+        if i not in ids:
+            counts = Counter(owner[m] for m in items if m in owner)
+            overlaps += [(-n, created[s], s, natural[i], i) for s, n in counts.items()]
     for _, _, stored_id, _, i in sorted(overlaps):
         if i not in ids and stored_id not in claimed:
             ids[i] = stored_id

@@ -6,12 +6,15 @@ Each test builds the seeds with a state file, changes the inputs, and builds aga
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.config import make_config
 from digest.pipeline import build
@@ -289,6 +292,48 @@ def test_ties_go_to_the_oldest_stored_event_then_the_lower_id() -> None:
     )
     assert ids == ["b-event"]
     assert moved == {"a-event": "b-event", "c-event": "b-event"}
+
+
+def _partition(members: list[int], cuts: list[int]) -> list[list[str]]:
+    """`members` cut into consecutive groups at the `cuts` (positions), as ids."""
+    edges = sorted({c % (len(members) + 1) for c in cuts} | {0, len(members)})
+    return [[f"m{m}" for m in members[a:b]] for a, b in itertools.pairwise(edges) if b > a]
+
+
+@given(
+    st.permutations(list(range(12))),
+    st.lists(st.integers(0, 12), max_size=6),
+    st.permutations(list(range(12))),
+    st.lists(st.integers(0, 12), max_size=6),
+    st.lists(st.integers(1, 3), min_size=12, max_size=12),
+)
+def test_an_item_kept_as_it_was_takes_its_id_as_weighing_every_item_would_give(
+    stored_order: list[int],
+    stored_cuts: list[int],
+    new_order: list[int],
+    new_cuts: list[int],
+    created: list[int],
+) -> None:
+    """An item whose natural id is a stored item's, with that item's members, takes it at
+    once (`keep_ids`' short cut): the ids and redirects are those of weighing it with the
+    others, as an item of another natural id."""
+    stored = {f"s{n}": tuple(g) for n, g in enumerate(_partition(stored_order, stored_cuts))}
+    items = _partition(new_order[: 8 + len(new_cuts)], new_cuts)
+    same = {frozenset(g): stored_id for stored_id, g in stored.items()}
+    natural = [same.get(frozenset(g), f"n{n}") for n, g in enumerate(items)]
+    ages = {stored_id: created[n] for n, stored_id in enumerate(stored)}
+
+    weighed = keep_ids([f"n{n}" for n in range(len(items))], items, stored, ages)
+
+    assert keep_ids(natural, items, stored, ages) == weighed
+
+
+def test_an_event_named_as_a_stored_one_takes_its_id_only_by_sharing_most_with_it() -> None:
+    """The short cut is for an event with all of the stored event's members and no
+    other: one with some of them is weighed as any other."""
+    ids, moved = keep_ids(["a", "y"], [["s1"], ["s2", "s3"]], {"a": ("s1", "s2", "s3")}, {"a": 1})
+    assert ids == ["a-2", "a"]
+    assert moved == {}
 
 
 def test_a_new_event_never_takes_a_stored_or_redirected_id() -> None:
