@@ -34,7 +34,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, partial
 from itertools import chain, islice, repeat
@@ -141,6 +141,20 @@ class Options:
     by default here)."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prepared:
+    """What the engine's workers made of the files a build read, as they read them."""
+
+    articles: SegmentedArticles = field(default_factory=dict)
+    """Each article cleaned and segmented, by id (an id held by two files: the first's)."""
+    counts: Mapping[str, SegmentCounts] = field(default_factory=dict)
+    """Their segments' `cluster.count_segment`, by segment id."""
+    leads: Mapping[str, SegmentCounts] = field(default_factory=dict)
+    """The `lead_counts` of those longer than their lead, by segment id."""
+    packed: Mapping[str, bytes] = field(default_factory=dict)
+    """Both of each article, packed for the state (`pack_counts`), by article id."""
+
+
 def hash_article(article: Article) -> str:
     """A hash of everything read for an article: equal hashes, equal articles."""
     return hashlib.sha256(repr(article).encode("utf-8")).hexdigest()
@@ -152,26 +166,22 @@ def update_digest(
     options: Options,
     tell_stories: Callable[[Sequence[Event]], tuple[Story, ...]],
     hashes: Mapping[str, str] | None = None,
-    prepared: SegmentedArticles | None = None,
-    counts: Mapping[str, SegmentCounts] | None = None,
-    leads: Mapping[str, SegmentCounts] | None = None,
-    packed: Mapping[str, bytes] | None = None,
+    prepared: Prepared | None = None,
 ) -> BuildResult:
     """Build the result of `ingested` from the stored state, redoing only what changed.
 
     With an empty state (a first build) the result is the same as a build without one.
-    `hashes` are the articles' `hash_article`, `prepared` articles cleaned and segmented
-    (by id), `counts` their segments' `cluster.count_segment` and `leads` their
-    `lead_counts` (by segment id), and `packed` both of each prepared article (`pack_counts`,
-    by article id), when the caller has them already.
+    `hashes` are the articles' `hash_article`, and `prepared` what was made of them as
+    they were read, when the caller has them already.
     """
+    prepared = prepared or Prepared()
     reusable = stored.fingerprint == options.fingerprint
     hashes = hashes or {a.id: hash_article(a) for a in ingested.articles}
     kept = _kept_articles(ingested.articles, hashes, stored if reusable else None)
     cleaned, segments, known = _clean_and_segment(
-        ingested.articles, kept, prepared or {}, counts or {}
+        ingested.articles, kept, prepared.articles, prepared.counts
     )
-    leads = dict(leads or {})
+    leads = dict(prepared.leads)
     reused: dict[str, str] = {}  # the stored story keys of the stored events as they were
     if reusable and not options.rebuild and stored.events:
         with collector_paused():  # as the storylines below
@@ -227,21 +237,19 @@ def update_digest(
                 known,
                 leads,
             ),
-            article_counts=_taken_counts(cleaned, prepared or {}, packed or {}),
+            article_counts=_taken_counts(cleaned, prepared),
         ),
     )
 
 
-def _taken_counts(
-    cleaned: Sequence[CleanArticle], prepared: SegmentedArticles, packed: Mapping[str, bytes]
-) -> dict[str, bytes]:
-    """The `packed` counts of the articles whose prepared cleaning was taken (by id): the
+def _taken_counts(cleaned: Sequence[CleanArticle], prepared: Prepared) -> dict[str, bytes]:
+    """The packed counts of the articles whose prepared cleaning was taken (by id): the
     counts of another article of the same id (read from a file that lost to another) are
     not its."""
     return {
-        article.id: packed[article.id]
+        article.id: prepared.packed[article.id]
         for article in cleaned
-        if article.id in packed and prepared[article.id][0] is article
+        if article.id in prepared.packed and prepared.articles[article.id][0] is article
     }
 
 

@@ -248,7 +248,7 @@ def _run_incremental(
     config: BuildConfig, stored: Snapshot, engine: Engine, listing: PendingListing | None
 ) -> BuildResult:
     """Read, clean, group and tell only what changed since `stored`."""
-    from digest.incremental import Options, update_digest
+    from digest.incremental import Options, Prepared, update_digest
     from digest.input_cache import read_inputs_cached
 
     prepared: SegmentedArticles = {}
@@ -289,10 +289,7 @@ def _run_incremental(
         options,
         lambda events: tell_stories(events, engine),
         read.hashes,
-        prepared,
-        counts,
-        leads,
-        packed,
+        Prepared(articles=prepared, counts=counts, leads=leads, packed=packed),
     )
     check_accounting(ingested, result.stories.events)
     log.info("%d events, %d redirects", len(result.stories), len(result.redirects))
