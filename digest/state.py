@@ -74,8 +74,9 @@ SCHEMA_VERSION = 5  # the `schema_version` table; bump on any incompatible chang
 # 4: the articles' source, published and segments columns, their pickles in the
 # article_data table (the articles table of a state of schema 3 is made again: its
 # articles were written by other code)
-# 5: the article_data table's counts column (a state of schema 4 gains it, empty: its
-# articles' segments are counted again when a build links them)
+# 5: the article_data table's counts column (a state of schema 4 gains it, filled as its
+# articles are written again: other code wrote them; an article without counts is
+# counted again when a build links it)
 BUSY_TIMEOUT_SECONDS = 2.0  # wait this long for another process's lock, then say so
 _PACKAGE = Path(__file__).resolve().parent
 OUTPUT_MODULES = frozenset(
@@ -660,7 +661,7 @@ def _read_articles(
     cursor = connection.execute(
         "SELECT id, hash, source, published, segments FROM articles ORDER BY id"
     )
-    stored = ArticleRows(path, with_counts="counts" in _columns(connection, "article_data"))
+    stored = ArticleRows(path)
     dates: dict[str | None, date | None] = {None: None}  # a few thousand days: each parsed once
     articles = {}
     for rows, segments in _decoded_chunks(cursor, 4):
@@ -698,12 +699,10 @@ class ArticleRows:
     measured (0.74-0.79 user s, SQLite's reads served from the page cache).
     """
 
-    __slots__ = ("_connection", "_lock", "_path", "with_counts")
+    __slots__ = ("_connection", "_lock", "_path")
 
-    def __init__(self, path: Path, *, with_counts: bool = True) -> None:
+    def __init__(self, path: Path) -> None:
         self._path = path
-        self.with_counts = with_counts
-        """Whether the file has the articles' counts (schema 5)."""
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -843,10 +842,9 @@ def kept_counts(segments: Iterable[Segment]) -> dict[str, bytes]:
     """
     found: dict[str, bytes] = {}
     for rows, articles in _stored_articles_of(segments).items():
-        if rows.with_counts:
-            keys = [(article_id, p._hash) for article_id, p in articles.items()]
-            fetched = _damage_named("the articles' counts", partial(rows.fetch, "counts", keys))
-            found.update((i, counts) for i, counts in fetched.items() if counts is not None)
+        keys = [(article_id, p._hash) for article_id, p in articles.items()]
+        fetched = _damage_named("the articles' counts", partial(rows.fetch, "counts", keys))
+        found.update((i, counts) for i, counts in fetched.items() if counts is not None)
     return found
 
 

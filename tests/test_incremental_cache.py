@@ -431,6 +431,30 @@ def test_a_state_of_schema_2_gains_the_events_titles_and_dates(
     assert rows == published
 
 
+def test_a_state_of_schema_4_gains_the_articles_counts(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It has no counts column: the next build (other code's state: its files read and
+    every article grouped again) adds it and fills it; a build after that links the
+    stored members from those counts, none counted again."""
+    run(inputs, tmp_path)
+    state = tmp_path / "state.sqlite"
+    as_older_schema(state, 4, "ALTER TABLE article_data DROP COLUMN counts")
+    before = documents(tmp_path)
+
+    run(inputs, tmp_path)
+
+    assert documents(tmp_path) == before
+    with closing(sqlite3.connect(state)) as connection:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(article_data)")]
+        rows = connection.execute("SELECT count(*), count(counts) FROM article_data").fetchone()
+    assert columns == ["id", "data", "counts"]
+    assert rows[0] == rows[1] > 0
+    monkeypatch.setattr(digest.pipeline, "count_on", lambda *_: pytest.fail("counted again"))
+    (inputs / "zz-wire.txt").write_text(NEW_HEADLINE, encoding="utf-8")
+    run(inputs, tmp_path)
+
+
 def test_a_state_of_schema_3_has_its_articles_table_made_again(
     inputs: Path, tmp_path: Path
 ) -> None:
