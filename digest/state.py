@@ -786,19 +786,19 @@ class PickledArticle:
         Raises:
             DamagedStateError: the data is not a pickled article, or no longer in the file.
         """
-        if self._value is None:
-            name = f"the article {self._id}"
-            self.take(_damage_named(name, partial(self._rows.data, self._id, self._hash)))
-        assert self._value is not None  # noqa: S101 (for mypy: `take` set it)
-        return self._value
+        if self._value is not None:
+            return self._value
+        name = f"the article {self._id}"
+        return self.take(_damage_named(name, partial(self._rows.data, self._id, self._hash)))
 
-    def take(self, data: bytes) -> None:
-        """Unpickle the article's `data`, fetched for it (`fetch_articles`).
+    def take(self, data: bytes) -> tuple[CleanArticle, tuple[Segment, ...]]:
+        """Unpickle the article's `data`, fetched for it (`fetch_articles`), and keep it.
 
         Raises:
             DamagedStateError: the data is not a pickled article.
         """
         self._value = _damage_named(f"the article {self._id}", partial(_unpickled_article, data))
+        return self._value
 
     @property
     def unpickled(self) -> bool:
