@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -519,16 +520,26 @@ def _encoded_tfidf_matrix(terms: EncodedTerms) -> _TermMatrix:
     ids = np.frombuffer(b"".join(ids for ids, _ in terms.rows), dtype=TERM_ID)
     counts = np.frombuffer(b"".join(counts for _, counts in terms.rows), dtype=TERM_COUNT)
     # the ids present, counted (np.unique sorts the 3 million of 100,000 articles: 1.2 s)
-    present = np.flatnonzero(np.bincount(ids, minlength=len(terms.vocabulary)))
-    present_terms = [terms.vocabulary[i] for i in present.tolist()]
-    order = _sorting_order(present_terms)
+    present = np.bincount(ids, minlength=len(terms.vocabulary)) > 0
+    in_order = _present_in_order(terms, present)
     column = np.zeros(len(terms.vocabulary), dtype=np.int64)
-    column[present[order]] = np.arange(len(order))
+    column[in_order] = np.arange(len(in_order))
     indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    vocabulary = [present_terms[k] for k in order]
+    vocabulary = [terms.vocabulary[i] for i in in_order.tolist()]
     return _TermMatrix(
         vocabulary, _weigh(indptr, column[ids], counts.astype(float), len(vocabulary))
     )
+
+
+def _present_in_order(terms: EncodedTerms, present: NDArray[np.bool_]) -> NDArray[np.intp]:
+    """The ids `present` in the order of their terms: taken from `terms.order` when it is
+    known, else sorted (at 100,000 articles the matrix takes 0.17 s with the order, 0.29 s
+    with the terms sorted; in a +100 build, beside the stories told, 0.22-0.34 s and
+    0.49-0.58 s)."""
+    if terms.order is not None:
+        return terms.order[present[terms.order]]
+    ids = np.flatnonzero(present)
+    return ids[_sorting_order([terms.vocabulary[i] for i in ids.tolist()])]
 
 
 def _sorting_order(terms: list[str]) -> list[int]:
@@ -872,6 +883,9 @@ class EncodedTerms:
     """The term of each id; may hold terms no row has."""
     rows: Sequence[tuple[bytes, bytes]]
     """One for each event, in the events' order."""
+    order: NDArray[np.intp] | None = None
+    """The ids of the whole `vocabulary` in the order of their terms (`grown_order`), when
+    known: the columns are then taken in that order, not sorted (`_present_in_order`)."""
 
 
 def encode_terms(
@@ -886,6 +900,19 @@ def encode_terms(
         np.array(row, dtype=TERM_ID).tobytes(),
         np.array(list(counts.values()), dtype=TERM_COUNT).tobytes(),
     )
+
+
+def grown_order(vocabulary: Sequence[str], order: Sequence[int]) -> NDArray[np.intp]:
+    """The ids of `vocabulary` in the order of their terms, from the `order` of its first
+    terms (those a state kept) and the terms added since (`encode_terms`), sorted and each
+    put in place by a binary search: 5 ms in a +100 build at 100,000 articles (354,000
+    terms, most of it the stored order made an array), 1 ms of it for 300 new terms,
+    0.07 s for 30,000; 0.3 s, four times a sort of them all, when half are new."""
+    known = np.asarray(order, dtype=np.intp)
+    added = sorted(range(len(known), len(vocabulary)), key=vocabulary.__getitem__)
+    places = [bisect_left(known, vocabulary[i], key=vocabulary.__getitem__) for i in added]
+    grown: NDArray[np.intp] = np.insert(known, places, added)
+    return grown
 
 
 def link_storylines(

@@ -55,6 +55,7 @@ from digest.cluster import (
     count_segment,
     encode_terms,
     group_events,
+    grown_order,
     link_storylines,
     make_events,
     newest_first,
@@ -216,7 +217,9 @@ def update_digest(
             vocabulary = list(stored.vocabulary if reusable else ())
             kept_terms = stored.storyline_terms if reusable else {}
             terms = _storyline_terms(ordered, keys, kept_terms, vocabulary, known)
-            encoded = EncodedTerms(vocabulary, [terms[e.id] for e in ordered])
+            stored_order = stored.vocabulary_order if reusable else None
+            order = None if stored_order is None else grown_order(vocabulary, stored_order)
+            encoded = EncodedTerms(vocabulary, [terms[e.id] for e in ordered], order)
             linked, found = link_storylines(ordered, encoded)
             final, storylines, storyline_redirects = keep_storyline_ids(linked, found, stored)
             stories = _stories(final, keys, cached, telling.result())

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
 from digest.cluster import (
+    TERM_SEPARATOR,
     EncodedTerms,
     _encoded_tfidf_matrix,
     _heaviest_columns,
@@ -24,6 +25,7 @@ from digest.cluster import (
     count_segment,
     encode_terms,
     group_events,
+    grown_order,
     link_storylines,
     segment_terms,
     storyline_terms,
@@ -176,6 +178,68 @@ def test_storylines_from_encoded_terms_are_those_of_counting_them() -> None:
     assert kept.vocabulary == counted.vocabulary
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(kept.rows, part), getattr(counted.rows, part))
+
+
+def test_storylines_from_a_known_order_of_terms_sort_no_term(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the order of the vocabulary a state kept, grown by the terms of new events
+    (`grown_order`), the columns are taken from it: no term is sorted, and the storylines
+    are those of counting every event's terms."""
+    import digest.cluster as cluster
+
+    segments = [
+        segment("a.txt", QUAKE_A, title="Quake kills 12", published=date(2020, 1, 1)),
+        segment("b.txt", QUAKE_A2, title="Quake toll rises", published=date(2020, 1, 20)),
+        segment("c.txt", VOTE, published=date(2020, 1, 10)),
+    ]
+    events = group_events(segments)
+    ids: dict[str, int] = {}
+    vocabulary: list[str] = []
+    rows = {e.id: encode_terms(storyline_terms(e), ids, vocabulary) for e in events[:1]}
+    stored = sorted(range(len(vocabulary)), key=vocabulary.__getitem__)  # as the state reads it
+    rows |= {e.id: encode_terms(storyline_terms(e), ids, vocabulary) for e in events[1:]}
+    order = grown_order(vocabulary, stored)
+    monkeypatch.setattr(cluster, "_sorting_order", lambda _: pytest.fail("terms sorted"))
+
+    encoded = EncodedTerms(vocabulary, [rows[e.id] for e in events], order)
+
+    assert len(vocabulary) > len(stored) > 0
+    assert link_storylines(events, encoded) == link_storylines(events)
+
+
+TERMS = st.text(
+    st.characters(codec="utf-8", exclude_characters=TERM_SEPARATOR),
+    min_size=1,
+    max_size=4,
+)
+"""Terms of any script (accents, astral characters, ligatures), prefixes of one another."""
+
+
+@given(st.lists(TERMS, unique=True, min_size=1, max_size=40), st.data())
+def test_columns_taken_from_a_grown_order_are_those_of_sorting_the_terms(
+    terms: list[str], data: st.DataObject
+) -> None:
+    """The order a state kept of its vocabulary, grown by the terms its new rows add, is
+    that of sorting the whole vocabulary; the matrix with the columns taken from it is
+    the one with the terms present sorted, to the last bit, whichever terms no row has."""
+    kept = data.draw(st.integers(0, len(terms)), label="terms the state kept")
+    counts = st.dictionaries(st.sampled_from(terms), st.floats(0.5, 20.0), max_size=8)
+    rows = data.draw(st.lists(counts, min_size=1, max_size=6), label="rows")
+    vocabulary = terms[:kept]
+    stored = sorted(range(kept), key=vocabulary.__getitem__)
+    ids = {term: i for i, term in enumerate(vocabulary)}
+    encoded = [encode_terms(row, ids, vocabulary) for row in rows]
+
+    order = grown_order(vocabulary, stored)
+    taken = _encoded_tfidf_matrix(EncodedTerms(vocabulary, encoded, order))
+    sorted_ = _encoded_tfidf_matrix(EncodedTerms(vocabulary, encoded))
+
+    assert order.tolist() == sorted(range(len(vocabulary)), key=vocabulary.__getitem__)
+    assert taken.vocabulary == sorted_.vocabulary == _tfidf_matrix(rows).vocabulary
+    for part in ("indptr", "indices", "data"):
+        got, expected = getattr(taken.rows, part), getattr(sorted_.rows, part)
+        assert (got.dtype, got.tobytes()) == (expected.dtype, expected.tobytes())
 
 
 @pytest.mark.parametrize("limit", [None, 0])

@@ -455,6 +455,31 @@ def test_a_state_of_schema_4_gains_the_articles_counts(
     run(inputs, tmp_path)
 
 
+def test_a_state_without_the_index_of_terms_gains_it_and_the_build_after_sorts_none(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A state of this schema written before the vocabulary's terms were indexed: the next
+    build sorts the terms present (as a first build does) and its save indexes them; the
+    build after takes their order from the state, grown by its new terms."""
+    run(inputs, tmp_path)
+    with closing(sqlite3.connect(tmp_path / "state.sqlite")) as connection:
+        connection.execute("DROP INDEX vocabulary_terms")
+    sorted_terms: list[int] = []
+    sorting_order = digest.cluster._sorting_order
+
+    def spy(terms: list[str]) -> list[int]:
+        sorted_terms.append(len(terms))
+        return sorting_order(terms)
+
+    monkeypatch.setattr(digest.cluster, "_sorting_order", spy)
+    (inputs / "zz-wire.txt").write_text(NEW_HEADLINE, encoding="utf-8")
+    run(inputs, tmp_path)
+    assert len(sorted_terms) == 1
+    (inputs / "zz-tram.txt").write_text(UNRELATED, encoding="utf-8")
+    run(inputs, tmp_path)
+    assert len(sorted_terms) == 1
+
+
 def test_a_state_of_schema_3_has_its_articles_table_made_again(
     inputs: Path, tmp_path: Path
 ) -> None:

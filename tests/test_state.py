@@ -501,6 +501,49 @@ def test_the_vocabulary_comes_back_in_id_order_and_one_with_a_gap_is_set_aside(
             assert path.with_name(f"{path.name}.corrupt").exists()
 
 
+def test_the_vocabulary_comes_back_with_its_order_read_along_the_index_of_its_terms(
+    tmp_path: Path,
+) -> None:
+    """Its ids in the order Python sorts their terms (SQLite compares their UTF-8 bytes),
+    accents, other scripts, astral characters and prefixes alike, and in the order of the
+    grown vocabulary after a build added terms; read along the index, not sorted."""
+    from digest.state import Snapshot, save_state
+
+    path = tmp_path / "state.sqlite"
+    first = ("zebra", "é", "e", "ea", "Ünal", "ünal", "киев", "北京", "𝔘", "ﬁ", "10", "2020", "a")
+    grown = (*first, "éa", "Z", "ж", "b")
+    save_state(path, Snapshot(fingerprint=""), Snapshot(fingerprint="code", vocabulary=first))
+    save_state(path, load_state(path, "code"), Snapshot(fingerprint="code", vocabulary=grown))
+
+    loaded = load_state(path, "code")
+
+    assert loaded.vocabulary == grown
+    assert loaded.vocabulary_order == tuple(sorted(range(len(grown)), key=grown.__getitem__))
+    with closing(sqlite3.connect(path)) as connection:
+        plan = connection.execute("EXPLAIN QUERY PLAN SELECT id FROM vocabulary ORDER BY term")
+        assert "USING COVERING INDEX vocabulary_terms" in plan.fetchone()[-1]
+
+
+def test_a_state_without_the_index_of_terms_gives_no_order_until_it_is_written(
+    tmp_path: Path,
+) -> None:
+    """A state written before the vocabulary's terms were indexed (same schema) is read
+    without their order (not sorted at the load), and gains the index when next written."""
+    from digest.state import Snapshot, save_state
+
+    path = tmp_path / "state.sqlite"
+    new = Snapshot(fingerprint="code", vocabulary=("b", "c", "a"))
+    save_state(path, Snapshot(fingerprint=""), new)
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("DROP INDEX vocabulary_terms")
+
+    loaded = load_state(path, "code")
+    save_state(path, loaded, new)
+
+    assert (loaded.vocabulary, loaded.vocabulary_order) == (new.vocabulary, None)
+    assert load_state(path, "code").vocabulary_order == (2, 0, 1)
+
+
 def test_only_the_storylines_that_changed_are_written(tmp_path: Path) -> None:
     """Their rows are not all deleted and written again at each build (1,300 rows, a
     JSON text each, at 100,000 articles, for the one or two that changed)."""
